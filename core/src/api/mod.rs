@@ -1,0 +1,45 @@
+//! The uniffi surface: coarse, synchronous calls that the Android shell makes from a background
+//! thread, and that the CLI makes directly.
+//!
+//! Following mozilla/application-services: one object per open store, records for data,
+//! one small error enum, and no threads or async of our own. See docs/adr/0002-ffi-style.md.
+
+mod error;
+mod prelist;
+
+use std::{path::PathBuf, sync::Arc};
+
+pub use error::{ApiResult, VerivaliError};
+pub use prelist::{
+    HouseholdSummary, ImportProgress, ImportProgressListener, ImportRejection, ImportSummary,
+    MatchKind, PrelistHousehold, PrelistMember, SearchRequest, SearchResults,
+};
+
+use crate::store::{Store, StoreKey};
+
+/// The version of this core, e.g. `0.1.0`.
+#[uniffi::export]
+pub fn core_version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// The device's Verivali: one encrypted store and everything built on it.
+#[derive(uniffi::Object)]
+pub struct Verivali {
+    store: Store,
+}
+
+#[uniffi::export]
+impl Verivali {
+    /// Opens (or creates) the store in `data_dir` with a 32-byte key.
+    ///
+    /// Fails with `WrongKey` for a key that does not open an existing store (nothing on disk is
+    /// touched), and with `Corrupt` when the file is damaged; it has then been moved aside and
+    /// the next call to `open` starts a fresh store.
+    #[uniffi::constructor]
+    pub fn open(data_dir: String, key: Vec<u8>) -> ApiResult<Arc<Self>> {
+        let key = StoreKey::from_bytes(&key)?;
+        let store = Store::open(&PathBuf::from(data_dir), &key)?;
+        Ok(Arc::new(Verivali { store }))
+    }
+}

@@ -1,0 +1,10 @@
+//! Verivali's core: everything the field app knows, behind a small synchronous API.
+//!
+//! Layers (DESIGN §2): `store` does the I/O on the one encrypted database; `api` is the uniffi
+//! surface that the Android shell and the CLI call. Later layers (`form`, `rules`, `media`,
+//! `outbox`) arrive with their issues.
+
+pub mod api;
+pub mod store;
+
+uniffi::setup_scaffolding!();

@@ -1,0 +1,54 @@
+//! Errors of the storage layer.
+//!
+//! Messages read as sentences and never carry household data: a NIK, a name or an ID DTKS must
+//! not reach a log or an error string, because errors travel to logcat and to support uploads.
+
+use std::path::PathBuf;
+
+/// What can go wrong while opening, migrating or using the store.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("The key does not open this database.")]
+    WrongKey,
+
+    #[error("A database key must be exactly 32 bytes; this one has {0}.")]
+    InvalidKeyLength(usize),
+
+    #[error("The database file was damaged and has been moved aside to {moved_to}.")]
+    Corrupt { moved_to: PathBuf },
+
+    #[error("The database has schema version {found}, newer than this build understands ({known}).")]
+    IncompatibleVersion { found: u32, known: u32 },
+
+    #[error("Could not {action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("The database reported an error: {0}")]
+    Sql(#[from] rusqlite::Error),
+
+    #[error("The operating system did not provide random bytes: {0}")]
+    Random(String),
+}
+
+/// The store's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { action, path: path.into(), source }
+    }
+
+    /// True when SQLite says the bytes on disk are not a sound database.
+    pub(crate) fn is_damage(&self) -> bool {
+        matches!(
+            self,
+            Error::Sql(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+        )
+    }
+}

@@ -1,0 +1,277 @@
+//! The database schema and its migrations.
+//!
+//! A fresh database gets the newest schema in one go (`create`); an older one is walked up a
+//! version at a time (`upgrade_from`). Both paths run inside one IMMEDIATE transaction that also
+//! bumps `PRAGMA user_version`, so a crash mid-migration leaves the old version intact. The test
+//! at the bottom proves that every upgrade path ends in exactly the schema `create` makes.
+//!
+//! History:
+//! - v1: prelist households and members.
+//! - v2: full-text name search, the import log, and a staging table for CSV member files.
+
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+use super::error::{Error, Result};
+
+/// The schema version this build writes.
+pub const VERSION: u32 = 2;
+
+const CREATE_V2: &str = r#"
+CREATE TABLE prelist_imports (
+    id          INTEGER PRIMARY KEY,
+    source      TEXT NOT NULL,
+    format      TEXT NOT NULL,
+    started_at  INTEGER NOT NULL,
+    imported    INTEGER NOT NULL,
+    updated     INTEGER NOT NULL,
+    rejected    INTEGER NOT NULL
+);
+
+-- One row per prelist household. `record` is the household as imported, without its members,
+-- keyed by form node names (DESIGN §3).
+CREATE TABLE households (
+    id           INTEGER PRIMARY KEY,
+    id_dtks      TEXT NOT NULL UNIQUE,
+    desa_code    TEXT NOT NULL,
+    head_name    TEXT,
+    member_count INTEGER NOT NULL,
+    record       TEXT NOT NULL,
+    imported_at  INTEGER NOT NULL,
+    import_id    INTEGER REFERENCES prelist_imports(id)
+);
+CREATE INDEX households_desa ON households(desa_code);
+CREATE INDEX households_import ON households(import_id);
+
+CREATE TABLE members (
+    id           INTEGER PRIMARY KEY,
+    household_id INTEGER NOT NULL REFERENCES households(id) ON DELETE CASCADE,
+    position     INTEGER NOT NULL,
+    nik          TEXT,
+    name         TEXT NOT NULL,
+    record       TEXT NOT NULL
+);
+CREATE INDEX members_household ON members(household_id);
+CREATE INDEX members_nik ON members(nik) WHERE nik IS NOT NULL;
+"#;
+
+/// Objects added in v2 that both paths create the same way.
+const SEARCH_AND_STAGING_V2: &str = r#"
+-- Contentless: only rowids (= members.id) come back; the names live in `members`.
+CREATE VIRTUAL TABLE member_names USING fts5(
+    name,
+    content = '',
+    contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3'
+);
+
+-- Members read from a CSV members file wait here until their household line is read.
+-- Emptied in the same transaction as the import, so it is empty between imports.
+CREATE TABLE staged_members (
+    id       INTEGER PRIMARY KEY,
+    id_dtks  TEXT NOT NULL,
+    line     INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    nik      TEXT,
+    name     TEXT NOT NULL,
+    record   TEXT NOT NULL
+);
+CREATE INDEX staged_members_household ON staged_members(id_dtks);
+"#;
+
+const UPGRADE_V1_TO_V2: &str = r#"
+CREATE TABLE prelist_imports (
+    id          INTEGER PRIMARY KEY,
+    source      TEXT NOT NULL,
+    format      TEXT NOT NULL,
+    started_at  INTEGER NOT NULL,
+    imported    INTEGER NOT NULL,
+    updated     INTEGER NOT NULL,
+    rejected    INTEGER NOT NULL
+);
+ALTER TABLE households ADD COLUMN import_id INTEGER REFERENCES prelist_imports(id);
+CREATE INDEX households_import ON households(import_id);
+"#;
+
+/// Brings the database to [`VERSION`], creating it if empty.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > VERSION {
+        return Err(Error::IncompatibleVersion { found, known: VERSION });
+    }
+    if found == VERSION {
+        return Ok(());
+    }
+    if found == 0 {
+        if !is_empty(&tx)? {
+            return Err(Error::IncompatibleVersion { found, known: VERSION });
+        }
+        create(&tx)?;
+    } else {
+        for version in found..VERSION {
+            tracing::info!(from = version, to = version + 1, "migrating the store");
+            upgrade_from(&tx, version)?;
+        }
+    }
+    tx.pragma_update(None, "user_version", VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
+
+fn is_empty(tx: &Transaction<'_>) -> Result<bool> {
+    let count: i64 = tx.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+    Ok(count == 0)
+}
+
+fn create(tx: &Transaction<'_>) -> Result<()> {
+    tx.execute_batch(CREATE_V2)?;
+    tx.execute_batch(SEARCH_AND_STAGING_V2)?;
+    Ok(())
+}
+
+fn upgrade_from(tx: &Transaction<'_>, version: u32) -> Result<()> {
+    match version {
+        1 => {
+            tx.execute_batch(UPGRADE_V1_TO_V2)?;
+            tx.execute_batch(SEARCH_AND_STAGING_V2)?;
+            tx.execute_batch("INSERT INTO member_names(rowid, name) SELECT id, name FROM members;")?;
+            Ok(())
+        }
+        other => unreachable!("no upgrade step from schema version {other}"),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::store::{Store, StoreKey, test_support::test_key};
+
+    /// The v1 schema exactly as v1 builds created it.
+    const V1_SCHEMA: &str = r#"
+        CREATE TABLE households (
+            id           INTEGER PRIMARY KEY,
+            id_dtks      TEXT NOT NULL UNIQUE,
+            desa_code    TEXT NOT NULL,
+            head_name    TEXT,
+            member_count INTEGER NOT NULL,
+            record       TEXT NOT NULL,
+            imported_at  INTEGER NOT NULL
+        );
+        CREATE INDEX households_desa ON households(desa_code);
+        CREATE TABLE members (
+            id           INTEGER PRIMARY KEY,
+            household_id INTEGER NOT NULL REFERENCES households(id) ON DELETE CASCADE,
+            position     INTEGER NOT NULL,
+            nik          TEXT,
+            name         TEXT NOT NULL,
+            record       TEXT NOT NULL
+        );
+        CREATE INDEX members_household ON members(household_id);
+        CREATE INDEX members_nik ON members(nik) WHERE nik IS NOT NULL;
+        PRAGMA user_version = 1;
+    "#;
+
+    /// Every earlier version's schema, indexed by version - 1.
+    const EARLIER_SCHEMAS: &[&str] = &[V1_SCHEMA];
+
+    /// A comparable description of a schema: tables with their columns and foreign keys,
+    /// indexes and virtual tables with their SQL.
+    pub(crate) fn describe_schema(conn: &Connection) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut objects = conn
+            .prepare("SELECT type, name, sql FROM sqlite_master ORDER BY type, name")
+            .unwrap();
+        let rows: Vec<(String, String, Option<String>)> = objects
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        for (kind, name, sql) in rows {
+            let is_plain_table =
+                kind == "table" && !sql.as_deref().unwrap_or("").starts_with("CREATE VIRTUAL");
+            if is_plain_table {
+                out.push(format!("table {name}"));
+                describe_pragma(conn, &format!("PRAGMA table_xinfo({name})"), &mut out);
+                describe_pragma(conn, &format!("PRAGMA foreign_key_list({name})"), &mut out);
+            } else {
+                let sql = sql.unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" ");
+                out.push(format!("{kind} {name}: {sql}"));
+            }
+        }
+        out.push(format!(
+            "user_version {}",
+            conn.query_row("PRAGMA user_version", [], |r| r.get::<_, u32>(0)).unwrap()
+        ));
+        out
+    }
+
+    fn describe_pragma(conn: &Connection, pragma: &str, out: &mut Vec<String>) {
+        let mut stmt = conn.prepare(pragma).unwrap();
+        let width = stmt.column_count();
+        let rows = stmt
+            .query_map([], |row| {
+                let cells: Vec<String> = (0..width)
+                    .map(|i| format!("{:?}", row.get_ref(i).unwrap()))
+                    .collect();
+                Ok(format!("  {}", cells.join(" | ")))
+            })
+            .unwrap();
+        out.extend(rows.map(|r| r.unwrap()));
+    }
+
+    fn fresh_schema() -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &test_key()).unwrap();
+        store.read(|conn| Ok(describe_schema(conn))).unwrap()
+    }
+
+    fn write_old_database(dir: &std::path::Path, key: &StoreKey, schema_sql: &str, data: &str) {
+        let conn = Connection::open(dir.join(crate::store::DATABASE_FILE)).unwrap();
+        conn.execute_batch(&key.pragma()).unwrap();
+        conn.execute_batch(schema_sql).unwrap();
+        conn.execute_batch(data).unwrap();
+    }
+
+    const V1_DATA: &str = r#"
+        INSERT INTO households VALUES (1, 'H-1', '32.01.01.2001', 'Siti Aminah', 1, '{}', 0);
+        INSERT INTO members VALUES (1, 1, 1, '3201014101800001', 'Siti Aminah', '{}');
+    "#;
+
+    #[test]
+    fn database_migrated_from_every_earlier_version_equals_a_fresh_one() {
+        let fresh = fresh_schema();
+        for (index, schema) in EARLIER_SCHEMAS.iter().enumerate() {
+            let dir = tempfile::tempdir().unwrap();
+            write_old_database(dir.path(), &test_key(), schema, V1_DATA);
+            let store = Store::open(dir.path(), &test_key()).unwrap();
+            let migrated = store.read(|conn| Ok(describe_schema(conn))).unwrap();
+            assert_eq!(migrated, fresh, "schema migrated from v{} differs", index + 1);
+        }
+    }
+
+    #[test]
+    fn migration_from_v1_makes_existing_members_searchable_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        write_old_database(dir.path(), &test_key(), V1_SCHEMA, V1_DATA);
+        let store = Store::open(dir.path(), &test_key()).unwrap();
+        let hits: i64 = store
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT count(*) FROM member_names WHERE member_names MATCH 'amin*'",
+                    [],
+                    |r| r.get(0),
+                )?)
+            })
+            .unwrap();
+        assert_eq!(hits, 1);
+    }
+
+    #[test]
+    fn database_from_a_newer_build_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        write_old_database(dir.path(), &test_key(), "PRAGMA user_version = 99;", "");
+        let err = Store::open(dir.path(), &test_key()).unwrap_err();
+        assert!(matches!(err, Error::IncompatibleVersion { found: 99, known: VERSION }));
+    }
+}
