@@ -1,1 +1,5 @@
+//! The Verivali command line as a library, so that integration tests and benchmarks reach the
+//! same code the binary runs.
 
+pub mod fixtures;
+pub mod key;

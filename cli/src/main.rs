@@ -1,1 +1,140 @@
-fn main() {}
+//! `verivali`: the desktop front end of the Verivali core, for operators, trainers and
+//! developers. It calls the same API as the Android shell.
+
+mod prelist_cmd;
+
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::{Args, Parser, Subcommand};
+
+use verivali_cli::{fixtures, key};
+
+/// Verivali: verifikasi dan validasi DTKS di lapangan, luring. / DTKS field verification, offline.
+#[derive(Parser)]
+#[command(name = "verivali", version, about, long_about = None)]
+struct Cli {
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the store is and how to unlock it.
+#[derive(Args, Clone)]
+pub struct StoreArgs {
+    /// Folder basis data / Data folder
+    #[arg(long = "data", global = true, value_name = "DIR", default_value = "verivali-data")]
+    pub data_dir: PathBuf,
+    /// Berkas berisi kunci (64 digit heksa) atau frasa sandi / File holding the key (64 hex digits) or a passphrase
+    #[arg(long, global = true, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+    /// Pakai kunci uji coba yang diketahui umum (TIDAK AMAN) / Use a publicly known trial key (INSECURE)
+    #[arg(long, global = true)]
+    pub insecure_dev_key: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Prelist: impor dan cari rumah tangga / import and search households
+    #[command(subcommand)]
+    Prelist(prelist_cmd::PrelistCommand),
+    /// Data sintetis untuk uji dan pelatihan / Synthetic data for tests and training
+    #[command(subcommand)]
+    Fixtures(FixturesCommand),
+}
+
+#[derive(Subcommand)]
+enum FixturesCommand {
+    /// Tulis prelist sintetis JSON Lines / Write a synthetic JSON Lines prelist
+    ///
+    /// Real Kemendagri region codes, NIKs valid for each birth date and sex, and a few planted
+    /// defects (duplicate NIK, deceased pengurus, "Almh." in a mother's name), listed on stderr.
+    Prelist {
+        /// Jumlah rumah tangga / Number of households
+        #[arg(long, default_value_t = 200)]
+        households: u64,
+        /// Benih acak; benih sama, hasil sama / Random seed; same seed, same output
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Berkas keluaran (bawaan: stdout) / Output file (default: stdout)
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Prelist(command) => prelist_cmd::run(&cli.store, command),
+        Command::Fixtures(FixturesCommand::Prelist { households, seed, out }) => {
+            write_fixture(households, seed, out)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("{error}");
+            error.exit_code()
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("VERIVALI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+fn write_fixture(households: u64, seed: u64, out: Option<PathBuf>) -> Result<ExitCode, CliError> {
+    let manifest = match &out {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .map_err(|e| CliError::Output { path: path.clone(), source: e })?;
+            let mut writer = std::io::BufWriter::new(file);
+            fixtures::generate(households, seed, &mut writer)
+                .map_err(|e| CliError::Output { path: path.clone(), source: e })?
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut writer = std::io::BufWriter::new(stdout.lock());
+            fixtures::generate(households, seed, &mut writer)
+                .map_err(|e| CliError::Output { path: "stdout".into(), source: e })?
+        }
+    };
+    eprintln!(
+        "{} rumah tangga, {} anggota, {} cacat sengaja / {} households, {} members, {} planted defects",
+        manifest.households,
+        manifest.members,
+        manifest.defects.len(),
+        manifest.households,
+        manifest.members,
+        manifest.defects.len()
+    );
+    for defect in &manifest.defects {
+        eprintln!("  {defect:?}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Everything that ends a command early.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Key(#[from] key::KeyError),
+    #[error("{0}")]
+    Core(#[from] verivali_core::api::VerivaliError),
+    #[error("Tidak dapat menulis {path}: {source} / Cannot write {path}: {source}")]
+    Output { path: PathBuf, source: std::io::Error },
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl CliError {
+    fn exit_code(&self) -> ExitCode {
+        match self {
+            CliError::Key(_) | CliError::Usage(_) => ExitCode::from(2),
+            _ => ExitCode::FAILURE,
+        }
+    }
+}

@@ -42,4 +42,9 @@ impl Verivali {
         let store = Store::open(&PathBuf::from(data_dir), &key)?;
         Ok(Arc::new(Verivali { store }))
     }
+
+    /// Runs SQLite's full integrity check; an empty list means the database is sound.
+    pub fn integrity_problems(&self) -> ApiResult<Vec<String>> {
+        Ok(self.store.integrity_problems()?)
+    }
 }

@@ -120,13 +120,12 @@ impl Store {
         Ok(value)
     }
 
-    /// Runs SQLite's `quick_check` and returns its findings; empty means sound.
+    /// Runs SQLite's full `integrity_check` and returns its findings; empty means sound.
     pub fn integrity_problems(&self) -> Result<Vec<String>> {
         self.read(|conn| {
-            let mut stmt = conn.prepare("PRAGMA quick_check")?;
+            let mut stmt = conn.prepare("PRAGMA integrity_check")?;
             let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-            let problems: Vec<String> =
-                rows.collect::<rusqlite::Result<_>>()?;
+            let problems: Vec<String> = rows.collect::<rusqlite::Result<_>>()?;
             Ok(problems.into_iter().filter(|p| p != "ok").collect())
         })
     }
