@@ -18,8 +18,8 @@ use crate::store::Result;
 
 /// How many rejections a report lists; the counts are always complete.
 pub const MAX_LISTED_REJECTIONS: usize = 1000;
-/// How often (in households read) progress is reported.
-const PROGRESS_EVERY: u64 = 250;
+/// Progress is reported each time another 1/`PROGRESS_STEPS` of the input has been read.
+const PROGRESS_STEPS: u64 = 200;
 
 /// Where a long import stands.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -66,6 +66,7 @@ pub(super) struct Importer<'a, 'conn> {
     first_line_of: HashMap<String, u64>,
     report: ImportReport,
     progress: ImportProgress,
+    last_step: u64,
     sink: &'a dyn ProgressSink,
 }
 
@@ -86,7 +87,16 @@ impl<'a, 'conn> Importer<'a, 'conn> {
         let import_id = tx.last_insert_rowid();
         let progress = ImportProgress { bytes_total, ..Default::default() };
         let report = ImportReport { import_id, ..Default::default() };
-        Ok(Importer { tx, import_id, now, first_line_of: HashMap::new(), report, progress, sink })
+        Ok(Importer {
+            tx,
+            import_id,
+            now,
+            first_line_of: HashMap::new(),
+            report,
+            progress,
+            last_step: 0,
+            sink,
+        })
     }
 
     pub(super) fn tx(&self) -> &Transaction<'conn> {
@@ -113,9 +123,6 @@ impl<'a, 'conn> Importer<'a, 'conn> {
             },
             Err(problem) => self.reject(file, line, problem),
         }
-        if self.progress.records_read % PROGRESS_EVERY == 0 {
-            self.sink.report(self.progress);
-        }
         Ok(())
     }
 
@@ -128,8 +135,14 @@ impl<'a, 'conn> Importer<'a, 'conn> {
         }
     }
 
+    /// Records how far into the input the import is, reporting each step of progress.
     pub(super) fn set_bytes_read(&mut self, bytes: u64) {
         self.progress.bytes_read = bytes;
+        let step = bytes.saturating_mul(PROGRESS_STEPS) / self.progress.bytes_total.max(1);
+        if step > self.last_step {
+            self.last_step = step;
+            self.sink.report(self.progress);
+        }
     }
 
     /// Whether this import already wrote a household with this ID.
