@@ -36,9 +36,7 @@ pub enum KeyError {
     )]
     Unreadable { path: PathBuf, source: std::io::Error },
 
-    #[error(
-        "Kunci dari {origin} kosong. / The key from {origin} is empty."
-    )]
+    #[error("Kunci dari {origin} kosong. / The key from {origin} is empty.")]
     Empty { origin: String },
 
     #[error(
@@ -47,7 +45,9 @@ pub enum KeyError {
     )]
     TooShort { origin: String },
 
-    #[error("Garam kunci {path} tidak dapat dipakai: {reason} / The key salt {path} cannot be used: {reason}")]
+    #[error(
+        "Garam kunci {path} tidak dapat dipakai: {reason} / The key salt {path} cannot be used: {reason}"
+    )]
     Salt { path: PathBuf, reason: String },
 }
 
@@ -165,7 +165,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("key");
         fs::write(&file, "11".repeat(32)).unwrap();
-        let (key, origin) = resolve(Some(&file), Some(&"22".repeat(32)), false, dir.path()).unwrap();
+        let (key, origin) =
+            resolve(Some(&file), Some(&"22".repeat(32)), false, dir.path()).unwrap();
         assert_eq!(key, vec![0x11; 32]);
         assert_eq!(origin, KeyOrigin::File(file));
     }
@@ -173,8 +174,14 @@ mod tests {
     #[test]
     fn short_passphrase_and_empty_key_are_refused() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(matches!(resolve(None, Some("abc"), false, dir.path()), Err(KeyError::TooShort { .. })));
-        assert!(matches!(resolve(None, Some("  \n"), false, dir.path()), Err(KeyError::Empty { .. })));
+        assert!(matches!(
+            resolve(None, Some("abc"), false, dir.path()),
+            Err(KeyError::TooShort { .. })
+        ));
+        assert!(matches!(
+            resolve(None, Some("  \n"), false, dir.path()),
+            Err(KeyError::Empty { .. })
+        ));
     }
 
     #[test]

@@ -80,8 +80,12 @@ pub fn run(store: &StoreArgs, command: PrelistCommand) -> Result<ExitCode, CliEr
 
 fn open(args: &StoreArgs) -> Result<Arc<Verivali>, CliError> {
     let env_key = std::env::var("VERIVALI_KEY").ok();
-    let (key, origin) =
-        key::resolve(args.key_file.as_deref(), env_key.as_deref(), args.insecure_dev_key, &args.data_dir)?;
+    let (key, origin) = key::resolve(
+        args.key_file.as_deref(),
+        env_key.as_deref(),
+        args.insecure_dev_key,
+        &args.data_dir,
+    )?;
     if origin == KeyOrigin::InsecureDevKey {
         eprintln!(
             "PERINGATAN: kunci uji coba yang diketahui umum dipakai; jangan simpan data sungguhan.\n\
@@ -161,7 +165,9 @@ fn print_summary(s: &ImportSummary) {
     }
     let unprinted = s.rejected.saturating_sub(PRINTED_REJECTIONS.min(s.rejections.len()) as u64);
     if unprinted > 0 {
-        println!("  … dan {unprinted} lagi (--json untuk semua) / … and {unprinted} more (--json for all)");
+        println!(
+            "  … dan {unprinted} lagi (--json untuk semua) / … and {unprinted} more (--json for all)"
+        );
     }
 }
 
@@ -198,14 +204,20 @@ fn print_results(results: &SearchResults, json: bool) {
                 })
             })
             .collect();
-        println!("{}", json!({"page": results.page + 1, "has_more": results.has_more, "hits": hits}));
+        println!(
+            "{}",
+            json!({"page": results.page + 1, "has_more": results.has_more, "hits": hits})
+        );
         return;
     }
     if results.hits.is_empty() {
         println!("Tidak ditemukan. / Nothing found.");
         return;
     }
-    println!("{:<18} {:<14} {:<28} {:>3}  cocok/matched", "ID DTKS", "desa", "kepala RT/head", "ART");
+    println!(
+        "{:<18} {:<14} {:<28} {:>3}  cocok/matched",
+        "ID DTKS", "desa", "kepala RT/head", "ART"
+    );
     for h in &results.hits {
         let matched = match (&h.matched_by, &h.matched_member) {
             (MatchKind::IdDtks, _) => "ID DTKS".to_owned(),

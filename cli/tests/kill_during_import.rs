@@ -42,9 +42,11 @@ fn sigkill_mid_import_leaves_a_sound_database_with_none_of_the_import() {
     let small = dir.path().join("small.jsonl");
     let large = dir.path().join("large.jsonl");
     let small_manifest =
-        verivali_cli::fixtures::generate(50, 7, &mut std::fs::File::create(&small).unwrap()).unwrap();
+        verivali_cli::fixtures::generate(50, 7, &mut std::fs::File::create(&small).unwrap())
+            .unwrap();
     let large_manifest =
-        verivali_cli::fixtures::generate(40_000, 8, &mut std::fs::File::create(&large).unwrap()).unwrap();
+        verivali_cli::fixtures::generate(40_000, 8, &mut std::fs::File::create(&large).unwrap())
+            .unwrap();
     assert!(import(&data, &small).wait().unwrap().success());
 
     let mut child = import(&data, &large);
@@ -61,12 +63,14 @@ fn sigkill_mid_import_leaves_a_sound_database_with_none_of_the_import() {
     let store = Verivali::open(data.display().to_string(), raw_key()).unwrap();
     let count = store.household_count().unwrap();
     assert!(
-        count == small_manifest.households || count == small_manifest.households + large_manifest.households,
+        count == small_manifest.households
+            || count == small_manifest.households + large_manifest.households,
         "neither none nor all of the import: {count}"
     );
     assert_eq!(count, small_manifest.households, "killed before commit: none of it");
     let problems = store.integrity_problems().unwrap();
     assert!(problems.is_empty(), "{problems:?}");
-    let hits = store.search(SearchRequest { text: "a".into(), area: None, page_size: 5 }, 0).unwrap();
+    let hits =
+        store.search(SearchRequest { text: "a".into(), area: None, page_size: 5 }, 0).unwrap();
     assert!(!hits.hits.is_empty(), "the earlier import is still searchable");
 }

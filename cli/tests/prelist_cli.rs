@@ -22,7 +22,12 @@ fn text(output: &Output) -> (String, String) {
 }
 
 fn import_sample(data: &Path) -> Output {
-    verivali(data).env("VERIVALI_KEY", KEY).args(["prelist", "import"]).arg(sample()).output().unwrap()
+    verivali(data)
+        .env("VERIVALI_KEY", KEY)
+        .args(["prelist", "import"])
+        .arg(sample())
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -44,7 +49,8 @@ fn sample_imports_and_is_found_by_nik_name_and_id() {
     assert!(stdout.contains("200 new, 0 updated, 0 rejected"), "{stdout}");
 
     let first: serde_json::Value =
-        serde_json::from_str(std::fs::read_to_string(sample()).unwrap().lines().next().unwrap()).unwrap();
+        serde_json::from_str(std::fs::read_to_string(sample()).unwrap().lines().next().unwrap())
+            .unwrap();
     let id = first["id_dtks"].as_str().unwrap();
     let member = &first["members"][0];
     let nik = member["nik"].as_str().unwrap();
@@ -93,7 +99,10 @@ fn wrong_key_is_refused_without_touching_the_store() {
 #[test]
 fn insecure_dev_key_works_but_warns() {
     let dir = tempfile::tempdir().unwrap();
-    let out = verivali(dir.path()).args(["--insecure-dev-key", "prelist", "search", "siti"]).output().unwrap();
+    let out = verivali(dir.path())
+        .args(["--insecure-dev-key", "prelist", "search", "siti"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     assert!(text(&out).1.contains("WARNING"));
 }

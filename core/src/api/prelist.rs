@@ -160,7 +160,11 @@ impl Verivali {
 
 impl Verivali {
     /// Imports a JSON Lines prelist with a Rust progress sink (used by the CLI).
-    pub fn import_prelist_with(&self, path: &Path, sink: &dyn ProgressSink) -> ApiResult<ImportSummary> {
+    pub fn import_prelist_with(
+        &self,
+        path: &Path,
+        sink: &dyn ProgressSink,
+    ) -> ApiResult<ImportSummary> {
         Ok(prelist::import_jsonl(&self.store, path, sink)?.into())
     }
 

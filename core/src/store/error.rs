@@ -17,7 +17,9 @@ pub enum Error {
     #[error("The database file was damaged and has been moved aside to {moved_to}.")]
     Corrupt { moved_to: PathBuf },
 
-    #[error("The database has schema version {found}, newer than this build understands ({known}).")]
+    #[error(
+        "The database has schema version {found}, newer than this build understands ({known})."
+    )]
     IncompatibleVersion { found: u32, known: u32 },
 
     #[error("Could not {action} {path}: {source}")]
@@ -39,7 +41,11 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+        source: std::io::Error,
+    ) -> Self {
         Error::Io { action, path: path.into(), source }
     }
 

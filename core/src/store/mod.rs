@@ -70,11 +70,8 @@ impl Store {
         let path = data_dir.join(DATABASE_FILE);
         let key_check_path = data_dir.join(KEY_CHECK_FILE);
         let existed = path.metadata().map(|m| m.len() > 0).unwrap_or(false);
-        let key_check = if existed {
-            key::check_key(&key_check_path, key)?
-        } else {
-            KeyCheck::NothingStored
-        };
+        let key_check =
+            if existed { key::check_key(&key_check_path, key)? } else { KeyCheck::NothingStored };
         if key_check == KeyCheck::DiffersFromStored {
             return Err(Error::WrongKey);
         }
@@ -167,7 +164,9 @@ fn open_reader(path: &Path, key: &StoreKey) -> Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)?;
     conn.execute_batch(&key.pragma())?;
-    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA busy_timeout = 5000;")?;
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA busy_timeout = 5000;",
+    )?;
     Ok(conn)
 }
 

@@ -135,7 +135,9 @@ fn upgrade_from(tx: &Transaction<'_>, version: u32) -> Result<()> {
         1 => {
             tx.execute_batch(UPGRADE_V1_TO_V2)?;
             tx.execute_batch(SEARCH_AND_STAGING_V2)?;
-            tx.execute_batch("INSERT INTO member_names(rowid, name) SELECT id, name FROM members;")?;
+            tx.execute_batch(
+                "INSERT INTO member_names(rowid, name) SELECT id, name FROM members;",
+            )?;
             Ok(())
         }
         other => unreachable!("no upgrade step from schema version {other}"),
@@ -179,9 +181,8 @@ pub(crate) mod tests {
     /// indexes and virtual tables with their SQL.
     pub(crate) fn describe_schema(conn: &Connection) -> Vec<String> {
         let mut out = Vec::new();
-        let mut objects = conn
-            .prepare("SELECT type, name, sql FROM sqlite_master ORDER BY type, name")
-            .unwrap();
+        let mut objects =
+            conn.prepare("SELECT type, name, sql FROM sqlite_master ORDER BY type, name").unwrap();
         let rows: Vec<(String, String, Option<String>)> = objects
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .unwrap()
@@ -211,9 +212,8 @@ pub(crate) mod tests {
         let width = stmt.column_count();
         let rows = stmt
             .query_map([], |row| {
-                let cells: Vec<String> = (0..width)
-                    .map(|i| format!("{:?}", row.get_ref(i).unwrap()))
-                    .collect();
+                let cells: Vec<String> =
+                    (0..width).map(|i| format!("{:?}", row.get_ref(i).unwrap())).collect();
                 Ok(format!("  {}", cells.join(" | ")))
             })
             .unwrap();

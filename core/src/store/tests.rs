@@ -64,8 +64,9 @@ fn committed_rows_survive_reopening() {
     let dir = tempfile::tempdir().unwrap();
     store_with_a_row(dir.path());
     let store = Store::open(dir.path(), &test_key()).unwrap();
-    let n: i64 =
-        store.read(|c| Ok(c.query_row("SELECT count(*) FROM households", [], |r| r.get(0))?)).unwrap();
+    let n: i64 = store
+        .read(|c| Ok(c.query_row("SELECT count(*) FROM households", [], |r| r.get(0))?))
+        .unwrap();
     assert_eq!(n, 1);
 }
 
@@ -121,7 +122,14 @@ fn damaged_header_page_is_moved_aside_with_a_timestamp_and_reported() {
     let err = Store::open(dir.path(), &test_key()).unwrap_err();
     let Error::Corrupt { moved_to } = err else { panic!("expected Corrupt, got {err:?}") };
     assert_eq!(sha(&moved_to), damaged, "the damaged bytes are kept as they were");
-    assert_eq!(corrupt_copies(dir.path()).iter().filter(|p| !p.to_string_lossy().ends_with("-wal") && !p.to_string_lossy().ends_with("-shm")).count(), 1);
+    assert_eq!(
+        corrupt_copies(dir.path())
+            .iter()
+            .filter(|p| !p.to_string_lossy().ends_with("-wal")
+                && !p.to_string_lossy().ends_with("-shm"))
+            .count(),
+        1
+    );
     // The next open starts afresh, and the copy is still there.
     Store::open(dir.path(), &test_key()).unwrap();
     assert!(moved_to.exists());
@@ -161,7 +169,8 @@ fn failed_write_rolls_back_everything_it_did() {
         Err(Error::WrongKey)
     });
     assert!(result.is_err());
-    let n: i64 =
-        store.read(|c| Ok(c.query_row("SELECT count(*) FROM households", [], |r| r.get(0))?)).unwrap();
+    let n: i64 = store
+        .read(|c| Ok(c.query_row("SELECT count(*) FROM households", [], |r| r.get(0))?))
+        .unwrap();
     assert_eq!(n, 0);
 }

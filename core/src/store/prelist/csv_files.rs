@@ -18,7 +18,7 @@ use super::{
     file_label,
     import::{ImportReport, Importer, ProgressSink},
     problem::Problem,
-    record::{HouseholdInput, MemberInput, MAX_MEMBERS, fields, household_keys, member_from_json},
+    record::{HouseholdInput, MAX_MEMBERS, MemberInput, fields, household_keys, member_from_json},
 };
 use crate::store::{Error, Result, Store};
 
@@ -55,9 +55,7 @@ fn header_paths(reader: &mut csv::Reader<File>, path: &Path) -> Result<Vec<Vec<S
     let headers = reader.headers().map_err(|e| csv_fatal(path, e))?.clone();
     Ok(headers
         .iter()
-        .map(|h| {
-            h.trim_start_matches('\u{feff}').split('/').map(|p| p.trim().to_owned()).collect()
-        })
+        .map(|h| h.trim_start_matches('\u{feff}').split('/').map(|p| p.trim().to_owned()).collect())
         .collect())
 }
 
@@ -82,14 +80,20 @@ fn next_row(
         Ok(false) => Ok(Row::End),
         Ok(true) => {
             let pos = record.position().expect("a read record has a position");
-            Ok(Row::Record { line: pos.line(), bytes: reader.position().byte(), map: nest(headers, record) })
+            Ok(Row::Record {
+                line: pos.line(),
+                bytes: reader.position().byte(),
+                map: nest(headers, record),
+            })
         }
         Err(e) => {
             let line = e.position().map(|p| p.line()).unwrap_or(0);
             let bytes = reader.position().byte();
             let detail = match e.kind() {
                 csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
-                    format!("{len} kolom, seharusnya {expected_len} / {len} fields, expected {expected_len}")
+                    format!(
+                        "{len} kolom, seharusnya {expected_len} / {len} fields, expected {expected_len}"
+                    )
                 }
                 csv::ErrorKind::Utf8 { .. } => "bukan UTF-8 / not UTF-8".to_owned(),
                 _ => return Err(csv_fatal(path, e)),
@@ -154,14 +158,23 @@ fn stage_members(importer: &mut Importer<'_, '_>, path: &Path) -> Result<u64> {
                         "INSERT INTO staged_members (id_dtks, line, position, nik, name, record)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     )?
-                    .execute(params![id_dtks, line as i64, *position, member.nik, member.name, record])?;
+                    .execute(params![
+                        id_dtks,
+                        line as i64,
+                        *position,
+                        member.nik,
+                        member.name,
+                        record
+                    ])?;
             }
             Err(problem) => importer.reject(&label, line, problem),
         }
     }
 }
 
-fn staged_member(mut map: Map<String, Value>) -> std::result::Result<(String, MemberInput), Problem> {
+fn staged_member(
+    mut map: Map<String, Value>,
+) -> std::result::Result<(String, MemberInput), Problem> {
     let id_dtks = match map.remove(fields::ID_DTKS) {
         Some(Value::String(id)) if !id.trim().is_empty() => id.trim().to_owned(),
         _ => return Err(Problem::Missing { field: fields::ID_DTKS.into() }),
@@ -218,7 +231,8 @@ fn household_with_staged_members(
     let members = staged
         .into_iter()
         .map(|json| {
-            let value: Value = serde_json::from_str(&json).expect("staged members are JSON we wrote");
+            let value: Value =
+                serde_json::from_str(&json).expect("staged members are JSON we wrote");
             member_from_json(value, "").expect("staged members were validated")
         })
         .collect();

@@ -177,7 +177,9 @@ impl<'a, 'conn> Importer<'a, 'conn> {
             .prepare_cached("SELECT id FROM households WHERE id_dtks = ?1")?
             .query_row([&household.id_dtks], |r| r.get(0))
             .map(Some)
-            .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })?;
+            .or_else(
+                |e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) },
+            )?;
         let record = serde_json::to_string(&household.record).expect("a JSON map serializes");
         let head = household.head_name();
         let count = household.members.len() as i64;
@@ -188,7 +190,15 @@ impl<'a, 'conn> Importer<'a, 'conn> {
                         "UPDATE households SET desa_code = ?2, head_name = ?3, member_count = ?4,
                          record = ?5, imported_at = ?6, import_id = ?7 WHERE id = ?1",
                     )?
-                    .execute(params![id, household.desa_code, head, count, record, self.now, self.import_id])?;
+                    .execute(params![
+                        id,
+                        household.desa_code,
+                        head,
+                        count,
+                        record,
+                        self.now,
+                        self.import_id
+                    ])?;
                 self.remove_members(id)?;
                 self.report.updated += 1;
                 self.progress.updated += 1;
@@ -218,7 +228,9 @@ impl<'a, 'conn> Importer<'a, 'conn> {
                 "DELETE FROM member_names WHERE rowid IN (SELECT id FROM members WHERE household_id = ?1)",
             )?
             .execute([household_id])?;
-        self.tx.prepare_cached("DELETE FROM members WHERE household_id = ?1")?.execute([household_id])?;
+        self.tx
+            .prepare_cached("DELETE FROM members WHERE household_id = ?1")?
+            .execute([household_id])?;
         Ok(())
     }
 

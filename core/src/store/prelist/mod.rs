@@ -22,7 +22,9 @@ pub use import::{ImportProgress, ImportReport, MAX_LISTED_REJECTIONS, NoProgress
 pub use jsonl::{MAX_LINE_BYTES, import_jsonl};
 pub use problem::{Problem, Rejection};
 pub use record::{MAX_MEMBERS, fields, normalize_area_code, normalize_desa_code};
-pub use search::{MAX_PAGE_SIZE, MatchedBy, SearchHit, SearchPage, SearchQuery, SearchRefusal, search};
+pub use search::{
+    MAX_PAGE_SIZE, MatchedBy, SearchHit, SearchPage, SearchQuery, SearchRefusal, search,
+};
 
 use crate::store::Result;
 
@@ -58,7 +60,9 @@ pub fn household(conn: &Connection, id_dtks: &str) -> Result<Option<Household>> 
         .prepare_cached(
             "SELECT id, id_dtks, desa_code, head_name, record FROM households WHERE id_dtks = ?1",
         )?
-        .query_row([id_dtks.trim()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .query_row([id_dtks.trim()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
         .optional()?;
     let Some((row_id, id_dtks, desa_code, head_name, record)) = head else { return Ok(None) };
     let mut stmt = conn.prepare_cached(

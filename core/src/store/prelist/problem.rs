@@ -66,7 +66,9 @@ impl Problem {
             Problem::NotAnObject => "Baris ini harus berupa objek JSON { … }.".into(),
             Problem::NotUtf8 => "Baris ini bukan teks UTF-8.".into(),
             Problem::LineTooLong { limit } => format!("Baris ini lebih panjang dari {limit} bita."),
-            Problem::Missing { field } => format!("Isian {field} wajib ada dan tidak boleh kosong."),
+            Problem::Missing { field } => {
+                format!("Isian {field} wajib ada dan tidak boleh kosong.")
+            }
             Problem::NotText { field } => format!(
                 "Isian {field} harus ditulis sebagai teks (dalam tanda kutip); sebagai angka, digitnya bisa hilang."
             ),
@@ -76,9 +78,9 @@ impl Problem {
             Problem::TooLong { field, limit } => {
                 format!("Isian {field} lebih panjang dari {limit} karakter.")
             }
-            Problem::BadDesaCode { field } => format!(
-                "Isian {field} bukan kode desa Kemendagri (PP.KK.CC.DDDD atau 10 digit)."
-            ),
+            Problem::BadDesaCode { field } => {
+                format!("Isian {field} bukan kode desa Kemendagri (PP.KK.CC.DDDD atau 10 digit).")
+            }
             Problem::NoMembers => "Rumah tangga ini tidak punya anggota (members kosong).".into(),
             Problem::TooManyMembers { count, limit } => {
                 format!("Rumah tangga ini punya {count} anggota; batasnya {limit}.")
@@ -100,11 +102,15 @@ impl Problem {
             Problem::NotAnObject => "This line must be a JSON object { … }.".into(),
             Problem::NotUtf8 => "This line is not UTF-8 text.".into(),
             Problem::LineTooLong { limit } => format!("This line is longer than {limit} bytes."),
-            Problem::Missing { field } => format!("The field {field} is required and must not be empty."),
+            Problem::Missing { field } => {
+                format!("The field {field} is required and must not be empty.")
+            }
             Problem::NotText { field } => format!(
                 "The field {field} must be written as text (in quotes); as a number it can lose digits."
             ),
-            Problem::WrongType { field, expected } => format!("The field {field} must be {expected}."),
+            Problem::WrongType { field, expected } => {
+                format!("The field {field} must be {expected}.")
+            }
             Problem::TooLong { field, limit } => {
                 format!("The field {field} is longer than {limit} characters.")
             }

@@ -98,7 +98,10 @@ pub fn household_keys(record: &Map<String, Value>) -> Result<(String, String), P
         None | Some(Value::Null) => return Err(Problem::Missing { field: desa_field }),
         Some(Value::Object(location)) => location,
         Some(_) => {
-            return Err(Problem::WrongType { field: fields::LOCATION.into(), expected: "an object" });
+            return Err(Problem::WrongType {
+                field: fields::LOCATION.into(),
+                expected: "an object",
+            });
         }
     };
     let desa = required_text(location, fields::DESA, &desa_field)?;
@@ -109,11 +112,17 @@ pub fn household_keys(record: &Map<String, Value>) -> Result<(String, String), P
 /// Validates one member object; `prefix` names it in messages (`members[3]/`).
 pub fn member_from_json(value: Value, prefix: &str) -> Result<MemberInput, Problem> {
     let Value::Object(record) = value else {
-        return Err(Problem::WrongType { field: prefix.trim_end_matches('/').into(), expected: "an object" });
+        return Err(Problem::WrongType {
+            field: prefix.trim_end_matches('/').into(),
+            expected: "an object",
+        });
     };
     let name = required_text(&record, fields::NAME, &format!("{prefix}{}", fields::NAME))?;
     if name.chars().count() > MAX_NAME_LEN {
-        return Err(Problem::TooLong { field: format!("{prefix}{}", fields::NAME), limit: MAX_NAME_LEN });
+        return Err(Problem::TooLong {
+            field: format!("{prefix}{}", fields::NAME),
+            limit: MAX_NAME_LEN,
+        });
     }
     let nik = optional_text(&record, fields::NIK, &format!("{prefix}{}", fields::NIK))?
         .map(|nik| strip_separators(&nik))
@@ -133,7 +142,8 @@ pub fn normalize_desa_code(code: &str) -> Option<String> {
     if digits.len() != 10 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let dotted = format!("{}.{}.{}.{}", &digits[0..2], &digits[2..4], &digits[4..6], &digits[6..10]);
+    let dotted =
+        format!("{}.{}.{}.{}", &digits[0..2], &digits[2..4], &digits[4..6], &digits[6..10]);
     // Dots, where given, must sit where Kemendagri puts them.
     let trimmed = code.trim();
     (trimmed == digits || trimmed == dotted).then_some(dotted)
@@ -229,7 +239,10 @@ mod tests {
     fn id_dtks_written_as_a_number_is_refused() {
         let mut v = household();
         v["id_dtks"] = json!(3201010001000001u64);
-        assert_eq!(household_from_json(v).unwrap_err(), Problem::NotText { field: "id_dtks".into() });
+        assert_eq!(
+            household_from_json(v).unwrap_err(),
+            Problem::NotText { field: "id_dtks".into() }
+        );
     }
 
     #[test]

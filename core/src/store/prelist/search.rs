@@ -75,7 +75,8 @@ pub fn search(conn: &Connection, query: &SearchQuery) -> Result<Result<SearchPag
     };
     let page_size = query.page_size.clamp(1, MAX_PAGE_SIZE) as usize;
     let skip = query.page as usize * page_size;
-    let mut collector = Collector { skip, want: page_size + 1, seen: HashSet::new(), hits: Vec::new() };
+    let mut collector =
+        Collector { skip, want: page_size + 1, seen: HashSet::new(), hits: Vec::new() };
 
     let text = query.text.trim();
     if text.is_empty() {
@@ -168,15 +169,20 @@ fn by_id(conn: &Connection, id: &str, area: Option<&AreaRange>, out: &mut Collec
         .prepare_cached("SELECT id, desa_code FROM households WHERE id_dtks = ?1")?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    if let Some((household_id, desa)) = found {
-        if area.is_none_or(|a| a.contains(&desa)) {
-            out.offer(conn, household_id, MatchedBy::IdDtks, None)?;
-        }
+    if let Some((household_id, desa)) = found
+        && area.is_none_or(|a| a.contains(&desa))
+    {
+        out.offer(conn, household_id, MatchedBy::IdDtks, None)?;
     }
     Ok(())
 }
 
-fn by_nik(conn: &Connection, nik: &str, area: Option<&AreaRange>, out: &mut Collector) -> Result<()> {
+fn by_nik(
+    conn: &Connection,
+    nik: &str,
+    area: Option<&AreaRange>,
+    out: &mut Collector,
+) -> Result<()> {
     let mut stmt = conn.prepare_cached(
         "SELECT m.household_id, m.name, h.desa_code FROM members m
          JOIN households h ON h.id = m.household_id
@@ -195,7 +201,12 @@ fn by_nik(conn: &Connection, nik: &str, area: Option<&AreaRange>, out: &mut Coll
     Ok(())
 }
 
-fn by_name(conn: &Connection, fts: &str, area: Option<&AreaRange>, out: &mut Collector) -> Result<()> {
+fn by_name(
+    conn: &Connection,
+    fts: &str,
+    area: Option<&AreaRange>,
+    out: &mut Collector,
+) -> Result<()> {
     let (start, end) = area.map(|a| (a.start.as_str(), a.end.as_str())).unwrap_or(("", "~"));
     let mut stmt = conn.prepare_cached(
         "SELECT m.household_id, m.name FROM member_names
@@ -239,7 +250,10 @@ mod tests {
 
     #[test]
     fn name_query_neutralises_fts_syntax() {
-        assert_eq!(name_query("a\" OR NEAR(b").as_deref(), Some("\"a\"* AND \"or\"* AND \"near\"* AND \"b\"*"));
+        assert_eq!(
+            name_query("a\" OR NEAR(b").as_deref(),
+            Some("\"a\"* AND \"or\"* AND \"near\"* AND \"b\"*")
+        );
     }
 
     #[test]

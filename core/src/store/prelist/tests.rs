@@ -62,9 +62,17 @@ fn line(id: &str, desa: &str, members: &[(&str, &str)]) -> String {
 
 fn sample() -> Vec<String> {
     vec![
-        line("H-1", "32.01.01.2001", &[("Budi Santoso", "3201011203780001"), ("Siti Aminah", "3201015208800002")]),
+        line(
+            "H-1",
+            "32.01.01.2001",
+            &[("Budi Santoso", "3201011203780001"), ("Siti Aminah", "3201015208800002")],
+        ),
         line("H-2", "32.01.02.2003", &[("Agus Salim", "3201021507650003")]),
-        line("H-3", "33.74.01.1001", &[("Siti Rahmawati", "3374014101900004"), ("Dewi Sartika", "3374014202100005")]),
+        line(
+            "H-3",
+            "33.74.01.1001",
+            &[("Siti Rahmawati", "3374014101900004"), ("Dewi Sartika", "3374014202100005")],
+        ),
     ]
 }
 
@@ -73,7 +81,10 @@ fn good_lines_import_and_bad_lines_are_reported_with_line_and_reason() {
     let f = Fixture::new();
     let mut lines = sample();
     lines.insert(1, "{not json".into());
-    lines.insert(3, json!({"id_dtks": "H-9", "lokasi": {"desa": "32.01.01.2001"}, "members": []}).to_string());
+    lines.insert(
+        3,
+        json!({"id_dtks": "H-9", "lokasi": {"desa": "32.01.01.2001"}, "members": []}).to_string(),
+    );
     let report = f.import(&lines);
     assert_eq!((report.imported, report.updated, report.rejected), (3, 0, 2));
     assert_eq!(report.rejections[0].line, 2);
@@ -100,7 +111,11 @@ fn rejection_messages_name_the_field_not_the_value() {
 fn reimporting_a_household_updates_it_and_replaces_its_members() {
     let f = Fixture::new();
     f.import(&sample());
-    let changed = line("H-1", "32.01.01.2001", &[("Budi Santoso", "3201011203780001"), ("Rina Wati", "3201016509050009")]);
+    let changed = line(
+        "H-1",
+        "32.01.01.2001",
+        &[("Budi Santoso", "3201011203780001"), ("Rina Wati", "3201016509050009")],
+    );
     let report = f.import(&[changed]);
     assert_eq!((report.imported, report.updated, report.rejected), (0, 1, 0));
     assert_eq!(f.count(), 3);
@@ -108,7 +123,10 @@ fn reimporting_a_household_updates_it_and_replaces_its_members() {
     assert_eq!(f.ids("rina"), vec!["H-1"]);
     assert!(f.ids("3201015208800002").is_empty());
     let h = f.store.read(|c| household(c, "H-1")).unwrap().unwrap();
-    assert_eq!(h.members.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["Budi Santoso", "Rina Wati"]);
+    assert_eq!(
+        h.members.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(),
+        ["Budi Santoso", "Rina Wati"]
+    );
 }
 
 #[test]
@@ -233,7 +251,8 @@ fn area_filter_keeps_only_households_in_the_area() {
     assert_eq!(kab.hits.iter().map(|h| h.id_dtks.as_str()).collect::<Vec<_>>(), ["H-1"]);
     let desa = f.search_in("H-1", Some("32.01.02.2003"), 0, 20);
     assert!(desa.hits.is_empty());
-    let query = SearchQuery { text: "siti".into(), area: Some("Bandung".into()), page: 0, page_size: 20 };
+    let query =
+        SearchQuery { text: "siti".into(), area: Some("Bandung".into()), page: 0, page_size: 20 };
     assert_eq!(f.store.read(|c| search(c, &query)).unwrap(), Err(SearchRefusal::BadArea));
 }
 
@@ -241,7 +260,9 @@ fn area_filter_keeps_only_households_in_the_area() {
 fn results_come_in_pages_without_repeats() {
     let f = Fixture::new();
     let lines: Vec<String> = (0..25)
-        .map(|i| line(&format!("H-{i:02}"), "32.01.01.2001", &[("Siti Aminah", ""), ("Siti Aisyah", "")]))
+        .map(|i| {
+            line(&format!("H-{i:02}"), "32.01.01.2001", &[("Siti Aminah", ""), ("Siti Aisyah", "")])
+        })
         .collect();
     f.import(&lines);
     let first = f.search_in("siti", None, 0, 10);
@@ -249,7 +270,8 @@ fn results_come_in_pages_without_repeats() {
     let third = f.search_in("siti", None, 2, 10);
     assert_eq!((first.hits.len(), second.hits.len(), third.hits.len()), (10, 10, 5));
     assert!(first.has_more && second.has_more && !third.has_more);
-    let mut all: Vec<_> = [first, second, third].into_iter().flat_map(|p| p.hits).map(|h| h.id_dtks).collect();
+    let mut all: Vec<_> =
+        [first, second, third].into_iter().flat_map(|p| p.hits).map(|h| h.id_dtks).collect();
     all.dedup();
     assert_eq!(all.len(), 25);
 }
@@ -261,7 +283,10 @@ fn household_comes_back_whole_with_members_in_order() {
     let h = f.store.read(|c| household(c, "H-3")).unwrap().unwrap();
     assert_eq!(h.desa_code, "33.74.01.1001");
     assert_eq!(h.head_name.as_deref(), Some("Siti Rahmawati"));
-    assert_eq!(h.members[1], Member { position: 2, nik: Some("3374014202100005".into()), name: "Dewi Sartika".into() });
+    assert_eq!(
+        h.members[1],
+        Member { position: 2, nik: Some("3374014202100005".into()), name: "Dewi Sartika".into() }
+    );
     assert_eq!(h.record["lokasi"]["alamat"], "Jl. Mawar");
     assert_eq!(h.record["members"][1]["nama"], "Dewi Sartika");
     assert!(f.store.read(|c| household(c, "nope")).unwrap().is_none());
