@@ -1,10 +1,11 @@
 //! Verivali's core: everything the field app knows, behind a small synchronous API.
 //!
-//! Layers (DESIGN §2): `store` does the I/O on the one encrypted database; `api` is the uniffi
-//! surface that the Android shell and the CLI call. Later layers (`form`, `rules`, `media`,
-//! `outbox`) arrive with their issues.
+//! Layers (DESIGN §2): `form` is the questionnaire engine and does no I/O; `store` does the I/O
+//! on the one encrypted database; `api` is the uniffi surface that the Android shell and the CLI
+//! call. Later layers (`rules`, `media`, `outbox`) arrive with their issues.
 
 pub mod api;
+pub mod form;
 pub mod store;
 
 uniffi::setup_scaffolding!();

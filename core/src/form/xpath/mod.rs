@@ -1,0 +1,148 @@
+//! XPath 1.0 with the ODK function library, evaluated the way JavaRosa evaluates it.
+//!
+//! An expression is compiled once ([`XPath::compile`]): parsed, and checked for unknown
+//! functions and wrong argument counts, so that a form using an unsupported function fails to
+//! load and names it, as in ODK Collect. Evaluation is pure: the caller hands in the instances,
+//! the context node, the clock and the random state.
+
+mod ast;
+mod dates;
+mod eval;
+mod functions;
+mod lexer;
+mod parser;
+#[cfg(test)]
+mod tests;
+mod value;
+
+use std::cell::Cell;
+
+pub use ast::Expr;
+pub use dates::DateTime;
+pub use value::{Value, format_number, parse_number};
+
+use super::dom::{Document, NodeId};
+
+/// Why an expression cannot be compiled or evaluated. Messages name the expression's parts,
+/// never instance values (they may be a NIK or a name).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum XPathError {
+    #[error("XPath syntax error at offset {offset}: {reason}.")]
+    Syntax { offset: usize, reason: String },
+    #[error("XPath feature not supported: {what}.")]
+    Unsupported { what: String },
+    #[error("The function {name}() is not supported.")]
+    UnknownFunction { name: String },
+    #[error("The function {name}() does not take {given} argument(s).")]
+    Arity { name: String, given: usize },
+    #[error("This field is repeated: an expression expected one node and found several.")]
+    RepeatedField,
+    #[error("The function {function}() got an invalid argument: {reason}.")]
+    InvalidArgument { function: &'static str, reason: String },
+    #[error("The secondary instance '{id}' does not exist.")]
+    UnknownInstance { id: String },
+}
+
+/// Which document a node belongs to: 0 is the primary instance, `n` the n-th secondary one.
+pub type DocIndex = u16;
+
+/// A node an expression can select.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeRef {
+    pub doc: DocIndex,
+    pub kind: NodeKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NodeKind {
+    /// The document node above the root element (`/`).
+    Document,
+    Element(NodeId),
+    /// The `index`-th attribute of an element.
+    Attribute(NodeId, u16),
+}
+
+impl NodeRef {
+    pub fn element(doc: DocIndex, id: NodeId) -> NodeRef {
+        NodeRef { doc, kind: NodeKind::Element(id) }
+    }
+
+    pub fn document(doc: DocIndex) -> NodeRef {
+        NodeRef { doc, kind: NodeKind::Document }
+    }
+}
+
+/// The documents an expression can reach: the primary instance and the named secondary ones.
+pub struct Instances<'a> {
+    pub primary: &'a Document,
+    pub secondary: Vec<(&'a str, &'a Document)>,
+}
+
+impl<'a> Instances<'a> {
+    pub fn document(&self, doc: DocIndex) -> &'a Document {
+        match doc {
+            0 => self.primary,
+            n => self.secondary[usize::from(n) - 1].1,
+        }
+    }
+
+    fn by_id(&self, id: &str) -> Option<DocIndex> {
+        self.secondary.iter().position(|(name, _)| *name == id).map(|i| i as DocIndex + 1)
+    }
+
+    /// The string value of a node.
+    pub fn string_value(&self, node: NodeRef) -> String {
+        let doc = self.document(node.doc);
+        match node.kind {
+            NodeKind::Document => doc.string_value(doc.root()),
+            NodeKind::Element(id) => doc.string_value(id),
+            NodeKind::Attribute(id, index) => doc.get(id).attributes[usize::from(index)].1.clone(),
+        }
+    }
+}
+
+/// Everything an evaluation depends on besides the expression.
+pub struct Context<'a> {
+    pub instances: &'a Instances<'a>,
+    /// The context node (`.`).
+    pub node: NodeRef,
+    /// The node `current()` returns: the one the expression is bound to.
+    pub current: NodeRef,
+    /// Milliseconds since the Unix epoch, for `now()` and `today()`.
+    pub now_ms: i64,
+    /// The form's time zone as an offset from UTC.
+    pub tz_offset_minutes: i32,
+    /// State of the generator behind `random()` and `uuid()`; seed it for repeatable runs.
+    pub random_state: &'a Cell<u64>,
+}
+
+/// A compiled expression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct XPath {
+    source: String,
+    expr: Expr,
+}
+
+impl XPath {
+    /// Parses `source` and checks every function call against the supported library.
+    pub fn compile(source: &str) -> Result<XPath, XPathError> {
+        let expr = parser::parse(source)?;
+        functions::check_calls(&expr)?;
+        Ok(XPath { source: source.to_owned(), expr })
+    }
+
+    /// The expression as written.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The parsed expression.
+    pub fn expr(&self) -> &Expr {
+        &self.expr
+    }
+
+    /// Evaluates the expression.
+    pub fn eval(&self, ctx: &Context<'_>) -> Result<Value, XPathError> {
+        eval::Evaluator::new(ctx).eval(&self.expr)
+    }
+}

@@ -1,0 +1,180 @@
+//! Paths, predicates and context: what the conformance cases barely touch but every form uses.
+
+use std::cell::Cell;
+
+use super::*;
+
+const FORM: &str = r#"<data id="hh">
+  <hh><rooms>3</rooms><head>Budi</head></hh>
+  <member><name>Budi</name><age>45</age></member>
+  <member><name>Siti</name><age>40</age></member>
+  <member><name>Rina</name><age></age></member>
+  <meta><instanceID/></meta>
+</data>"#;
+
+const DESA: &str = r#"<root>
+  <item><name>2001</name><label>Cibodas</label><kec>01</kec></item>
+  <item><name>2002</name><label lang="id">Cikole</label><kec>01</kec></item>
+  <item><name>2003</name><label>Lembang</label><kec>02</kec></item>
+</root>"#;
+
+struct Fixture {
+    primary: Document,
+    desa: Document,
+    random: Cell<u64>,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        Fixture {
+            primary: Document::parse(FORM).unwrap(),
+            desa: Document::parse(DESA).unwrap(),
+            random: Cell::new(1),
+        }
+    }
+
+    fn node(&self, path: &str) -> NodeRef {
+        match self.eval_at(path, NodeRef::document(0)) {
+            Ok(Value::Nodes(nodes)) if nodes.len() == 1 => nodes[0],
+            other => panic!("{path} selects {other:?}"),
+        }
+    }
+
+    fn eval_at(&self, expr: &str, node: NodeRef) -> Result<Value, XPathError> {
+        let instances = Instances { primary: &self.primary, secondary: vec![("desa", &self.desa)] };
+        let ctx = Context {
+            instances: &instances,
+            node,
+            current: node,
+            now_ms: 1_764_288_000_000, // 2025-11-28T00:00:00Z
+            tz_offset_minutes: 7 * 60,
+            random_state: &self.random,
+        };
+        XPath::compile(expr)?.eval(&ctx)
+    }
+
+    fn string_at(&self, expr: &str, context: &str) -> String {
+        let instances = Instances { primary: &self.primary, secondary: vec![("desa", &self.desa)] };
+        let value = self.eval_at(expr, self.node(context)).unwrap();
+        value.to_str(&|n| instances.string_value(n)).unwrap()
+    }
+
+    fn string(&self, expr: &str) -> String {
+        self.string_at(expr, "/data")
+    }
+}
+
+#[test]
+fn absolute_and_relative_paths_reach_the_same_node() {
+    let f = Fixture::new();
+    assert_eq!(f.string("/data/hh/rooms"), "3");
+    assert_eq!(f.string_at("../hh/rooms", "/data/meta"), "3");
+    assert_eq!(f.string_at("./rooms", "/data/hh"), "3");
+    assert_eq!(f.string_at("../../hh/head", "/data/meta/instanceID"), "Budi");
+}
+
+#[test]
+fn repeated_nodes_count_and_filter_by_predicate() {
+    let f = Fixture::new();
+    assert_eq!(f.string("count(/data/member)"), "3");
+    assert_eq!(f.string("/data/member[age > 41]/name"), "Budi");
+    assert_eq!(f.string("/data/member[position() = 2]/name"), "Siti");
+    assert_eq!(f.string("count-non-empty(/data/member/age)"), "2");
+    assert_eq!(f.string("sum(/data/member/age)"), "85");
+    assert_eq!(f.string("max(/data/member/age)"), "45");
+    assert_eq!(f.string("join(', ', /data/member/name)"), "Budi, Siti, Rina");
+}
+
+#[test]
+fn reading_a_repeated_field_as_one_value_is_an_error_as_in_javarosa() {
+    let f = Fixture::new();
+    assert_eq!(
+        f.eval_at("/data/member/name = 'Siti'", NodeRef::document(0)).and_then(|v| {
+            let instances = Instances { primary: &f.primary, secondary: vec![] };
+            v.to_str(&|n| instances.string_value(n)).map(Value::Str)
+        }),
+        Err(XPathError::RepeatedField)
+    );
+}
+
+#[test]
+fn position_of_a_node_is_its_repeat_index() {
+    let f = Fixture::new();
+    assert_eq!(f.string_at("position(..)", "/data/member[position() = 3]/name"), "3");
+    assert_eq!(f.string_at("position(.)", "/data/hh"), "1");
+}
+
+#[test]
+fn cascading_choice_filter_reads_a_secondary_instance_with_current() {
+    let f = Fixture::new();
+    let labels =
+        f.eval_at("instance('desa')/root/item[kec = '01']/label", f.node("/data")).unwrap();
+    let Value::Nodes(nodes) = labels else { panic!() };
+    assert_eq!(nodes.len(), 2);
+    assert_eq!(f.string("instance('desa')/root/item[name = 2003]/label"), "Lembang");
+    assert_eq!(f.string("instance('desa')/root/item[label/@lang = 'id']/name"), "2002");
+    assert_eq!(f.string_at("current()/../rooms", "/data/hh/head"), "3");
+}
+
+#[test]
+fn attributes_are_reachable() {
+    let f = Fixture::new();
+    assert_eq!(f.string("/data/@id"), "hh");
+}
+
+#[test]
+fn missing_instance_is_a_clear_error() {
+    let f = Fixture::new();
+    assert_eq!(
+        f.eval_at("instance('nope')/root", NodeRef::document(0)),
+        Err(XPathError::UnknownInstance { id: "nope".into() })
+    );
+}
+
+#[test]
+fn unknown_function_and_wrong_arity_fail_at_compile_time_naming_the_function() {
+    assert_eq!(
+        XPath::compile("/data/a + pulldatax('x')"),
+        Err(XPathError::UnknownFunction { name: "pulldatax".into() })
+    );
+    assert_eq!(XPath::compile("if(1, 2)"), Err(XPathError::Arity { name: "if".into(), given: 2 }));
+    assert_eq!(
+        XPath::compile("concat(substr('a'))"),
+        Err(XPathError::Arity { name: "substr".into(), given: 1 })
+    );
+}
+
+#[test]
+fn today_and_now_use_the_forms_time_zone() {
+    let f = Fixture::new();
+    assert_eq!(f.string("today()"), "2025-11-28");
+    assert_eq!(f.string("format-date(now(), '%H:%M')"), "07:00");
+}
+
+#[test]
+fn uuid_is_version_four_and_random_is_repeatable_for_a_seed() {
+    let f = Fixture::new();
+    let again = Fixture::new();
+    assert_eq!(f.string("random()"), again.string("random()"));
+    let id = f.string("uuid()");
+    assert_eq!(id.len(), 36);
+    assert_eq!(&id[14..15], "4");
+    assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"));
+    assert_eq!(f.string("string-length(uuid(12))"), "12");
+}
+
+#[test]
+fn once_keeps_a_value_already_there() {
+    let f = Fixture::new();
+    assert_eq!(f.string_at("once(concat('x', 'y'))", "/data/hh/rooms"), "3");
+    assert_eq!(f.string_at("once(concat('x', 'y'))", "/data/meta/instanceID"), "xy");
+}
+
+#[test]
+fn geofence_tells_inside_from_outside() {
+    let f = Fixture::new();
+    let square = "'0 0 0 0;0 1 0 0;1 1 0 0;1 0 0 0;0 0 0 0'";
+    assert_eq!(f.string(&format!("geofence('0.5 0.5 0 0', {square})")), "true");
+    assert_eq!(f.string(&format!("geofence('1.5 0.5 0 0', {square})")), "false");
+    assert!(f.eval_at(&format!("geofence('', {square})"), NodeRef::document(0)).is_err());
+}
