@@ -54,6 +54,7 @@ fn run(case: &Json) -> Outcome {
         now_ms: 1_764_288_000_000,
         tz_offset_minutes: 0,
         random_state: &random,
+        form: None,
     };
     if let Some(path) = case["context_path"].as_str() {
         let Ok(Value::Nodes(nodes)) = XPath::compile(path).unwrap().eval(&ctx) else {

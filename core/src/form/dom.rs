@@ -50,27 +50,17 @@ pub enum ParseError {
 impl Document {
     /// Parses `text`, refusing DTDs, excessive depth and excessive size.
     pub fn parse(text: &str) -> Result<Document, ParseError> {
-        let options = roxmltree::ParsingOptions {
-            allow_dtd: false,
-            nodes_limit: MAX_NODES as u32,
-            ..Default::default()
-        };
-        let parsed = roxmltree::Document::parse_with_options(text, options).map_err(|e| {
-            let pos = e.pos();
-            match e {
-                roxmltree::Error::DtdDetected => {
-                    ParseError::Dtd { line: line_of(text, "<!DOCTYPE") }
-                }
-                roxmltree::Error::NodesLimitReached => ParseError::TooLarge,
-                other => ParseError::Malformed {
-                    line: pos.row,
-                    column: pos.col,
-                    reason: other.to_string(),
-                },
-            }
-        })?;
+        let parsed = parse_guarded(text)?;
+        Document::from_element(&parsed, parsed.root_element())
+    }
+
+    /// Copies an element of an already parsed document (and everything inside it).
+    pub fn from_element(
+        source: &roxmltree::Document<'_>,
+        element: roxmltree::Node<'_, '_>,
+    ) -> Result<Document, ParseError> {
         let mut doc = Document::default();
-        doc.copy_element(&parsed, parsed.root_element(), None, 1)?;
+        doc.copy_element(source, element, None, 1)?;
         Ok(doc)
     }
 
@@ -163,6 +153,25 @@ impl Document {
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }
+}
+
+/// Parses XML with the guards every form input gets: no DTD, bounded node count.
+pub fn parse_guarded(text: &str) -> Result<roxmltree::Document<'_>, ParseError> {
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: MAX_NODES as u32,
+        ..Default::default()
+    };
+    roxmltree::Document::parse_with_options(text, options).map_err(|e| {
+        let pos = e.pos();
+        match e {
+            roxmltree::Error::DtdDetected => ParseError::Dtd { line: line_of(text, "<!DOCTYPE") },
+            roxmltree::Error::NodesLimitReached => ParseError::TooLarge,
+            other => {
+                ParseError::Malformed { line: pos.row, column: pos.col, reason: other.to_string() }
+            }
+        }
+    })
 }
 
 /// The 1-based line where `needle` first appears in `text` (1 when it does not).

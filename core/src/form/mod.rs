@@ -1,9 +1,11 @@
 //! The questionnaire engine, sans I/O: the caller hands it bytes and gets values back.
 //!
-//! Built so far: the instance tree ([`dom`]) and XPath 1.0 with the ODK function library
+//! Built so far: the instance tree ([`dom`]), XPath 1.0 with the ODK function library
 //! ([`xpath`]), held to JavaRosa's behaviour by the conformance cases in
-//! `shared/conformance/xpath` (see `core/tests/xpath_conformance.rs`). The form model, bind
+//! `shared/conformance/xpath` (see `core/tests/xpath_conformance.rs`), and the form definition
+//! ([`definition`]): an XForm read into instances, binds, controls and translations. The bind
 //! model, repeats, itemsets and screens build on these.
 
+pub mod definition;
 pub mod dom;
 pub mod xpath;

@@ -108,11 +108,16 @@ impl<'c, 'a> Evaluator<'c, 'a> {
     }
 
     fn path(&self, start: &PathStart, steps: &[Step]) -> Result<Vec<NodeRef>> {
-        let mut nodes = match start {
+        let nodes = match start {
             PathStart::Root => vec![NodeRef::document(0)],
             PathStart::Context => vec![self.node],
             PathStart::Call(call) => self.nodes(call)?,
         };
+        self.walk(nodes, steps)
+    }
+
+    /// Applies `steps` to every node of `nodes`, keeping document order and no duplicates.
+    pub fn walk(&self, mut nodes: Vec<NodeRef>, steps: &[Step]) -> Result<Vec<NodeRef>> {
         for step in steps {
             let mut next = Vec::new();
             for node in &nodes {

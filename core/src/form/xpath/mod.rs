@@ -86,7 +86,7 @@ impl<'a> Instances<'a> {
         }
     }
 
-    fn by_id(&self, id: &str) -> Option<DocIndex> {
+    pub fn by_id(&self, id: &str) -> Option<DocIndex> {
         self.secondary.iter().position(|(name, _)| *name == id).map(|i| i as DocIndex + 1)
     }
 
@@ -99,6 +99,15 @@ impl<'a> Instances<'a> {
             NodeKind::Attribute(id, index) => doc.get(id).attributes[usize::from(index)].1.clone(),
         }
     }
+}
+
+/// What only the form definition knows, for `jr:itext` and `jr:choice-name`.
+pub trait FormLookup {
+    /// The text with itext id `id` in the active language.
+    fn itext(&self, id: &str) -> Option<String>;
+    /// The label, in the active language, of choice `value` of the question bound to
+    /// `question_ref` (a path without repeat indexes).
+    fn choice_label(&self, value: &str, question_ref: &str) -> Option<String>;
 }
 
 /// Everything an evaluation depends on besides the expression.
@@ -114,6 +123,8 @@ pub struct Context<'a> {
     pub tz_offset_minutes: i32,
     /// State of the generator behind `random()` and `uuid()`; seed it for repeatable runs.
     pub random_state: &'a Cell<u64>,
+    /// The form definition, when evaluating inside a form.
+    pub form: Option<&'a dyn FormLookup>,
 }
 
 /// A compiled expression.

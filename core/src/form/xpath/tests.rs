@@ -49,6 +49,7 @@ impl Fixture {
             now_ms: 1_764_288_000_000, // 2025-11-28T00:00:00Z
             tz_offset_minutes: 7 * 60,
             random_state: &self.random,
+            form: None,
         };
         XPath::compile(expr)?.eval(&ctx)
     }
@@ -177,4 +178,19 @@ fn geofence_tells_inside_from_outside() {
     assert_eq!(f.string(&format!("geofence('0.5 0.5 0 0', {square})")), "true");
     assert_eq!(f.string(&format!("geofence('1.5 0.5 0 0', {square})")), "false");
     assert!(f.eval_at(&format!("geofence('', {square})"), NodeRef::document(0)).is_err());
+}
+
+#[test]
+fn indexed_repeat_picks_the_value_inside_the_nth_instance() {
+    let f = Fixture::new();
+    assert_eq!(f.string("indexed-repeat(/data/member/name, /data/member, 2)"), "Siti");
+    assert_eq!(f.string("indexed-repeat(/data/member/name, /data/member, 1 + 2)"), "Rina");
+    assert_eq!(f.string("indexed-repeat(/data/member/name, /data/member, 9)"), "");
+}
+
+#[test]
+fn pulldata_looks_up_a_column_by_key() {
+    let f = Fixture::new();
+    assert_eq!(f.string("pulldata('desa', 'label', 'name', '2003')"), "Lembang");
+    assert_eq!(f.string("pulldata('desa', 'label', 'name', '9999')"), "");
 }

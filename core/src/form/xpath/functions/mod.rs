@@ -2,9 +2,9 @@
 //!
 //! Every function is listed once in [`LIBRARY`] with its arity, so that compiling a form can
 //! reject an unknown function or a wrong argument count before anyone fills in the form.
-//! Functions that need the form definition (`jr:choice-name`, `jr:itext`, `indexed-repeat`,
-//! `pulldata`) are added by the form layer.
+//! `jr:itext` and `jr:choice-name` ask the form definition through [`super::FormLookup`].
 
+mod form;
 mod geo;
 mod math;
 mod text;
@@ -49,6 +49,10 @@ const LIBRARY: &[(&str, usize, Option<usize>, Function)] = &[
     ("translate", 3, Some(3), text::translate),
     ("normalize-space", 1, Some(1), text::normalize_space),
     ("regex", 2, Some(2), text::regex),
+    ("jr:itext", 1, Some(1), form::itext),
+    ("jr:choice-name", 2, Some(2), form::choice_name),
+    ("indexed-repeat", 3, None, form::indexed_repeat),
+    ("pulldata", 4, Some(4), form::pulldata),
     ("geofence", 2, Some(2), geo::geofence),
     ("selected", 2, Some(2), text::selected),
     ("selected-at", 2, Some(2), text::selected_at),
