@@ -45,6 +45,8 @@ fn run(case: &Json) -> Outcome {
     let instances = Instances {
         primary: &primary,
         secondary: secondary_docs.iter().map(|(id, d)| (id.as_str(), d)).collect(),
+        nonrelevant: None,
+        typed: None,
     };
     let random = Cell::new(7);
     let mut ctx = Context {

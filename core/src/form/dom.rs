@@ -91,6 +91,11 @@ impl Document {
                 self.nodes[id.0 as usize].text.push_str(child.text().unwrap_or(""));
             }
         }
+        // Indentation between child elements is layout, not a value.
+        let element = &mut self.nodes[id.0 as usize];
+        if !element.children.is_empty() && element.text.trim().is_empty() {
+            element.text.clear();
+        }
         Ok(id)
     }
 
@@ -106,6 +111,45 @@ impl Document {
         });
         if let Some(parent) = parent {
             self.nodes[parent.0 as usize].children.push(id);
+        }
+        id
+    }
+
+    /// Removes `id` from its parent's children; the node stays in the arena, unreachable.
+    pub fn detach(&mut self, id: NodeId) {
+        if let Some(parent) = self.nodes[id.0 as usize].parent.take() {
+            self.nodes[parent.0 as usize].children.retain(|&c| c != id);
+        }
+    }
+
+    /// Copies the subtree at `source` (of `from`) under `parent`, inserted at child position
+    /// `index`; returns the copy's root.
+    pub fn copy_subtree(
+        &mut self,
+        from: &Document,
+        source: NodeId,
+        parent: NodeId,
+        index: usize,
+    ) -> NodeId {
+        let copy = self.copy_detached(from, source, parent);
+        let children = &mut self.nodes[parent.0 as usize].children;
+        children.insert(index.min(children.len()), copy);
+        copy
+    }
+
+    fn copy_detached(&mut self, from: &Document, source: NodeId, parent: NodeId) -> NodeId {
+        let element = from.get(source);
+        let id = NodeId(self.nodes.len() as u32);
+        self.nodes.push(Element {
+            name: element.name.clone(),
+            attributes: element.attributes.clone(),
+            text: element.text.clone(),
+            parent: Some(parent),
+            children: Vec::new(),
+        });
+        for &child in &element.children {
+            let copied = self.copy_detached(from, child, id);
+            self.nodes[id.0 as usize].children.push(copied);
         }
         id
     }
@@ -201,6 +245,20 @@ mod tests {
         assert_eq!(doc.get(b).children.len(), 2);
         assert_eq!(doc.string_value(b), "xy");
         assert_eq!(doc.string_value(doc.child(root, "a").unwrap()), "1");
+    }
+
+    #[test]
+    fn copied_subtree_is_independent_and_detached_nodes_are_unreachable() {
+        let mut doc = Document::parse("<data><r><x>1</x></r><end/></data>").unwrap();
+        let template = Document::parse("<r><x>default</x></r>").unwrap();
+        let root = doc.root();
+        let copy = doc.copy_subtree(&template, template.root(), root, 1);
+        assert_eq!(doc.get(root).children.len(), 3);
+        assert_eq!(doc.string_value(copy), "default");
+        let first = doc.get(root).children[0];
+        doc.detach(first);
+        assert_eq!(doc.get(root).children, vec![copy, doc.child(root, "end").unwrap()]);
+        assert_eq!(doc.get(first).parent, None);
     }
 
     #[test]

@@ -8,4 +8,5 @@
 
 pub mod definition;
 pub mod dom;
+pub mod session;
 pub mod xpath;

@@ -89,18 +89,27 @@ impl FormDef {
         let model_node = child(head, "model").ok_or_else(|| structure(&doc, head, "no <model>"))?;
         let title = child(head, "title").and_then(|t| t.text()).unwrap_or("").trim().to_owned();
         let parts = model::parse_model(&doc, model_node, external)?;
+        let instance_root = format!("/{}", parts.primary.get(parts.primary.root()).name);
+        let mut binds = parts.binds;
+        for bind in &mut binds {
+            bind.nodeset = absolute(&bind.nodeset, &instance_root);
+        }
         let mut actions = parts.actions;
-        let body = match child(root, "body") {
-            Some(body) => body::parse_body(&doc, body, &parts.binds, &mut actions)?,
+        let mut body = match child(root, "body") {
+            Some(body) => body::parse_body(&doc, body, &binds, &mut actions)?,
             None => Vec::new(),
         };
+        absolute_controls(&mut body, &instance_root);
+        for action in &mut actions {
+            action.target = absolute(&action.target, &instance_root);
+        }
         Ok(FormDef {
             title,
             form_id: parts.primary.attribute(parts.primary.root(), "id").unwrap_or("").to_owned(),
             version: parts.primary.attribute(parts.primary.root(), "version").map(str::to_owned),
             primary: parts.primary,
             secondary: parts.secondary,
-            binds: parts.binds,
+            binds,
             body,
             itext: parts.itext,
             actions,
@@ -123,6 +132,37 @@ impl FormDef {
         let mut out = Vec::new();
         visit(&self.body, &mut out);
         out
+    }
+}
+
+/// Makes a bind or control path absolute: relative paths start at `base` (the instance root for
+/// binds, the enclosing group for controls), as in JavaRosa.
+fn absolute(path: &str, base: &str) -> String {
+    let path = path.trim();
+    if path.starts_with('/') {
+        return path.to_owned();
+    }
+    let mut out = base.to_owned();
+    for step in path.split('/') {
+        match step {
+            "" | "." => {}
+            ".." => out.truncate(out.rfind('/').unwrap_or(0)),
+            name => {
+                out.push('/');
+                out.push_str(name);
+            }
+        }
+    }
+    out
+}
+
+fn absolute_controls(controls: &mut [Control], base: &str) {
+    for control in controls {
+        if let Some(reference) = &control.reference {
+            control.reference = Some(absolute(reference, base));
+        }
+        let inner = control.reference.clone().unwrap_or_else(|| base.to_owned());
+        absolute_controls(&mut control.children, &inner);
     }
 }
 

@@ -41,12 +41,25 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         |node| self.ctx.instances.string_value(node)
     }
 
+    /// JavaRosa's unpacking of a node-set used as a value: no node is empty text, one node is
+    /// its (typed) value, several are an error.
+    pub fn unpack(&self, value: Value) -> Result<Value> {
+        match value {
+            Value::Nodes(nodes) => match nodes.as_slice() {
+                [] => Ok(Value::Str(String::new())),
+                [node] => Ok(self.ctx.instances.node_value(*node)),
+                _ => Err(XPathError::RepeatedField),
+            },
+            other => Ok(other),
+        }
+    }
+
     pub fn string(&self, value: &Value) -> Result<String> {
         value.to_str(&self.read())
     }
 
     pub fn number(&self, value: &Value) -> Result<f64> {
-        value.to_num(&self.read())
+        self.unpack(value.clone())?.to_num(&self.read())
     }
 
     pub fn str(&self, expr: &Expr) -> Result<String> {
@@ -58,7 +71,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
     }
 
     pub fn bool(&self, expr: &Expr) -> Result<bool> {
-        Ok(self.eval(expr)?.to_bool())
+        Ok(self.unpack(self.eval(expr)?)?.to_bool())
     }
 
     /// Evaluates to a node-set, or fails naming what was found instead.
@@ -76,8 +89,12 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         Ok(match op {
             Or => Value::Bool(self.bool(left)? || self.bool(right)?),
             And => Value::Bool(self.bool(left)? && self.bool(right)?),
-            Eq => Value::Bool(self.equal(&self.eval(left)?, &self.eval(right)?)?),
-            Ne => Value::Bool(!self.equal(&self.eval(left)?, &self.eval(right)?)?),
+            Eq => Value::Bool(
+                self.equal(&self.unpack(self.eval(left)?)?, &self.unpack(self.eval(right)?)?)?,
+            ),
+            Ne => Value::Bool(
+                !self.equal(&self.unpack(self.eval(left)?)?, &self.unpack(self.eval(right)?)?)?,
+            ),
             Lt | Le | Gt | Ge => {
                 let (a, b) = (self.num(left)?, self.num(right)?);
                 Value::Bool(match op {
@@ -139,7 +156,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                 let inner = self.at(node, i + 1);
                 let keep = match inner.eval(predicate)? {
                     Value::Num(n) => n == (i + 1) as f64,
-                    other => other.to_bool(),
+                    other => inner.unpack(other)?.to_bool(),
                 };
                 if keep {
                     kept.push(node);

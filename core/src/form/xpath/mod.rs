@@ -5,7 +5,7 @@
 //! load and names it, as in ODK Collect. Evaluation is pure: the caller hands in the instances,
 //! the context node, the clock and the random state.
 
-mod ast;
+pub mod ast;
 mod dates;
 mod eval;
 mod functions;
@@ -76,6 +76,11 @@ impl NodeRef {
 pub struct Instances<'a> {
     pub primary: &'a Document,
     pub secondary: Vec<(&'a str, &'a Document)>,
+    /// Primary-instance nodes that are not relevant: they read as empty, as in JavaRosa.
+    pub nonrelevant: Option<&'a dyn Fn(NodeId) -> bool>,
+    /// The typed value of a primary-instance node (a number for an int, a date for a date, a
+    /// boolean for a boolean calculate), as JavaRosa's typed answers read; `None` means text.
+    pub typed: Option<&'a dyn Fn(NodeId) -> Option<Value>>,
 }
 
 impl<'a> Instances<'a> {
@@ -90,11 +95,25 @@ impl<'a> Instances<'a> {
         self.secondary.iter().position(|(name, _)| *name == id).map(|i| i as DocIndex + 1)
     }
 
+    /// The value a single node stands for when used as a value: typed where the instance knows
+    /// the type, else its text.
+    pub fn node_value(&self, node: NodeRef) -> Value {
+        if let (0, NodeKind::Element(id), Some(typed)) = (node.doc, node.kind, self.typed)
+            && !self.nonrelevant.is_some_and(|f| f(id))
+            && let Some(value) = typed(id)
+        {
+            return value;
+        }
+        Value::Str(self.string_value(node))
+    }
+
     /// The string value of a node.
     pub fn string_value(&self, node: NodeRef) -> String {
         let doc = self.document(node.doc);
+        let hidden = |id| node.doc == 0 && self.nonrelevant.is_some_and(|f| f(id));
         match node.kind {
             NodeKind::Document => doc.string_value(doc.root()),
+            NodeKind::Element(id) if hidden(id) => String::new(),
             NodeKind::Element(id) => doc.string_value(id),
             NodeKind::Attribute(id, index) => doc.get(id).attributes[usize::from(index)].1.clone(),
         }
@@ -105,9 +124,9 @@ impl<'a> Instances<'a> {
 pub trait FormLookup {
     /// The text with itext id `id` in the active language.
     fn itext(&self, id: &str) -> Option<String>;
-    /// The label, in the active language, of choice `value` of the question bound to
-    /// `question_ref` (a path without repeat indexes).
-    fn choice_label(&self, value: &str, question_ref: &str) -> Option<String>;
+    /// The label, in the active language, of choice `value` of the question that the path
+    /// `question` (absolute, or relative to `context`) points at.
+    fn choice_label(&self, value: &str, question: &str, context: NodeRef) -> Option<String>;
 }
 
 /// Everything an evaluation depends on besides the expression.
@@ -155,5 +174,11 @@ impl XPath {
     /// Evaluates the expression.
     pub fn eval(&self, ctx: &Context<'_>) -> Result<Value, XPathError> {
         eval::Evaluator::new(ctx).eval(&self.expr)
+    }
+
+    /// Evaluates the expression as a condition (`relevant`, `required`, `constraint`): a single
+    /// node counts by its value, as in JavaRosa, not by its existence.
+    pub fn eval_bool(&self, ctx: &Context<'_>) -> Result<bool, XPathError> {
+        eval::Evaluator::new(ctx).bool(&self.expr)
     }
 }

@@ -41,7 +41,12 @@ impl Fixture {
     }
 
     fn eval_at(&self, expr: &str, node: NodeRef) -> Result<Value, XPathError> {
-        let instances = Instances { primary: &self.primary, secondary: vec![("desa", &self.desa)] };
+        let instances = Instances {
+            primary: &self.primary,
+            secondary: vec![("desa", &self.desa)],
+            nonrelevant: None,
+            typed: None,
+        };
         let ctx = Context {
             instances: &instances,
             node,
@@ -55,7 +60,12 @@ impl Fixture {
     }
 
     fn string_at(&self, expr: &str, context: &str) -> String {
-        let instances = Instances { primary: &self.primary, secondary: vec![("desa", &self.desa)] };
+        let instances = Instances {
+            primary: &self.primary,
+            secondary: vec![("desa", &self.desa)],
+            nonrelevant: None,
+            typed: None,
+        };
         let value = self.eval_at(expr, self.node(context)).unwrap();
         value.to_str(&|n| instances.string_value(n)).unwrap()
     }
@@ -91,7 +101,12 @@ fn reading_a_repeated_field_as_one_value_is_an_error_as_in_javarosa() {
     let f = Fixture::new();
     assert_eq!(
         f.eval_at("/data/member/name = 'Siti'", NodeRef::document(0)).and_then(|v| {
-            let instances = Instances { primary: &f.primary, secondary: vec![] };
+            let instances = Instances {
+                primary: &f.primary,
+                secondary: vec![],
+                nonrelevant: None,
+                typed: None,
+            };
             v.to_str(&|n| instances.string_value(n)).map(Value::Str)
         }),
         Err(XPathError::RepeatedField)

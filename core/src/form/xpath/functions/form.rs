@@ -13,7 +13,7 @@ pub(super) fn itext(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
 pub(super) fn choice_name(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
     let value = ev.str(&a[0])?;
     let question = ev.str(&a[1])?;
-    let label = ev.ctx.form.and_then(|f| f.choice_label(&value, &question));
+    let label = ev.ctx.form.and_then(|f| f.choice_label(&value, question.trim(), ev.node));
     Ok(Value::Str(label.unwrap_or_default()))
 }
 

@@ -1,0 +1,743 @@
+//! A form being filled in: the live instance, the state of every node, and recomputation.
+//!
+//! The instance is the arena tree of [`crate::form::dom`], started from the form's primary
+//! instance with the `jr:template` nodes taken out. Per node we keep its own and inherited
+//! relevance, requiredness and readonly-ness. After every answer, only the expressions that
+//! read the changed node (and what they in turn change) are recomputed, in the order the
+//! dependency graph ([`deps`]) fixed at load: see docs/adr/0007-form-instance-and-recompute.md.
+
+mod deps;
+mod navigation;
+mod submission;
+#[cfg(test)]
+mod tests;
+mod values;
+
+use std::{
+    cell::Cell,
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
+
+pub use deps::{CycleError, Dag, Kind};
+pub use navigation::NodeSnapshot;
+
+use super::{
+    definition::{ControlKind, DataType, ExternalInstances, FormDef, FormError},
+    dom::{Document, NodeId},
+    xpath::{Context, FormLookup, Instances, NodeRef, Value, XPath, XPathError},
+};
+
+/// A form ready to be filled in many times: its definition and its dependency graph.
+#[derive(Debug)]
+pub struct Form {
+    pub def: FormDef,
+    pub dag: Dag,
+    /// Generic path → index of its bind.
+    binds: HashMap<String, usize>,
+    /// Generic paths of repeats.
+    repeats: HashSet<String>,
+    /// Generic repeat path → the node in `def.primary` new instances are copied from.
+    templates: HashMap<String, NodeId>,
+}
+
+/// Why a form cannot be loaded.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LoadError {
+    #[error("{0}")]
+    Form(#[from] FormError),
+    #[error("{0}")]
+    Cycle(#[from] CycleError),
+}
+
+impl Form {
+    /// Parses and prepares a form.
+    pub fn load(xml: &str, external: &dyn ExternalInstances) -> Result<Form, LoadError> {
+        let def = FormDef::parse(xml, external)?;
+        let dag = Dag::build(&def)?;
+        let binds = def.binds.iter().enumerate().map(|(i, b)| (b.nodeset.clone(), i)).collect();
+        let repeats: HashSet<String> = def
+            .controls()
+            .into_iter()
+            .filter(|c| c.kind == ControlKind::Repeat)
+            .filter_map(|c| c.reference.clone())
+            .collect();
+        let templates = find_templates(&def.primary, &repeats);
+        Ok(Form { def, dag, binds, repeats, templates })
+    }
+
+    fn bind_of(&self, generic: &str) -> Option<&super::definition::Bind> {
+        self.binds.get(generic).map(|&i| &self.def.binds[i])
+    }
+
+    fn data_type(&self, generic: &str) -> DataType {
+        self.bind_of(generic).map_or(DataType::String, |b| b.data_type.clone())
+    }
+}
+
+/// For each repeat: its `jr:template` node, or else its first instance.
+fn find_templates(primary: &Document, repeats: &HashSet<String>) -> HashMap<String, NodeId> {
+    let mut templates = HashMap::new();
+    let mut stack = vec![(primary.root(), format!("/{}", primary.get(primary.root()).name))];
+    while let Some((id, path)) = stack.pop() {
+        if repeats.contains(&path) {
+            let is_template = primary.attribute(id, "template").is_some();
+            if is_template || !templates.contains_key(&path) {
+                templates.insert(path.clone(), id);
+            }
+        }
+        for &child in primary.get(id).children.iter().rev() {
+            stack.push((child, format!("{path}/{}", primary.get(child).name)));
+        }
+    }
+    templates
+}
+
+/// The clock and random seed a session runs on; fixed in tests, real on a phone.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    pub now_ms: i64,
+    pub tz_offset_minutes: i32,
+    pub seed: u64,
+}
+
+/// State of one instance node.
+#[derive(Debug, Clone, Copy)]
+struct NodeState {
+    relevant_self: bool,
+    relevant: bool,
+    required: bool,
+    readonly: bool,
+    /// The value came from a boolean calculate (stored `1`/`0`, read back as a boolean).
+    boolean: bool,
+}
+
+impl Default for NodeState {
+    fn default() -> Self {
+        NodeState {
+            relevant_self: true,
+            relevant: true,
+            required: false,
+            readonly: false,
+            boolean: false,
+        }
+    }
+}
+
+/// What happened to an answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnswerOutcome {
+    Saved,
+    /// The value breaks the constraint and was not saved; the message is the form's, if any.
+    ConstraintViolated {
+        message: Option<String>,
+    },
+    /// The question is required and the value is empty; nothing was saved.
+    RequiredButEmpty,
+}
+
+/// Why a session call could not be carried out.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SessionError {
+    #[error("The form has no node {reference}.")]
+    NoSuchNode { reference: String },
+    #[error("{reference} is not a repeat.")]
+    NotARepeat { reference: String },
+    #[error("The expression of {place} failed: {source}")]
+    Expression {
+        place: String,
+        #[source]
+        source: XPathError,
+    },
+}
+
+/// A form being filled in.
+pub struct Session {
+    form: Arc<Form>,
+    doc: Document,
+    state: Vec<NodeState>,
+    clock: Clock,
+    random: Cell<u64>,
+    language: Option<String>,
+}
+
+impl Session {
+    /// Starts a new, empty instance of `form`: templates out, preloads and first-load actions
+    /// applied, everything computed once.
+    pub fn start(form: Arc<Form>, clock: Clock) -> Result<Session, SessionError> {
+        let mut doc = form.def.primary.clone();
+        for &template in form.templates.values() {
+            if doc.attribute(template, "template").is_some() {
+                doc.detach(template);
+            }
+        }
+        let language = form.def.itext.default_language.clone();
+        let state = vec![NodeState::default(); doc.len()];
+        let mut session =
+            Session { form, doc, state, clock, random: Cell::new(clock.seed), language };
+        session.apply_preloads()?;
+        session.run_actions("odk-instance-first-load", None)?;
+        let all: Vec<usize> = session.form.dag.order.clone();
+        session.run(&all, None)?;
+        Ok(session)
+    }
+
+    /// The live instance.
+    pub fn document(&self) -> &Document {
+        &self.doc
+    }
+
+    /// The form being filled in.
+    pub fn form(&self) -> &Arc<Form> {
+        &self.form
+    }
+
+    /// Switches the language labels are shown in.
+    pub fn set_language(&mut self, language: &str) {
+        self.language = Some(language.to_owned());
+    }
+
+    /// Answers the question at `reference` (e.g. `/data/member[2]/age`) with its lexical value,
+    /// checking the constraint and requiredness first, then recomputing what depends on it.
+    pub fn answer(&mut self, reference: &str, text: &str) -> Result<AnswerOutcome, SessionError> {
+        let node = self.resolve_or_create(reference)?;
+        let generic = self.generic_path(node);
+        let value = values::normalize_answer(text, &self.form.data_type(&generic));
+        if value.is_empty()
+            && self.state[node.0 as usize].required
+            && self.state[node.0 as usize].relevant
+        {
+            return Ok(AnswerOutcome::RequiredButEmpty);
+        }
+        let previous = std::mem::replace(&mut self.doc.get_mut(node).text, value.clone());
+        self.state[node.0 as usize].boolean = false;
+        if !value.is_empty()
+            && let Some(constraint) = self.form.bind_of(&generic).and_then(|b| b.constraint.clone())
+        {
+            let ok = self
+                .condition(&constraint, node)
+                .map_err(|e| self.failure(&generic, "constraint", e))?;
+            if !ok {
+                self.doc.get_mut(node).text = previous;
+                let message = self.form.bind_of(&generic).and_then(|b| b.constraint_msg.clone());
+                return Ok(AnswerOutcome::ConstraintViolated {
+                    message: message.map(|m| self.resolve_message(&m)),
+                });
+            }
+        }
+        self.changed(&[generic.as_str()], None)?;
+        let triggered = self.run_actions("xforms-value-changed", Some(&generic))?;
+        if !triggered.is_empty() {
+            let paths: Vec<&str> = triggered.iter().map(String::as_str).collect();
+            self.changed(&paths, None)?;
+        }
+        Ok(AnswerOutcome::Saved)
+    }
+
+    /// Adds an instance of the repeat at `reference` (its last step without an index), at the
+    /// end, from the template; fires `odk-new-repeat` for it.
+    pub fn add_repeat(&mut self, reference: &str) -> Result<NodeId, SessionError> {
+        let (parent_ref, name) = reference.rsplit_once('/').ok_or_else(|| no_node(reference))?;
+        let parent = if parent_ref.is_empty() {
+            return Err(SessionError::NotARepeat { reference: reference.to_owned() });
+        } else {
+            self.resolve(parent_ref).ok_or_else(|| no_node(parent_ref))?
+        };
+        let generic = format!("{}/{name}", self.generic_path(parent));
+        let template = *self
+            .form
+            .templates
+            .get(&generic)
+            .ok_or_else(|| SessionError::NotARepeat { reference: reference.to_owned() })?;
+        let index = self.insertion_index(parent, name, &generic);
+        let form = Arc::clone(&self.form);
+        let instance = self.doc.copy_subtree(&form.def.primary, template, parent, index);
+        self.doc.get_mut(instance).attributes.retain(|(n, _)| n != "template");
+        self.drop_nested_templates(instance);
+        self.state.resize(self.doc.len(), NodeState::default());
+        self.inherit_relevance(instance);
+        self.run_actions("odk-new-repeat", Some(&generic))?;
+        let inside = format!("{generic}/");
+        let mut work: Vec<usize> = (0..self.form.dag.triggerables.len())
+            .filter(|&t| {
+                let target = &self.form.dag.triggerables[t].target;
+                *target == generic || target.starts_with(&inside)
+            })
+            .collect();
+        work.extend(self.form.dag.affected(&[generic.as_str()]));
+        self.run_ordered(work, None)?;
+        Ok(instance)
+    }
+
+    /// A new instance starts without instances of the repeats nested in it: their templates
+    /// came along in the copy and are taken out again.
+    fn drop_nested_templates(&mut self, instance: NodeId) {
+        let mut stack = self.doc.get(instance).children.clone();
+        while let Some(id) = stack.pop() {
+            if self.doc.attribute(id, "template").is_some() {
+                self.doc.detach(id);
+            } else {
+                stack.extend(self.doc.get(id).children.iter().copied());
+            }
+        }
+    }
+
+    /// Removes the repeat instance at `reference` (e.g. `/data/member[2]`).
+    pub fn remove_repeat(&mut self, reference: &str) -> Result<(), SessionError> {
+        let node = self.resolve(reference).ok_or_else(|| no_node(reference))?;
+        let generic = self.generic_path(node);
+        if !self.form.repeats.contains(&generic) {
+            return Err(SessionError::NotARepeat { reference: reference.to_owned() });
+        }
+        self.doc.detach(node);
+        self.changed(&[generic.as_str()], None)
+    }
+
+    /// Evaluates `expr` with `node` as context and current node.
+    pub fn eval(&self, expr: &XPath, node: NodeId) -> Result<Value, XPathError> {
+        self.eval_at(expr, NodeRef::element(0, node), node)
+    }
+
+    /// Evaluates `expr` at any context node (an itemset item, say), with `current` as current().
+    pub fn eval_at(
+        &self,
+        expr: &XPath,
+        context: NodeRef,
+        current: NodeId,
+    ) -> Result<Value, XPathError> {
+        self.with_context(context, current, |ctx| expr.eval(ctx))
+    }
+
+    /// Evaluates a condition at `node`.
+    pub fn condition(&self, expr: &XPath, node: NodeId) -> Result<bool, XPathError> {
+        self.with_context(NodeRef::element(0, node), node, |ctx| expr.eval_bool(ctx))
+    }
+
+    fn with_context<T>(
+        &self,
+        context: NodeRef,
+        current: NodeId,
+        f: impl FnOnce(&Context<'_>) -> T,
+    ) -> T {
+        self.with_instances(|instances| {
+            let ctx = Context {
+                instances,
+                node: context,
+                current: NodeRef::element(0, current),
+                now_ms: self.clock.now_ms,
+                tz_offset_minutes: self.clock.tz_offset_minutes,
+                random_state: &self.random,
+                form: Some(self),
+            };
+            f(&ctx)
+        })
+    }
+
+    /// A value as text, reading node-sets through this session.
+    fn text_of(&self, value: &Value) -> Result<String, XPathError> {
+        self.with_instances(|instances| value.to_str(&|n| instances.string_value(n)))
+    }
+
+    /// Runs `f` with the instances as expressions see them: non-relevant nodes empty, typed
+    /// nodes typed.
+    fn with_instances<T>(&self, f: impl FnOnce(&Instances<'_>) -> T) -> T {
+        let hidden = |id: NodeId| self.state.get(id.0 as usize).is_some_and(|s| !s.relevant);
+        let typed = |id: NodeId| self.typed_value(id);
+        let instances = Instances {
+            primary: &self.doc,
+            secondary: self.form.def.secondary.iter().map(|(id, d)| (id.as_str(), d)).collect(),
+            nonrelevant: Some(&hidden),
+            typed: Some(&typed),
+        };
+        f(&instances)
+    }
+
+    /// What a node's text means as a value: a number for int and decimal nodes, a date for date
+    /// nodes, a boolean for boolean nodes and boolean calculates (JavaRosa's typed answers).
+    fn typed_value(&self, id: NodeId) -> Option<Value> {
+        let element = self.doc.get(id);
+        if element.text.is_empty() || !element.children.is_empty() {
+            return None;
+        }
+        let text = element.text.as_str();
+        if self.state.get(id.0 as usize).is_some_and(|s| s.boolean) {
+            return Some(Value::Bool(text == "1" || text == "true"));
+        }
+        match self.form.data_type(&self.generic_path(id)) {
+            DataType::Int | DataType::Decimal => {
+                let n = crate::form::xpath::parse_number(text);
+                (!n.is_nan()).then_some(Value::Num(n))
+            }
+            DataType::Date | DataType::DateTime => {
+                crate::form::xpath::DateTime::parse(text, self.clock.tz_offset_minutes)
+                    .map(Value::Date)
+            }
+            DataType::Boolean => Some(Value::Bool(text == "1" || text == "true")),
+            _ => None,
+        }
+    }
+
+    /// Recomputes what depends on `paths`.
+    fn changed(&mut self, paths: &[&str], only_under: Option<NodeId>) -> Result<(), SessionError> {
+        let work = self.form.dag.affected(paths);
+        self.run(&work, only_under)
+    }
+
+    fn run_ordered(
+        &mut self,
+        mut work: Vec<usize>,
+        only_under: Option<NodeId>,
+    ) -> Result<(), SessionError> {
+        work.sort_unstable();
+        work.dedup();
+        let order = &self.form.dag.order;
+        let rank: HashMap<usize, usize> = order.iter().enumerate().map(|(r, &t)| (t, r)).collect();
+        work.sort_by_key(|t| rank[t]);
+        self.run(&work, only_under)
+    }
+
+    /// Runs triggerables (in the given order) on every node they apply to.
+    fn run(&mut self, work: &[usize], only_under: Option<NodeId>) -> Result<(), SessionError> {
+        let form = Arc::clone(&self.form);
+        for &t in work {
+            let triggerable = &form.dag.triggerables[t];
+            let bind = &form.def.binds[triggerable.bind];
+            for node in self.nodes_at(&triggerable.target) {
+                if only_under.is_some_and(|root| !self.is_within(node, root)) {
+                    continue;
+                }
+                self.apply(triggerable.kind, bind, node)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn apply(
+        &mut self,
+        kind: Kind,
+        bind: &super::definition::Bind,
+        node: NodeId,
+    ) -> Result<(), SessionError> {
+        let place = |what: &str| (bind.nodeset.clone(), what.to_owned());
+        let expression = match kind {
+            Kind::Relevant => (bind.relevant.as_ref(), place("relevant")),
+            Kind::Calculate => (bind.calculate.as_ref(), place("calculate")),
+            Kind::Required => (bind.required.as_ref(), place("required")),
+            Kind::Readonly => (bind.readonly.as_ref(), place("readonly")),
+        };
+        let (Some(expr), (nodeset, what)) = expression else { return Ok(()) };
+        let i = node.0 as usize;
+        if kind != Kind::Calculate {
+            let truth = self.condition(expr, node).map_err(|e| self.failure(&nodeset, &what, e))?;
+            match kind {
+                Kind::Relevant => {
+                    self.state[i].relevant_self = truth;
+                    self.inherit_relevance(node);
+                }
+                Kind::Required => self.state[i].required = truth,
+                _ => self.state[i].readonly = truth,
+            }
+            return Ok(());
+        }
+        let value = self.eval(expr, node).map_err(|e| self.failure(&nodeset, &what, e))?;
+        match kind {
+            Kind::Calculate => {
+                let text = values::stored(&value, &bind.data_type, |v| self.text_of(v))
+                    .map_err(|e| self.failure(&nodeset, &what, e))?;
+                self.state[i].boolean = matches!(value, Value::Bool(_));
+                self.doc.get_mut(node).text = text;
+            }
+            _ => unreachable!("conditions returned above"),
+        }
+        Ok(())
+    }
+
+    fn failure(&self, nodeset: &str, what: &str, source: XPathError) -> SessionError {
+        SessionError::Expression { place: format!("bind {nodeset} {what}"), source }
+    }
+
+    /// Recomputes inherited relevance for `node` and everything below it.
+    fn inherit_relevance(&mut self, node: NodeId) {
+        let mut stack = vec![node];
+        while let Some(id) = stack.pop() {
+            let parent_relevant =
+                self.doc.get(id).parent.is_none_or(|p| self.state[p.0 as usize].relevant);
+            let state = &mut self.state[id.0 as usize];
+            state.relevant = state.relevant_self && parent_relevant;
+            stack.extend(self.doc.get(id).children.iter().copied());
+        }
+    }
+
+    fn apply_preloads(&mut self) -> Result<(), SessionError> {
+        let form = Arc::clone(&self.form);
+        for bind in &form.def.binds {
+            let Some((kind, params)) = &bind.preload else { continue };
+            let value = match (kind.as_str(), params.as_deref()) {
+                ("uid", _) => {
+                    let uuid = XPath::compile("uuid()").expect("a valid expression");
+                    format!(
+                        "uuid:{}",
+                        self.text_of(
+                            &self.eval(&uuid, self.doc.root()).map_err(|e| self.failure(
+                                &bind.nodeset,
+                                "preload",
+                                e
+                            ))?
+                        )
+                        .unwrap_or_default()
+                    )
+                }
+                ("timestamp", Some("start")) => {
+                    let now = XPath::compile("now()").expect("a valid expression");
+                    self.text_of(
+                        &self
+                            .eval(&now, self.doc.root())
+                            .map_err(|e| self.failure(&bind.nodeset, "preload", e))?,
+                    )
+                    .unwrap_or_default()
+                }
+                ("date", Some("today")) => {
+                    let today = XPath::compile("today()").expect("a valid expression");
+                    self.text_of(
+                        &self
+                            .eval(&today, self.doc.root())
+                            .map_err(|e| self.failure(&bind.nodeset, "preload", e))?,
+                    )
+                    .unwrap_or_default()
+                }
+                _ => continue,
+            };
+            for node in self.nodes_at(&bind.nodeset) {
+                self.doc.get_mut(node).text = value.clone();
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the `setvalue` actions for `event` (limited to those whose target is inside
+    /// `scope`, or triggered by it for value changes); returns the generic paths they set.
+    fn run_actions(
+        &mut self,
+        event: &str,
+        scope: Option<&str>,
+    ) -> Result<Vec<String>, SessionError> {
+        let form = Arc::clone(&self.form);
+        let mut set = Vec::new();
+        for action in form.def.actions.iter().filter(|a| a.events.iter().any(|e| e == event)) {
+            let applies = match (event, scope) {
+                ("xforms-value-changed", Some(trigger)) => {
+                    action.trigger.as_deref() == Some(trigger)
+                }
+                ("odk-new-repeat", Some(repeat)) => {
+                    action.target.starts_with(&format!("{repeat}/"))
+                }
+                _ => true,
+            };
+            if !applies {
+                continue;
+            }
+            let targets = self.nodes_at(&action.target);
+            let targets = match (event, targets.last()) {
+                ("odk-new-repeat", Some(&last)) => vec![last],
+                _ => targets,
+            };
+            for node in targets {
+                let text = match &action.value {
+                    Some(expr) => {
+                        let value = self
+                            .eval(expr, node)
+                            .map_err(|e| self.failure(&action.target, "setvalue", e))?;
+                        let data_type = self.form.data_type(&action.target);
+                        values::stored(&value, &data_type, |v| self.text_of(v))
+                            .map_err(|e| self.failure(&action.target, "setvalue", e))?
+                    }
+                    None => action.literal.clone(),
+                };
+                self.doc.get_mut(node).text = text;
+            }
+            set.push(action.target.clone());
+        }
+        Ok(set)
+    }
+
+    /// Message text for a `jr:constraintMsg`: itext when it is a `jr:itext(…)` call.
+    fn resolve_message(&self, message: &str) -> String {
+        if message.trim_start().starts_with("jr:itext(")
+            && let Ok(expr) = XPath::compile(message)
+            && let Ok(value) = self.eval(&expr, self.doc.root())
+        {
+            return self.text_of(&value).unwrap_or_default();
+        }
+        message.to_owned()
+    }
+
+    /// Generic path of a node: `/data/member/name`.
+    pub fn generic_path(&self, node: NodeId) -> String {
+        let mut names = Vec::new();
+        let mut at = Some(node);
+        while let Some(id) = at {
+            names.push(self.doc.get(id).name.as_str());
+            at = self.doc.get(id).parent;
+        }
+        names.reverse();
+        format!("/{}", names.join("/"))
+    }
+
+    /// All live nodes at a generic path.
+    fn nodes_at(&self, generic: &str) -> Vec<NodeId> {
+        let mut names = generic.trim_start_matches('/').split('/');
+        let root = self.doc.root();
+        if names.next() != Some(self.doc.get(root).name.as_str()) {
+            return Vec::new();
+        }
+        let mut level = vec![root];
+        for name in names {
+            level = level
+                .iter()
+                .flat_map(|&id| self.doc.get(id).children.iter().copied())
+                .filter(|&c| self.doc.get(c).name == name)
+                .collect();
+        }
+        level
+    }
+
+    fn is_within(&self, node: NodeId, root: NodeId) -> bool {
+        let mut at = Some(node);
+        while let Some(id) = at {
+            if id == root {
+                return true;
+            }
+            at = self.doc.get(id).parent;
+        }
+        false
+    }
+
+    /// Finds the node at `/data/member[2]/name` (an index of 1 may be left out).
+    pub fn resolve(&self, reference: &str) -> Option<NodeId> {
+        let mut steps = reference.trim_start_matches('/').split('/').map(split_index);
+        let root = self.doc.root();
+        let (first, _) = steps.next()?;
+        if first != self.doc.get(root).name {
+            return None;
+        }
+        let mut at = root;
+        for (name, index) in steps {
+            at = self
+                .doc
+                .get(at)
+                .children
+                .iter()
+                .copied()
+                .filter(|&c| self.doc.get(c).name == name)
+                .nth(index - 1)?;
+        }
+        Some(at)
+    }
+
+    /// Like [`Self::resolve`], adding repeat instances that do not exist yet.
+    fn resolve_or_create(&mut self, reference: &str) -> Result<NodeId, SessionError> {
+        if let Some(node) = self.resolve(reference) {
+            return Ok(node);
+        }
+        let mut prefix = String::new();
+        for step in reference.trim_start_matches('/').split('/') {
+            let (name, index) = split_index(step);
+            let parent = prefix.clone();
+            prefix = format!("{prefix}/{step}");
+            while self.resolve(&prefix).is_none() {
+                let parent_node = self.resolve(&parent).ok_or_else(|| no_node(reference))?;
+                let existing = self
+                    .doc
+                    .get(parent_node)
+                    .children
+                    .iter()
+                    .filter(|&&c| self.doc.get(c).name == name)
+                    .count();
+                if existing >= index {
+                    return Err(no_node(reference));
+                }
+                self.add_repeat(&format!("{parent}/{name}"))?;
+            }
+        }
+        self.resolve(reference).ok_or_else(|| no_node(reference))
+    }
+
+    /// Where a new instance goes: after the last instance, or where the template stood.
+    fn insertion_index(&self, parent: NodeId, name: &str, generic: &str) -> usize {
+        let children = &self.doc.get(parent).children;
+        if let Some(last) = children.iter().rposition(|&c| self.doc.get(c).name == name) {
+            return last + 1;
+        }
+        let primary = &self.form.def.primary;
+        let template = self.form.templates[generic];
+        let Some(template_parent) = primary.get(template).parent else { return children.len() };
+        let before: Vec<&str> = primary
+            .get(template_parent)
+            .children
+            .iter()
+            .take_while(|&&c| c != template)
+            .map(|&c| primary.get(c).name.as_str())
+            .collect();
+        children.iter().take_while(|&&c| before.contains(&self.doc.get(c).name.as_str())).count()
+    }
+}
+
+fn split_index(step: &str) -> (&str, usize) {
+    match step.split_once('[') {
+        Some((name, rest)) => (name, rest.trim_end_matches(']').parse().unwrap_or(1)),
+        None => (step, 1),
+    }
+}
+
+fn no_node(reference: &str) -> SessionError {
+    SessionError::NoSuchNode { reference: reference.to_owned() }
+}
+
+impl FormLookup for Session {
+    fn itext(&self, id: &str) -> Option<String> {
+        let language = self.language.as_deref()?;
+        let parts = self.form.def.itext.plain(language, id)?;
+        Some(self.render(parts, self.doc.root()))
+    }
+
+    fn choice_label(&self, value: &str, question: &str, context: NodeRef) -> Option<String> {
+        let path = XPath::compile(question).ok()?;
+        let current = match context.kind {
+            crate::form::xpath::NodeKind::Element(id) if context.doc == 0 => id,
+            _ => self.doc.root(),
+        };
+        let Value::Nodes(nodes) = self.eval_at(&path, context, current).ok()? else { return None };
+        let question_node = match nodes.first()?.kind {
+            crate::form::xpath::NodeKind::Element(id) => id,
+            _ => return None,
+        };
+        let generic = self.generic_path(question_node);
+        let control = self
+            .form
+            .def
+            .controls()
+            .into_iter()
+            .find(|c| c.reference.as_deref() == Some(&generic))?;
+        match control.choices.as_ref()? {
+            super::definition::Choices::Static(items) => {
+                let item = items.iter().find(|i| i.value == value)?;
+                Some(self.label_text(item.label.as_ref()?, question_node))
+            }
+            super::definition::Choices::Itemset(set) => {
+                let here = NodeRef::element(0, question_node);
+                let Value::Nodes(items) = self.eval_at(&set.nodeset, here, question_node).ok()?
+                else {
+                    return None;
+                };
+                items.into_iter().find_map(|item| {
+                    let item_value = self.eval_at(&set.value, item, question_node).ok()?;
+                    if self.text_of(&item_value).ok()? != value {
+                        return None;
+                    }
+                    let label = self.eval_at(&set.label, item, question_node).ok()?;
+                    self.text_of(&label).ok()
+                })
+            }
+        }
+    }
+}
