@@ -3,17 +3,21 @@
 //! before and after the steps, and each step's result. Nondeterministic values (instanceID,
 //! start, end, deviceid) are compared by shape.
 //!
+//! Compared: `nodes`, `questions` (kind, flags, value, choices, label), `violations`, `validate`,
+//! `submission_xml` (canonicalized), and each step's result.
+//!
 //! `MUST_MATCH` lists the scenarios the engine reproduces today; the test fails if any of them
-//! regresses, and prints how far the others are. The list only grows. Not yet compared:
-//! `questions` (labels, choices), `violations`, `validate` and `submission_xml`. Not yet
-//! matched: 04 (JavaRosa gives `position(..)` = 0 inside a non-relevant repeat instance).
+//! regresses, and prints how far the others are (set `FORM_CONFORMANCE_VERBOSE` for details).
+//! The list only grows.
 
 use std::{path::PathBuf, sync::Arc};
 
 use serde_json::Value as Json;
 use verivali_core::form::{
     definition::ExternalInstances,
-    session::{AnswerOutcome, Clock, Form, NodeSnapshot, Session},
+    session::{
+        AnswerOutcome, Clock, EntryKind, Form, NodeSnapshot, Session, Violation, ViolationKind,
+    },
 };
 
 const MUST_MATCH: &[&str] = &[
@@ -108,6 +112,14 @@ fn replay(dir: &std::path::Path, scenario_name: &str) -> Vec<String> {
             &masked,
             &mut problems,
         );
+        compare_violations("initial", &session, &expected["initial"], &mut problems);
+        compare_questions(
+            "initial",
+            &session,
+            &expected["initial"]["questions"],
+            &masked,
+            &mut problems,
+        );
     }
     for (i, step) in scenario["steps"].as_array().unwrap().iter().enumerate() {
         let reference = step["ref"].as_str().unwrap_or("");
@@ -151,7 +163,147 @@ fn replay(dir: &std::path::Path, scenario_name: &str) -> Vec<String> {
         &masked,
         &mut problems,
     );
+    compare_violations("final", &session, &expected["final"], &mut problems);
+    compare_questions("final", &session, &expected["final"]["questions"], &masked, &mut problems);
+    let ours = canonical(&session.submission_xml(), &masked);
+    let theirs = canonical(expected["final"]["submission_xml"].as_str().unwrap(), &masked);
+    if ours != theirs {
+        problems.push(format!(
+            "final: submission differs:\n    ours     {ours}\n    JavaRosa {theirs}"
+        ));
+    }
     problems
+}
+
+/// A submission in a comparable form: local names, attributes sorted without namespace
+/// declarations, leaf text, and masked nodes' text replaced by its shape.
+fn canonical(xml: &str, masked: &[String]) -> String {
+    fn walk(node: roxmltree::Node<'_, '_>, path: &str, masked: &[String], out: &mut String) {
+        let name = node.tag_name().name();
+        let path = format!("{path}/{name}");
+        let mut attributes: Vec<String> =
+            node.attributes().map(|a| format!("{}={:?}", a.name(), a.value())).collect();
+        attributes.sort();
+        out.push_str(&format!(
+            "<{name}{}>",
+            attributes.iter().map(|a| format!(" {a}")).collect::<String>()
+        ));
+        let children: Vec<_> = node.children().filter(|c| c.is_element()).collect();
+        if children.is_empty() {
+            let text = node.text().unwrap_or("");
+            if masked.contains(&path) && !text.is_empty() {
+                out.push_str(if text.starts_with("uuid:") { "{uuid}" } else { "{value}" });
+            } else {
+                out.push_str(text);
+            }
+        }
+        for child in children {
+            walk(child, &path, masked, out);
+        }
+        out.push_str(&format!("</{name}>"));
+    }
+    let doc = roxmltree::Document::parse(xml).expect("a submission parses");
+    let mut out = String::new();
+    walk(doc.root_element(), "", masked, &mut out);
+    out
+}
+
+/// The questions in form order: kind, flags, value, choices, and the label where JavaRosa gave one.
+fn compare_questions(
+    when: &str,
+    session: &Session,
+    theirs: &Json,
+    masked: &[String],
+    problems: &mut Vec<String>,
+) {
+    let ours = match session.questions() {
+        Ok(q) => q,
+        Err(e) => return problems.push(format!("{when}: questions failed: {e}")),
+    };
+    let theirs = theirs.as_array().unwrap();
+    let our_refs: Vec<&str> = ours.iter().map(|q| q.reference.as_str()).collect();
+    let their_refs: Vec<&str> = theirs.iter().map(|q| q["ref"].as_str().unwrap()).collect();
+    if our_refs != their_refs {
+        problems
+            .push(format!("{when}: questions differ: ours {our_refs:?}, JavaRosa {their_refs:?}"));
+        return;
+    }
+    for (q, want) in ours.iter().zip(theirs) {
+        let kind = match q.kind {
+            EntryKind::Question => None,
+            EntryKind::Group => Some("group"),
+            EntryKind::RepeatInstance => Some("repeat_instance"),
+        };
+        if kind != want["kind"].as_str() {
+            problems
+                .push(format!("{when}: {} is {kind:?}, JavaRosa {:?}", q.reference, want["kind"]));
+            continue;
+        }
+        if want["relevant"].as_bool() != Some(q.relevant) {
+            problems.push(format!("{when}: question {} relevant {}", q.reference, q.relevant));
+        }
+        if kind.is_some() {
+            continue;
+        }
+        for (name, ours) in [("required", q.required), ("readonly", q.readonly)] {
+            if want[name].as_bool() != Some(ours) {
+                problems.push(format!("{when}: question {} {name} {ours}", q.reference));
+            }
+        }
+        let masked_value = masked.contains(&strip_indexes(&q.reference));
+        if !masked_value && want["value"].as_str() != Some(q.value.as_str()) {
+            problems.push(format!(
+                "{when}: question {} value {:?}, JavaRosa {:?}",
+                q.reference, q.value, want["value"]
+            ));
+        }
+        if let Some(choices) = want["choices"].as_array() {
+            let theirs: Vec<&str> = choices.iter().map(|c| c.as_str().unwrap()).collect();
+            let ours: Vec<&str> = q.choices.iter().flatten().map(String::as_str).collect();
+            if ours != theirs {
+                problems
+                    .push(format!("{when}: {} choices {ours:?}, JavaRosa {theirs:?}", q.reference));
+            }
+        }
+        if let (Some(label), Some(want)) = (&q.label, want["label"].as_str())
+            && label != want
+        {
+            problems.push(format!("{when}: {} label {label:?}, JavaRosa {want:?}", q.reference));
+        }
+    }
+}
+
+/// The finalize check: the violations in form order, and the first one as JavaRosa's `validate`.
+fn compare_violations(when: &str, session: &Session, expected: &Json, problems: &mut Vec<String>) {
+    let ours = match session.violations() {
+        Ok(v) => v,
+        Err(e) => return problems.push(format!("{when}: violations failed: {e}")),
+    };
+    let describe = |v: &Violation| {
+        let kind = match v.kind {
+            ViolationKind::Required => "required",
+            ViolationKind::Constraint { .. } => "constraint",
+        };
+        format!("{} {kind}", v.reference)
+    };
+    let ours: Vec<String> = ours.iter().map(describe).collect();
+    let theirs: Vec<String> = expected["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| format!("{} {}", v["ref"].as_str().unwrap(), v["kind"].as_str().unwrap()))
+        .collect();
+    if ours != theirs {
+        problems.push(format!("{when}: violations {ours:?}, JavaRosa {theirs:?}"));
+    }
+    let validate = match &expected["validate"] {
+        Json::Null => None,
+        v => Some(v["ref"].as_str().unwrap().to_owned()),
+    };
+    let first = ours.first().map(|v| v.split(' ').next().unwrap().to_owned());
+    if first != validate {
+        problems.push(format!("{when}: first violation {first:?}, JavaRosa validate {validate:?}"));
+    }
 }
 
 fn compare_nodes(

@@ -38,13 +38,13 @@ pub struct Itext {
 }
 
 impl Itext {
-    /// The plain form of text `id` in `language`.
+    /// The text `id` in `language`: its plain form, or else its `long` form (JavaRosa's default).
     pub fn plain(&self, language: &str, id: &str) -> Option<&[TextPart]> {
-        self.texts
-            .get(language)?
-            .get(id)?
+        let forms = self.texts.get(language)?.get(id)?;
+        forms
             .iter()
             .find(|(form, _)| form.is_none())
+            .or_else(|| forms.iter().find(|(form, _)| form.as_deref() == Some("long")))
             .map(|(_, parts)| parts.as_slice())
     }
 }
@@ -58,7 +58,11 @@ pub(crate) fn parts_of(
     let mut parts = Vec::new();
     for child in node.children() {
         if child.is_text() {
-            parts.push(TextPart::Literal(child.text().unwrap_or("").to_owned()));
+            // Like JavaRosa's parser, drop text that is only whitespace (between two outputs).
+            let text = child.text().unwrap_or("");
+            if !text.trim().is_empty() {
+                parts.push(TextPart::Literal(text.to_owned()));
+            }
         } else if child.is_element() && child.tag_name().name() == "output" {
             let value = child.attribute("value").or_else(|| child.attribute("ref")).unwrap_or("");
             parts.push(TextPart::Output(compile(

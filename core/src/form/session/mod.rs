@@ -8,9 +8,11 @@
 
 mod deps;
 mod navigation;
+mod questions;
 mod submission;
 #[cfg(test)]
 mod tests;
+mod validation;
 mod values;
 
 use std::{
@@ -21,6 +23,8 @@ use std::{
 
 pub use deps::{CycleError, Dag, Kind};
 pub use navigation::NodeSnapshot;
+pub use questions::{Choice, EntryKind, QuestionState};
+pub use validation::{Placed, Violation, ViolationKind};
 
 use super::{
     definition::{ControlKind, DataType, ExternalInstances, FormDef, FormError},
@@ -653,7 +657,8 @@ impl Session {
                     .iter()
                     .filter(|&&c| self.doc.get(c).name == name)
                     .count();
-                if existing >= index {
+                let generic = format!("{}/{name}", self.generic_path(parent_node));
+                if existing >= index || !self.form.repeats.contains(&generic) {
                     return Err(no_node(reference));
                 }
                 self.add_repeat(&format!("{parent}/{name}"))?;

@@ -125,12 +125,17 @@ impl Session {
         })
     }
 
-    /// Renders text parts, filling `<output>`s evaluated at `node`.
+    /// Renders text parts, filling `<output>`s evaluated at `node`. As in JavaRosa, the
+    /// whitespace at the two ends of the written text is dropped, not that of the result.
     pub(super) fn render(&self, parts: &[TextPart], node: NodeId) -> String {
         let mut out = String::new();
-        for part in parts {
+        let last = parts.len().saturating_sub(1);
+        for (i, part) in parts.iter().enumerate() {
             match part {
-                TextPart::Literal(text) => out.push_str(text),
+                TextPart::Literal(text) => {
+                    let text = if i == 0 { text.trim_start() } else { text };
+                    out.push_str(if i == last { text.trim_end() } else { text });
+                }
                 TextPart::Output(expr) => {
                     if let Ok(value) = self.eval(expr, node) {
                         out.push_str(&self.text_of(&value).unwrap_or_default());
@@ -138,7 +143,7 @@ impl Session {
                 }
             }
         }
-        out.trim().to_owned()
+        out
     }
 
     /// A label or hint in the active language.

@@ -6,7 +6,9 @@ use crate::form::xpath::ast::{PathStart, Step};
 
 pub(super) fn itext(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
     let id = ev.str(&a[0])?;
-    Ok(Value::Str(ev.ctx.form.and_then(|f| f.itext(&id)).unwrap_or_default()))
+    // JavaRosa shows a missing translation as `[itext:id]`.
+    let text = ev.ctx.form.map(|f| f.itext(&id).unwrap_or_else(|| format!("[itext:{id}]")));
+    Ok(Value::Str(text.unwrap_or_default()))
 }
 
 /// `jr:choice-name(value, 'question path')`: the label of the chosen value.
