@@ -476,41 +476,17 @@ impl Session {
         let form = Arc::clone(&self.form);
         for bind in &form.def.binds {
             let Some((kind, params)) = &bind.preload else { continue };
-            let value = match (kind.as_str(), params.as_deref()) {
-                ("uid", _) => {
-                    let uuid = XPath::compile("uuid()").expect("a valid expression");
-                    format!(
-                        "uuid:{}",
-                        self.text_of(
-                            &self.eval(&uuid, self.doc.root()).map_err(|e| self.failure(
-                                &bind.nodeset,
-                                "preload",
-                                e
-                            ))?
-                        )
-                        .unwrap_or_default()
-                    )
-                }
-                ("timestamp", Some("start")) => {
-                    let now = XPath::compile("now()").expect("a valid expression");
-                    self.text_of(
-                        &self
-                            .eval(&now, self.doc.root())
-                            .map_err(|e| self.failure(&bind.nodeset, "preload", e))?,
-                    )
-                    .unwrap_or_default()
-                }
-                ("date", Some("today")) => {
-                    let today = XPath::compile("today()").expect("a valid expression");
-                    self.text_of(
-                        &self
-                            .eval(&today, self.doc.root())
-                            .map_err(|e| self.failure(&bind.nodeset, "preload", e))?,
-                    )
-                    .unwrap_or_default()
-                }
+            let expression = match (kind.as_str(), params.as_deref()) {
+                ("uid", _) => "concat('uuid:', uuid())",
+                ("timestamp", Some("start")) => "now()",
+                ("date", Some("today")) => "today()",
                 _ => continue,
             };
+            let expr = XPath::compile(expression).expect("the preload expressions are valid");
+            let value = self
+                .eval(&expr, self.doc.root())
+                .and_then(|v| self.text_of(&v))
+                .map_err(|e| self.failure(&bind.nodeset, "preload", e))?;
             for node in self.nodes_at(&bind.nodeset) {
                 self.doc.get_mut(node).text = value.clone();
             }
@@ -596,11 +572,7 @@ impl Session {
         }
         let mut level = vec![root];
         for name in names {
-            level = level
-                .iter()
-                .flat_map(|&id| self.doc.get(id).children.iter().copied())
-                .filter(|&c| self.doc.get(c).name == name)
-                .collect();
+            level = level.iter().flat_map(|&id| self.children_named(id, name)).collect();
         }
         level
     }
@@ -616,6 +588,15 @@ impl Session {
         false
     }
 
+    /// The children of `parent` called `name`, in order.
+    pub(super) fn children_named<'s>(
+        &'s self,
+        parent: NodeId,
+        name: &'s str,
+    ) -> impl Iterator<Item = NodeId> + 's {
+        self.doc.get(parent).children.iter().copied().filter(move |&c| self.doc.get(c).name == name)
+    }
+
     /// Finds the node at `/data/member[2]/name` (an index of 1 may be left out).
     pub fn resolve(&self, reference: &str) -> Option<NodeId> {
         let mut steps = reference.trim_start_matches('/').split('/').map(split_index);
@@ -626,14 +607,7 @@ impl Session {
         }
         let mut at = root;
         for (name, index) in steps {
-            at = self
-                .doc
-                .get(at)
-                .children
-                .iter()
-                .copied()
-                .filter(|&c| self.doc.get(c).name == name)
-                .nth(index - 1)?;
+            at = self.children_named(at, name).nth(index - 1)?;
         }
         Some(at)
     }
@@ -650,13 +624,7 @@ impl Session {
             prefix = format!("{prefix}/{step}");
             while self.resolve(&prefix).is_none() {
                 let parent_node = self.resolve(&parent).ok_or_else(|| no_node(reference))?;
-                let existing = self
-                    .doc
-                    .get(parent_node)
-                    .children
-                    .iter()
-                    .filter(|&&c| self.doc.get(c).name == name)
-                    .count();
+                let existing = self.children_named(parent_node, name).count();
                 let generic = format!("{}/{name}", self.generic_path(parent_node));
                 if existing >= index || !self.form.repeats.contains(&generic) {
                     return Err(no_node(reference));

@@ -98,15 +98,7 @@ impl Session {
                     .map_err(|e| self.failure(reference, "jr:count", e))?;
                 let wanted = if wanted.is_finite() && wanted > 0.0 { wanted as usize } else { 0 };
                 let parent_ref = self.indexed_reference(parent);
-                while self
-                    .doc
-                    .get(parent)
-                    .children
-                    .iter()
-                    .filter(|&&c| self.doc.get(c).name == name)
-                    .count()
-                    < wanted
-                {
+                while self.children_named(parent, name).count() < wanted {
                     self.add_repeat(&format!("{parent_ref}/{name}"))?;
                 }
             }

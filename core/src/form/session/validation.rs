@@ -80,13 +80,7 @@ impl Session {
         }
         let rest = &reference[base.len()..];
         for name in rest.split('/').filter(|s| !s.is_empty()) {
-            at = self
-                .doc
-                .get(at)
-                .children
-                .iter()
-                .copied()
-                .find(|&c| self.doc.get(c).name == name)?;
+            at = self.children_named(at, name).next()?;
         }
         Some(at)
     }
@@ -95,14 +89,7 @@ impl Session {
     fn instances_below(&self, context: NodeId, reference: &str) -> Vec<NodeId> {
         let Some((parent, name)) = reference.rsplit_once('/') else { return Vec::new() };
         match self.descend(context, parent) {
-            Some(parent) => self
-                .doc
-                .get(parent)
-                .children
-                .iter()
-                .copied()
-                .filter(|&c| self.doc.get(c).name == name)
-                .collect(),
+            Some(parent) => self.children_named(parent, name).collect(),
             None => Vec::new(),
         }
     }
