@@ -9,6 +9,8 @@
 mod deps;
 mod navigation;
 mod questions;
+mod reading;
+mod repeats;
 mod submission;
 #[cfg(test)]
 mod tests;
@@ -29,7 +31,7 @@ pub use validation::{Placed, Violation, ViolationKind};
 use super::{
     definition::{ControlKind, DataType, ExternalInstances, FormDef, FormError},
     dom::{Document, NodeId},
-    xpath::{Context, FormLookup, Instances, NodeRef, Value, XPath, XPathError},
+    xpath::{Value, XPath, XPathError},
 };
 
 /// A form ready to be filled in many times: its definition and its dependency graph.
@@ -238,156 +240,17 @@ impl Session {
         Ok(AnswerOutcome::Saved)
     }
 
-    /// Adds an instance of the repeat at `reference` (its last step without an index), at the
-    /// end, from the template; fires `odk-new-repeat` for it.
-    pub fn add_repeat(&mut self, reference: &str) -> Result<NodeId, SessionError> {
-        let (parent_ref, name) = reference.rsplit_once('/').ok_or_else(|| no_node(reference))?;
-        let parent = if parent_ref.is_empty() {
-            return Err(SessionError::NotARepeat { reference: reference.to_owned() });
-        } else {
-            self.resolve(parent_ref).ok_or_else(|| no_node(parent_ref))?
-        };
-        let generic = format!("{}/{name}", self.generic_path(parent));
-        let template = *self
-            .form
-            .templates
-            .get(&generic)
-            .ok_or_else(|| SessionError::NotARepeat { reference: reference.to_owned() })?;
-        let index = self.insertion_index(parent, name, &generic);
-        let form = Arc::clone(&self.form);
-        let instance = self.doc.copy_subtree(&form.def.primary, template, parent, index);
-        self.doc.get_mut(instance).attributes.retain(|(n, _)| n != "template");
-        self.drop_nested_templates(instance);
-        self.state.resize(self.doc.len(), NodeState::default());
-        self.inherit_relevance(instance);
-        self.run_actions("odk-new-repeat", Some(&generic))?;
-        let inside = format!("{generic}/");
-        let mut work: Vec<usize> = (0..self.form.dag.triggerables.len())
-            .filter(|&t| {
-                let target = &self.form.dag.triggerables[t].target;
-                *target == generic || target.starts_with(&inside)
-            })
-            .collect();
-        work.extend(self.form.dag.affected(&[generic.as_str()]));
-        self.run_ordered(work, None)?;
-        Ok(instance)
-    }
-
-    /// A new instance starts without instances of the repeats nested in it: their templates
-    /// came along in the copy and are taken out again.
-    fn drop_nested_templates(&mut self, instance: NodeId) {
-        let mut stack = self.doc.get(instance).children.clone();
-        while let Some(id) = stack.pop() {
-            if self.doc.attribute(id, "template").is_some() {
-                self.doc.detach(id);
-            } else {
-                stack.extend(self.doc.get(id).children.iter().copied());
-            }
-        }
-    }
-
-    /// Removes the repeat instance at `reference` (e.g. `/data/member[2]`).
-    pub fn remove_repeat(&mut self, reference: &str) -> Result<(), SessionError> {
-        let node = self.resolve(reference).ok_or_else(|| no_node(reference))?;
-        let generic = self.generic_path(node);
-        if !self.form.repeats.contains(&generic) {
-            return Err(SessionError::NotARepeat { reference: reference.to_owned() });
-        }
-        self.doc.detach(node);
-        self.changed(&[generic.as_str()], None)
-    }
-
-    /// Evaluates `expr` with `node` as context and current node.
-    pub fn eval(&self, expr: &XPath, node: NodeId) -> Result<Value, XPathError> {
-        self.eval_at(expr, NodeRef::element(0, node), node)
-    }
-
-    /// Evaluates `expr` at any context node (an itemset item, say), with `current` as current().
-    pub fn eval_at(
-        &self,
-        expr: &XPath,
-        context: NodeRef,
-        current: NodeId,
-    ) -> Result<Value, XPathError> {
-        self.with_context(context, current, |ctx| expr.eval(ctx))
-    }
-
-    /// Evaluates a condition at `node`.
-    pub fn condition(&self, expr: &XPath, node: NodeId) -> Result<bool, XPathError> {
-        self.with_context(NodeRef::element(0, node), node, |ctx| expr.eval_bool(ctx))
-    }
-
-    fn with_context<T>(
-        &self,
-        context: NodeRef,
-        current: NodeId,
-        f: impl FnOnce(&Context<'_>) -> T,
-    ) -> T {
-        self.with_instances(|instances| {
-            let ctx = Context {
-                instances,
-                node: context,
-                current: NodeRef::element(0, current),
-                now_ms: self.clock.now_ms,
-                tz_offset_minutes: self.clock.tz_offset_minutes,
-                random_state: &self.random,
-                form: Some(self),
-            };
-            f(&ctx)
-        })
-    }
-
-    /// A value as text, reading node-sets through this session.
-    fn text_of(&self, value: &Value) -> Result<String, XPathError> {
-        self.with_instances(|instances| value.to_str(&|n| instances.string_value(n)))
-    }
-
-    /// Runs `f` with the instances as expressions see them: non-relevant nodes empty, typed
-    /// nodes typed.
-    fn with_instances<T>(&self, f: impl FnOnce(&Instances<'_>) -> T) -> T {
-        let hidden = |id: NodeId| self.state.get(id.0 as usize).is_some_and(|s| !s.relevant);
-        let typed = |id: NodeId| self.typed_value(id);
-        let instances = Instances {
-            primary: &self.doc,
-            secondary: self.form.def.secondary.iter().map(|(id, d)| (id.as_str(), d)).collect(),
-            nonrelevant: Some(&hidden),
-            typed: Some(&typed),
-        };
-        f(&instances)
-    }
-
-    /// What a node's text means as a value: a number for int and decimal nodes, a date for date
-    /// nodes, a boolean for boolean nodes and boolean calculates (JavaRosa's typed answers).
-    fn typed_value(&self, id: NodeId) -> Option<Value> {
-        let element = self.doc.get(id);
-        if element.text.is_empty() || !element.children.is_empty() {
-            return None;
-        }
-        let text = element.text.as_str();
-        if self.state.get(id.0 as usize).is_some_and(|s| s.boolean) {
-            return Some(Value::Bool(text == "1" || text == "true"));
-        }
-        match self.form.data_type(&self.generic_path(id)) {
-            DataType::Int | DataType::Decimal => {
-                let n = crate::form::xpath::parse_number(text);
-                (!n.is_nan()).then_some(Value::Num(n))
-            }
-            DataType::Date | DataType::DateTime => {
-                crate::form::xpath::DateTime::parse(text, self.clock.tz_offset_minutes)
-                    .map(Value::Date)
-            }
-            DataType::Boolean => Some(Value::Bool(text == "1" || text == "true")),
-            _ => None,
-        }
-    }
-
     /// Recomputes what depends on `paths`.
-    fn changed(&mut self, paths: &[&str], only_under: Option<NodeId>) -> Result<(), SessionError> {
+    pub(super) fn changed(
+        &mut self,
+        paths: &[&str],
+        only_under: Option<NodeId>,
+    ) -> Result<(), SessionError> {
         let work = self.form.dag.affected(paths);
         self.run(&work, only_under)
     }
 
-    fn run_ordered(
+    pub(super) fn run_ordered(
         &mut self,
         mut work: Vec<usize>,
         only_under: Option<NodeId>,
@@ -456,12 +319,12 @@ impl Session {
         Ok(())
     }
 
-    fn failure(&self, nodeset: &str, what: &str, source: XPathError) -> SessionError {
+    pub(super) fn failure(&self, nodeset: &str, what: &str, source: XPathError) -> SessionError {
         SessionError::Expression { place: format!("bind {nodeset} {what}"), source }
     }
 
     /// Recomputes inherited relevance for `node` and everything below it.
-    fn inherit_relevance(&mut self, node: NodeId) {
+    pub(super) fn inherit_relevance(&mut self, node: NodeId) {
         let mut stack = vec![node];
         while let Some(id) = stack.pop() {
             let parent_relevant =
@@ -496,7 +359,7 @@ impl Session {
 
     /// Runs the `setvalue` actions for `event` (limited to those whose target is inside
     /// `scope`, or triggered by it for value changes); returns the generic paths they set.
-    fn run_actions(
+    pub(super) fn run_actions(
         &mut self,
         event: &str,
         scope: Option<&str>,
@@ -541,7 +404,7 @@ impl Session {
     }
 
     /// Message text for a `jr:constraintMsg`: itext when it is a `jr:itext(…)` call.
-    fn resolve_message(&self, message: &str) -> String {
+    pub(super) fn resolve_message(&self, message: &str) -> String {
         if message.trim_start().starts_with("jr:itext(")
             && let Ok(expr) = XPath::compile(message)
             && let Ok(value) = self.eval(&expr, self.doc.root())
@@ -564,7 +427,7 @@ impl Session {
     }
 
     /// All live nodes at a generic path.
-    fn nodes_at(&self, generic: &str) -> Vec<NodeId> {
+    pub(super) fn nodes_at(&self, generic: &str) -> Vec<NodeId> {
         let mut names = generic.trim_start_matches('/').split('/');
         let root = self.doc.root();
         if names.next() != Some(self.doc.get(root).name.as_str()) {
@@ -577,7 +440,7 @@ impl Session {
         level
     }
 
-    fn is_within(&self, node: NodeId, root: NodeId) -> bool {
+    pub(super) fn is_within(&self, node: NodeId, root: NodeId) -> bool {
         let mut at = Some(node);
         while let Some(id) = at {
             if id == root {
@@ -611,48 +474,6 @@ impl Session {
         }
         Some(at)
     }
-
-    /// Like [`Self::resolve`], adding repeat instances that do not exist yet.
-    fn resolve_or_create(&mut self, reference: &str) -> Result<NodeId, SessionError> {
-        if let Some(node) = self.resolve(reference) {
-            return Ok(node);
-        }
-        let mut prefix = String::new();
-        for step in reference.trim_start_matches('/').split('/') {
-            let (name, index) = split_index(step);
-            let parent = prefix.clone();
-            prefix = format!("{prefix}/{step}");
-            while self.resolve(&prefix).is_none() {
-                let parent_node = self.resolve(&parent).ok_or_else(|| no_node(reference))?;
-                let existing = self.children_named(parent_node, name).count();
-                let generic = format!("{}/{name}", self.generic_path(parent_node));
-                if existing >= index || !self.form.repeats.contains(&generic) {
-                    return Err(no_node(reference));
-                }
-                self.add_repeat(&format!("{parent}/{name}"))?;
-            }
-        }
-        self.resolve(reference).ok_or_else(|| no_node(reference))
-    }
-
-    /// Where a new instance goes: after the last instance, or where the template stood.
-    fn insertion_index(&self, parent: NodeId, name: &str, generic: &str) -> usize {
-        let children = &self.doc.get(parent).children;
-        if let Some(last) = children.iter().rposition(|&c| self.doc.get(c).name == name) {
-            return last + 1;
-        }
-        let primary = &self.form.def.primary;
-        let template = self.form.templates[generic];
-        let Some(template_parent) = primary.get(template).parent else { return children.len() };
-        let before: Vec<&str> = primary
-            .get(template_parent)
-            .children
-            .iter()
-            .take_while(|&&c| c != template)
-            .map(|&c| primary.get(c).name.as_str())
-            .collect();
-        children.iter().take_while(|&&c| before.contains(&self.doc.get(c).name.as_str())).count()
-    }
 }
 
 fn split_index(step: &str) -> (&str, usize) {
@@ -664,53 +485,4 @@ fn split_index(step: &str) -> (&str, usize) {
 
 fn no_node(reference: &str) -> SessionError {
     SessionError::NoSuchNode { reference: reference.to_owned() }
-}
-
-impl FormLookup for Session {
-    fn itext(&self, id: &str) -> Option<String> {
-        let language = self.language.as_deref()?;
-        let parts = self.form.def.itext.plain(language, id)?;
-        Some(self.render(parts, self.doc.root()))
-    }
-
-    fn choice_label(&self, value: &str, question: &str, context: NodeRef) -> Option<String> {
-        let path = XPath::compile(question).ok()?;
-        let current = match context.kind {
-            crate::form::xpath::NodeKind::Element(id) if context.doc == 0 => id,
-            _ => self.doc.root(),
-        };
-        let Value::Nodes(nodes) = self.eval_at(&path, context, current).ok()? else { return None };
-        let question_node = match nodes.first()?.kind {
-            crate::form::xpath::NodeKind::Element(id) => id,
-            _ => return None,
-        };
-        let generic = self.generic_path(question_node);
-        let control = self
-            .form
-            .def
-            .controls()
-            .into_iter()
-            .find(|c| c.reference.as_deref() == Some(&generic))?;
-        match control.choices.as_ref()? {
-            super::definition::Choices::Static(items) => {
-                let item = items.iter().find(|i| i.value == value)?;
-                Some(self.label_text(item.label.as_ref()?, question_node))
-            }
-            super::definition::Choices::Itemset(set) => {
-                let here = NodeRef::element(0, question_node);
-                let Value::Nodes(items) = self.eval_at(&set.nodeset, here, question_node).ok()?
-                else {
-                    return None;
-                };
-                items.into_iter().find_map(|item| {
-                    let item_value = self.eval_at(&set.value, item, question_node).ok()?;
-                    if self.text_of(&item_value).ok()? != value {
-                        return None;
-                    }
-                    let label = self.eval_at(&set.label, item, question_node).ok()?;
-                    self.text_of(&label).ok()
-                })
-            }
-        }
-    }
 }
