@@ -1,6 +1,7 @@
 //! `verivali`: the desktop front end of the Verivali core, for operators, trainers and
 //! developers. It calls the same API as the Android shell.
 
+mod form_cmd;
 mod prelist_cmd;
 
 use std::{path::PathBuf, process::ExitCode};
@@ -38,6 +39,9 @@ enum Command {
     /// Prelist: impor dan cari rumah tangga / import and search households
     #[command(subcommand)]
     Prelist(prelist_cmd::PrelistCommand),
+    /// Formulir: periksa, hitung XPath, jalankan skenario / Forms: check, evaluate XPath, replay scenarios
+    #[command(subcommand)]
+    Form(form_cmd::FormCommand),
     /// Data sintetis untuk uji dan pelatihan / Synthetic data for tests and training
     #[command(subcommand)]
     Fixtures(FixturesCommand),
@@ -67,6 +71,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Prelist(command) => prelist_cmd::run(&cli.store, command),
+        Command::Form(command) => form_cmd::run(command),
         Command::Fixtures(FixturesCommand::Prelist { households, seed, out }) => {
             write_fixture(households, seed, out)
         }

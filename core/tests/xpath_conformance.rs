@@ -47,6 +47,7 @@ fn run(case: &Json) -> Outcome {
         secondary: secondary_docs.iter().map(|(id, d)| (id.as_str(), d)).collect(),
         nonrelevant: None,
         typed: None,
+        index: None,
     };
     let random = Cell::new(7);
     let mut ctx = Context {

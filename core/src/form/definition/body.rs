@@ -1,7 +1,7 @@
 //! The `<h:body>`: questions, groups and repeats in form order.
 
 use super::{
-    FormError, JR_NS, compile,
+    FormError, JR_NS, Source, compile,
     model::{SetValue, parse_setvalue},
     position, structure,
     text::{Text, text_of},
@@ -90,7 +90,7 @@ pub struct Control {
 }
 
 pub(crate) fn parse_body(
-    doc: &roxmltree::Document<'_>,
+    doc: &Source<'_>,
     body: roxmltree::Node<'_, '_>,
     binds: &[super::Bind],
     actions: &mut Vec<SetValue>,
@@ -99,7 +99,7 @@ pub(crate) fn parse_body(
 }
 
 fn controls_in(
-    doc: &roxmltree::Document<'_>,
+    doc: &Source<'_>,
     parent: roxmltree::Node<'_, '_>,
     binds: &[super::Bind],
     actions: &mut Vec<SetValue>,
@@ -114,7 +114,7 @@ fn controls_in(
 }
 
 fn parse_control(
-    doc: &roxmltree::Document<'_>,
+    doc: &Source<'_>,
     node: roxmltree::Node<'_, '_>,
     kind: ControlKind,
     binds: &[super::Bind],
@@ -176,7 +176,7 @@ fn parse_control(
 }
 
 fn reference_of(
-    doc: &roxmltree::Document<'_>,
+    doc: &Source<'_>,
     node: roxmltree::Node<'_, '_>,
     binds: &[super::Bind],
 ) -> Result<Option<String>, FormError> {
@@ -200,7 +200,7 @@ fn reference_of(
 }
 
 fn parse_item(
-    doc: &roxmltree::Document<'_>,
+    doc: &Source<'_>,
     node: roxmltree::Node<'_, '_>,
     place: &str,
 ) -> Result<Item, FormError> {
@@ -210,7 +210,7 @@ fn parse_item(
 }
 
 fn parse_itemset(
-    doc: &roxmltree::Document<'_>,
+    doc: &Source<'_>,
     node: roxmltree::Node<'_, '_>,
     place: &str,
 ) -> Result<Itemset, FormError> {

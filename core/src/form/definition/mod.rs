@@ -82,9 +82,9 @@ pub struct FormDef {
 impl FormDef {
     /// Loads an XForm from its text.
     pub fn parse(xml: &str, external: &dyn ExternalInstances) -> Result<FormDef, FormError> {
-        let doc = dom::parse_guarded(xml)?;
+        let doc = Source::new(dom::parse_guarded(xml)?, xml);
         check_depth(&doc)?;
-        let root = doc.root_element();
+        let root = doc.tree.root_element();
         let head = child(root, "head").ok_or_else(|| structure(&doc, root, "no <h:head>"))?;
         let model_node = child(head, "model").ok_or_else(|| structure(&doc, head, "no <model>"))?;
         let title = child(head, "title").and_then(|t| t.text()).unwrap_or("").trim().to_owned();
@@ -174,13 +174,36 @@ pub(crate) fn child<'a, 'i>(
     node.children().find(|c| c.is_element() && c.tag_name().name() == name)
 }
 
-pub(crate) fn position(doc: &roxmltree::Document<'_>, node: roxmltree::Node<'_, '_>) -> (u32, u32) {
-    let pos = doc.text_pos_at(node.range().start);
-    (pos.row, pos.col)
+pub(crate) fn position(doc: &Source<'_>, node: roxmltree::Node<'_, '_>) -> (u32, u32) {
+    doc.position(node.range().start)
+}
+
+/// A parsed form with an index of its line starts, so that every element's line and column
+/// is found by binary search instead of a scan from the start of a 7 MB form.
+pub(crate) struct Source<'i> {
+    pub tree: roxmltree::Document<'i>,
+    text: &'i str,
+    line_starts: Vec<usize>,
+}
+
+impl<'i> Source<'i> {
+    fn new(tree: roxmltree::Document<'i>, text: &'i str) -> Self {
+        let line_starts =
+            std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        Source { tree, text, line_starts }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    fn position(&self, offset: usize) -> (u32, u32) {
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let start = self.line_starts[line - 1];
+        let column = self.text[start..offset.min(self.text.len())].chars().count() + 1;
+        (line as u32, column as u32)
+    }
 }
 
 pub(crate) fn structure(
-    doc: &roxmltree::Document<'_>,
+    doc: &Source<'_>,
     node: roxmltree::Node<'_, '_>,
     reason: &str,
 ) -> FormError {
@@ -190,7 +213,7 @@ pub(crate) fn structure(
 
 /// Compiles an expression found on `node`, naming `place` in the error.
 pub(crate) fn compile(
-    doc: &roxmltree::Document<'_>,
+    doc: &Source<'_>,
     node: roxmltree::Node<'_, '_>,
     place: impl FnOnce() -> String,
     source: &str,
@@ -203,8 +226,8 @@ pub(crate) fn compile(
 }
 
 /// Refuses documents nested deeper than the instance tree accepts, before anything recurses.
-fn check_depth(doc: &roxmltree::Document<'_>) -> Result<(), FormError> {
-    let mut stack = vec![(doc.root_element(), 1usize)];
+fn check_depth(doc: &Source<'_>) -> Result<(), FormError> {
+    let mut stack = vec![(doc.tree.root_element(), 1usize)];
     while let Some((node, depth)) = stack.pop() {
         if depth > dom::MAX_DEPTH {
             return Err(ParseError::TooDeep { line: position(doc, node).0 }.into());

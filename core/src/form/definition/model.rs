@@ -1,7 +1,7 @@
 //! The `<model>`: instances, binds, translations and model-level actions.
 
 use super::{
-    ExternalInstances, FormError, JR_NS, compile, external, position, structure,
+    ExternalInstances, FormError, JR_NS, Source, compile, external, position, structure,
     text::{Itext, parse_itext},
 };
 use crate::form::{dom::Document, xpath::XPath};
@@ -93,7 +93,7 @@ pub(crate) struct ModelParts {
 }
 
 pub(crate) fn parse_model(
-    doc: &roxmltree::Document<'_>,
+    doc: &Source<'_>,
     model: roxmltree::Node<'_, '_>,
     external: &dyn ExternalInstances,
 ) -> Result<ModelParts, FormError> {
@@ -116,19 +116,16 @@ pub(crate) fn parse_model(
     Ok(ModelParts { primary, secondary, binds, itext, actions })
 }
 
-fn inline_instance(
-    doc: &roxmltree::Document<'_>,
-    node: roxmltree::Node<'_, '_>,
-) -> Result<Document, FormError> {
+fn inline_instance(doc: &Source<'_>, node: roxmltree::Node<'_, '_>) -> Result<Document, FormError> {
     let root = node
         .children()
         .find(|c| c.is_element())
         .ok_or_else(|| structure(doc, node, "an empty <instance>"))?;
-    Ok(Document::from_element(doc, root)?)
+    Ok(Document::from_element(&doc.tree, root)?)
 }
 
 fn secondary_instance(
-    doc: &roxmltree::Document<'_>,
+    doc: &Source<'_>,
     node: roxmltree::Node<'_, '_>,
     external: &dyn ExternalInstances,
 ) -> Result<(String, Document), FormError> {
@@ -145,10 +142,7 @@ fn secondary_instance(
     Ok((id, instance))
 }
 
-fn parse_bind(
-    doc: &roxmltree::Document<'_>,
-    node: roxmltree::Node<'_, '_>,
-) -> Result<Bind, FormError> {
+fn parse_bind(doc: &Source<'_>, node: roxmltree::Node<'_, '_>) -> Result<Bind, FormError> {
     let nodeset = node
         .attribute("nodeset")
         .or_else(|| node.attribute("ref"))
@@ -183,7 +177,7 @@ fn parse_bind(
 
 /// Reads a `<setvalue>`; `trigger` is the control it sits in, for `xforms-value-changed`.
 pub(crate) fn parse_setvalue(
-    doc: &roxmltree::Document<'_>,
+    doc: &Source<'_>,
     node: roxmltree::Node<'_, '_>,
     trigger: Option<&str>,
 ) -> Result<SetValue, FormError> {

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::{FormError, compile};
+use super::{FormError, Source, compile};
 use crate::form::xpath::XPath;
 
 /// One piece of a text.
@@ -51,7 +51,7 @@ impl Itext {
 
 /// Reads mixed content: text and `<output value="…"/>` in document order.
 pub(crate) fn parts_of(
-    doc: &roxmltree::Document<'_>,
+    doc: &Source<'_>,
     node: roxmltree::Node<'_, '_>,
     place: &str,
 ) -> Result<Vec<TextPart>, FormError> {
@@ -78,7 +78,7 @@ pub(crate) fn parts_of(
 
 /// Reads a `<label>`, `<hint>` or similar element.
 pub(crate) fn text_of(
-    doc: &roxmltree::Document<'_>,
+    doc: &Source<'_>,
     node: roxmltree::Node<'_, '_>,
     place: &str,
 ) -> Result<Text, FormError> {
@@ -95,7 +95,7 @@ pub(crate) fn text_of(
 
 /// Reads `<itext>`.
 pub(crate) fn parse_itext(
-    doc: &roxmltree::Document<'_>,
+    doc: &Source<'_>,
     itext: roxmltree::Node<'_, '_>,
 ) -> Result<Itext, FormError> {
     let mut out = Itext::default();

@@ -31,7 +31,7 @@ pub use validation::{Placed, Violation, ViolationKind};
 use super::{
     definition::{ControlKind, DataType, ExternalInstances, FormDef, FormError},
     dom::{Document, NodeId},
-    xpath::{Value, XPath, XPathError},
+    xpath::{ItemIndex, Value, XPath, XPathError, itemset_key},
 };
 
 /// A form ready to be filled in many times: its definition and its dependency graph.
@@ -45,6 +45,8 @@ pub struct Form {
     repeats: HashSet<String>,
     /// Generic repeat path → the node in `def.primary` new instances are copied from.
     templates: HashMap<String, NodeId>,
+    /// Equality-filter indexes over the secondary instances, shared by every session.
+    pub(crate) index: ItemIndex,
 }
 
 /// Why a form cannot be loaded.
@@ -69,7 +71,9 @@ impl Form {
             .filter_map(|c| c.reference.clone())
             .collect();
         let templates = find_templates(&def.primary, &repeats);
-        Ok(Form { def, dag, binds, repeats, templates })
+        let index = ItemIndex::default();
+        prepare_itemset_indexes(&def, &index);
+        Ok(Form { def, dag, binds, repeats, templates, index })
     }
 
     fn bind_of(&self, generic: &str) -> Option<&super::definition::Bind> {
@@ -78,6 +82,19 @@ impl Form {
 
     fn data_type(&self, generic: &str) -> DataType {
         self.bind_of(generic).map_or(DataType::String, |b| b.data_type.clone())
+    }
+}
+
+/// Builds the indexes the form's itemsets filter by, so that the first cascade is fast too.
+fn prepare_itemset_indexes(def: &FormDef, index: &ItemIndex) {
+    for control in def.controls() {
+        let Some(super::definition::Choices::Itemset(set)) = &control.choices else { continue };
+        let Some((id, item, key)) = itemset_key(set.nodeset.expr()) else { continue };
+        let Some(position) = def.secondary.iter().position(|(name, _)| name == id) else {
+            continue;
+        };
+        let doc = &def.secondary[position].1;
+        index.prepare(position as u16 + 1, doc, doc.root(), item, key);
     }
 }
 

@@ -67,6 +67,7 @@ impl Session {
             secondary: self.form.def.secondary.iter().map(|(id, d)| (id.as_str(), d)).collect(),
             nonrelevant: Some(&hidden),
             typed: Some(&typed),
+            index: Some(&self.form.index),
         };
         f(&instances)
     }

@@ -138,8 +138,13 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         for step in steps {
             let mut next = Vec::new();
             for node in &nodes {
-                let selected = self.axis(*node, step)?;
-                next.extend(self.filter(selected, &step.predicates)?);
+                match self.indexed(*node, step)? {
+                    Some(found) => next.extend(found),
+                    None => {
+                        let selected = self.axis(*node, step)?;
+                        next.extend(self.filter(selected, &step.predicates)?);
+                    }
+                }
             }
             if steps.len() > 1 {
                 dedup_keep_order(&mut next);
@@ -147,6 +152,25 @@ impl<'c, 'a> Evaluator<'c, 'a> {
             nodes = next;
         }
         Ok(nodes)
+    }
+
+    /// A step `item[key = value]` over a secondary instance, answered from the index when the
+    /// value does not depend on the item (a literal, an absolute path, `current()/…`) and is
+    /// text (numbers compare as numbers, so those are filtered item by item).
+    fn indexed(&self, node: NodeRef, step: &Step) -> Result<Option<Vec<NodeRef>>> {
+        let (Some(index), NodeKind::Element(parent), [predicate]) =
+            (self.ctx.instances.index, node.kind, step.predicates.as_slice())
+        else {
+            return Ok(None);
+        };
+        let (Axis::Child, NodeTest::Name(item), true) = (step.axis, &step.test, node.doc != 0)
+        else {
+            return Ok(None);
+        };
+        let Some((key, other)) = super::index::equality_key(predicate) else { return Ok(None) };
+        let Value::Str(value) = self.unpack(self.eval(other)?)? else { return Ok(None) };
+        let doc = self.ctx.instances.document(node.doc);
+        Ok(Some(index.lookup(node.doc, doc, parent, item, key, &value)))
     }
 
     fn filter(&self, mut nodes: Vec<NodeRef>, predicates: &[Expr]) -> Result<Vec<NodeRef>> {

@@ -9,6 +9,7 @@ pub mod ast;
 mod dates;
 mod eval;
 mod functions;
+mod index;
 mod lexer;
 mod parser;
 #[cfg(test)]
@@ -19,6 +20,7 @@ use std::cell::Cell;
 
 pub use ast::Expr;
 pub use dates::DateTime;
+pub use index::{ItemIndex, itemset_key};
 pub use value::{Value, format_number, parse_number};
 
 use super::dom::{Document, NodeId};
@@ -81,6 +83,8 @@ pub struct Instances<'a> {
     /// The typed value of a primary-instance node (a number for an int, a date for a date, a
     /// boolean for a boolean calculate), as JavaRosa's typed answers read; `None` means text.
     pub typed: Option<&'a dyn Fn(NodeId) -> Option<Value>>,
+    /// Equality-filter indexes over secondary instances, when the caller keeps them.
+    pub index: Option<&'a ItemIndex>,
 }
 
 impl<'a> Instances<'a> {

@@ -46,6 +46,7 @@ impl Fixture {
             secondary: vec![("desa", &self.desa)],
             nonrelevant: None,
             typed: None,
+            index: None,
         };
         let ctx = Context {
             instances: &instances,
@@ -65,6 +66,7 @@ impl Fixture {
             secondary: vec![("desa", &self.desa)],
             nonrelevant: None,
             typed: None,
+            index: None,
         };
         let value = self.eval_at(expr, self.node(context)).unwrap();
         value.to_str(&|n| instances.string_value(n)).unwrap()
@@ -106,6 +108,7 @@ fn reading_a_repeated_field_as_one_value_is_an_error_as_in_javarosa() {
                 secondary: vec![],
                 nonrelevant: None,
                 typed: None,
+                index: None,
             };
             v.to_str(&|n| instances.string_value(n)).map(Value::Str)
         }),
@@ -208,4 +211,42 @@ fn pulldata_looks_up_a_column_by_key() {
     let f = Fixture::new();
     assert_eq!(f.string("pulldata('desa', 'label', 'name', '2003')"), "Lembang");
     assert_eq!(f.string("pulldata('desa', 'label', 'name', '9999')"), "");
+}
+
+#[test]
+fn indexed_filters_select_exactly_what_scanning_selects() {
+    let f = Fixture::new();
+    let index = ItemIndex::default();
+    for expr in [
+        "instance('desa')/root/item[kec = '01']/name",
+        "instance('desa')/root/item['02' = kec]/name",
+        "instance('desa')/root/item[kec = /data/hh/rooms]/name",
+        "instance('desa')/root/item[kec = 1]/name",
+        "instance('desa')/root/item[kec = '09']/name",
+    ] {
+        let eval = |index: Option<&ItemIndex>| {
+            let instances = Instances {
+                primary: &f.primary,
+                secondary: vec![("desa", &f.desa)],
+                nonrelevant: None,
+                typed: None,
+                index,
+            };
+            let ctx = Context {
+                instances: &instances,
+                node: NodeRef::document(0),
+                current: NodeRef::document(0),
+                now_ms: 0,
+                tz_offset_minutes: 0,
+                random_state: &f.random,
+                form: None,
+            };
+            XPath::compile(expr).unwrap().eval(&ctx).unwrap()
+        };
+        assert_eq!(eval(Some(&index)), eval(None), "{expr}");
+    }
+    assert!(
+        format!("{index:?}").contains("1 indexes"),
+        "one index serves every kec filter: {index:?}"
+    );
 }

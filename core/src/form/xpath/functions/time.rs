@@ -32,8 +32,21 @@ pub(super) fn now(ev: &Evaluator<'_, '_>, _: &[Expr]) -> Result<Value> {
     Ok(Value::Date(DateTime { local_ms: local_now_ms(ev), date_only: false }))
 }
 
+/// An unanswered question: an empty string or an empty node-set. Date functions give an empty
+/// result for it instead of failing, as ODK Collect does for a date not yet entered.
+fn is_blank(ev: &Evaluator<'_, '_>, value: &Value) -> Result<bool> {
+    Ok(match value {
+        Value::Str(s) => s.is_empty(),
+        Value::Nodes(_) => ev.string(value)?.is_empty(),
+        _ => false,
+    })
+}
+
 pub(super) fn date(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
     let value = ev.eval(&a[0])?;
+    if matches!(value, Value::Nodes(_)) && is_blank(ev, &value)? {
+        return Ok(Value::Str(String::new()));
+    }
     Ok(Value::Date(to_date(ev, value, "date")?))
 }
 
@@ -46,6 +59,9 @@ pub(super) fn date_time(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
 
 pub(super) fn decimal_date_time(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
     let value = ev.eval(&a[0])?;
+    if is_blank(ev, &value)? {
+        return Ok(Value::Num(f64::NAN));
+    }
     Ok(Value::Num(to_date(ev, value, "decimal-date-time")?.days()))
 }
 

@@ -1,0 +1,205 @@
+//! The form engine on the forms that matter for speed, counted from the first iteration (on a
+//! phone every open is a first open):
+//! - open the WHO verbal autopsy form (1.5 MB, 931 bind expressions): parse + first computation;
+//! - open `dtks-synth` (7.6 MB, all 83,762 villages inline), with its peak heap;
+//! - the first village filter after choosing a kecamatan, and a repeated one;
+//! - an answer commit with recompute on the household roster at 20 members;
+//! - the finalize check of that roster, and the submission XML.
+//!
+//! JavaRosa's reference figures are in `shared/perf/README.md`; the side-by-side driver is still
+//! to come. Run: `cargo bench -p verivali-core --bench form`.
+
+use std::{
+    alloc::{GlobalAlloc, Layout, System},
+    io::Read,
+    path::PathBuf,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use verivali_core::form::{
+    definition::{Choices, NoExternalInstances},
+    session::{Clock, Form, Session},
+};
+
+/// Counts live and peak heap bytes, to report what opening a form costs in memory.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(live, Ordering::Relaxed);
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+fn shared() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared")
+}
+
+fn whova() -> String {
+    std::fs::read_to_string(shared().join("conformance/forms/05-jr-whova/form.xml")).unwrap()
+}
+
+fn dtks_synth() -> String {
+    let gz = std::fs::File::open(shared().join("perf/dtks-synth.xml.gz")).unwrap();
+    let mut xml = String::new();
+    flate2::read::GzDecoder::new(gz).read_to_string(&mut xml).unwrap();
+    xml
+}
+
+fn clock() -> Clock {
+    Clock { now_ms: 1_764_288_000_000, tz_offset_minutes: 7 * 60, seed: 1 }
+}
+
+fn open(xml: &str) -> Session {
+    let form = Arc::new(Form::load(xml, &NoExternalInstances).unwrap());
+    Session::start(form, clock()).unwrap()
+}
+
+/// Answers a select with its first offered choice; returns the value.
+fn choose_first(session: &mut Session, reference: &str) -> String {
+    let node = session.resolve(reference).unwrap();
+    let control = session
+        .form()
+        .def
+        .controls()
+        .into_iter()
+        .find(|c| c.reference.as_deref() == Some(reference))
+        .unwrap();
+    let choices = control.choices.clone().unwrap();
+    let value = session.choices(&choices, node).unwrap()[0].value.clone();
+    session.answer(reference, &value).unwrap();
+    value
+}
+
+fn desa_choices(session: &Session) -> usize {
+    let node = session.resolve("/data/blok1/q104").unwrap();
+    let control = session
+        .form()
+        .def
+        .controls()
+        .into_iter()
+        .find(|c| c.reference.as_deref() == Some("/data/blok1/q104"))
+        .unwrap();
+    let Some(choices @ Choices::Itemset(_)) = &control.choices else {
+        panic!("q104 is the desa select")
+    };
+    session.choices(choices, node).unwrap().len()
+}
+
+/// dtks-synth with a kecamatan chosen and 20 members.
+fn roster(xml: &str) -> Session {
+    let mut s = open(xml);
+    for q in ["/data/blok1/q101", "/data/blok1/q102", "/data/blok1/q103"] {
+        choose_first(&mut s, q);
+    }
+    for i in 1..=20 {
+        s.answer(&format!("/data/art[{i}]/q402"), "Siti Aminah").unwrap();
+    }
+    s
+}
+
+fn report_first_uses(xml: &str) {
+    LIVE.store(0, Ordering::Relaxed);
+    let before = LIVE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let started = Instant::now();
+    let mut session = open(xml);
+    let open_time = started.elapsed();
+    let peak = PEAK.load(Ordering::Relaxed) - before;
+    let held = LIVE.load(Ordering::Relaxed) - before;
+    for q in ["/data/blok1/q101", "/data/blok1/q102", "/data/blok1/q103"] {
+        choose_first(&mut session, q);
+    }
+    let started = Instant::now();
+    let villages = desa_choices(&session);
+    let first_filter = started.elapsed();
+    eprintln!(
+        "dtks-synth first use: open {open_time:?}, peak heap {:.1} MB, held {:.1} MB; first desa filter {first_filter:?} ({villages} villages)",
+        peak as f64 / 1e6,
+        held as f64 / 1e6
+    );
+}
+
+fn report_answer_latency(xml: &str) {
+    let mut session = roster(xml);
+    let mut times: Vec<Duration> = (0..2000usize)
+        .map(|i| {
+            let reference = format!("/data/art[{}]/q402", i % 20 + 1);
+            let name = if i.is_multiple_of(2) { "Budi Santoso" } else { "Siti Aminah" };
+            let started = Instant::now();
+            session.answer(&reference, name).unwrap();
+            started.elapsed()
+        })
+        .collect();
+    let first = times[0];
+    times.sort();
+    eprintln!(
+        "roster answer with recompute (20 members): first {first:?}, p50 {:?}, p99 {:?}",
+        times[times.len() / 2],
+        times[times.len() * 99 / 100]
+    );
+}
+
+fn bench(c: &mut Criterion) {
+    let whova = whova();
+    let synth = dtks_synth();
+    report_first_uses(&synth);
+    report_answer_latency(&synth);
+
+    let mut group = c.benchmark_group("form");
+    group.sample_size(10).measurement_time(Duration::from_secs(10));
+    group.bench_function("open_whova", |b| b.iter(|| open(&whova)));
+    group.bench_function("open_dtks_synth", |b| b.iter(|| open(&synth)));
+    group.bench_function("desa_filter", |b| {
+        // By reference: dropping the form (83,762 villages) must not count as filtering.
+        b.iter_batched_ref(
+            || {
+                let mut s = open(&synth);
+                for q in ["/data/blok1/q101", "/data/blok1/q102", "/data/blok1/q103"] {
+                    choose_first(&mut s, q);
+                }
+                s
+            },
+            |s| desa_choices(s),
+            BatchSize::PerIteration,
+        )
+    });
+    let mut s = roster(&synth);
+    let mut i = 0usize;
+    group.bench_function("roster_answer", |b| {
+        b.iter(|| {
+            i += 1;
+            s.answer(
+                &format!("/data/art[{}]/q402", i % 20 + 1),
+                if i.is_multiple_of(2) { "Budi Santoso" } else { "Siti Aminah" },
+            )
+            .unwrap()
+        })
+    });
+    group.bench_function("roster_validate", |b| b.iter(|| s.violations().unwrap().len()));
+    group.bench_function("roster_submission_xml", |b| b.iter(|| s.submission_xml().len()));
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
