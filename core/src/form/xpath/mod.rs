@@ -19,7 +19,7 @@ mod value;
 use std::cell::Cell;
 
 pub use ast::Expr;
-pub use dates::DateTime;
+pub use dates::{DateTime, days_in_month, is_leap};
 pub use index::{ItemIndex, itemset_key};
 pub use value::{Value, format_number, parse_number};
 

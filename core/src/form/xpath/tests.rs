@@ -41,12 +41,21 @@ impl Fixture {
     }
 
     fn eval_at(&self, expr: &str, node: NodeRef) -> Result<Value, XPathError> {
+        self.eval_with(expr, node, None)
+    }
+
+    fn eval_with(
+        &self,
+        expr: &str,
+        node: NodeRef,
+        index: Option<&ItemIndex>,
+    ) -> Result<Value, XPathError> {
         let instances = Instances {
             primary: &self.primary,
             secondary: vec![("desa", &self.desa)],
             nonrelevant: None,
             typed: None,
-            index: None,
+            index,
         };
         let ctx = Context {
             instances: &instances,
@@ -224,25 +233,7 @@ fn indexed_filters_select_exactly_what_scanning_selects() {
         "instance('desa')/root/item[kec = 1]/name",
         "instance('desa')/root/item[kec = '09']/name",
     ] {
-        let eval = |index: Option<&ItemIndex>| {
-            let instances = Instances {
-                primary: &f.primary,
-                secondary: vec![("desa", &f.desa)],
-                nonrelevant: None,
-                typed: None,
-                index,
-            };
-            let ctx = Context {
-                instances: &instances,
-                node: NodeRef::document(0),
-                current: NodeRef::document(0),
-                now_ms: 0,
-                tz_offset_minutes: 0,
-                random_state: &f.random,
-                form: None,
-            };
-            XPath::compile(expr).unwrap().eval(&ctx).unwrap()
-        };
+        let eval = |index| f.eval_with(expr, NodeRef::document(0), index).unwrap();
         assert_eq!(eval(Some(&index)), eval(None), "{expr}");
     }
     assert!(
