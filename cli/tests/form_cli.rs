@@ -11,7 +11,7 @@ fn verivali() -> Command {
 }
 
 fn suite(form: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/forms").join(form)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../test-fixtures/conformance/forms").join(form)
 }
 
 #[test]

@@ -56,7 +56,9 @@ fn shared() -> PathBuf {
 }
 
 fn whova() -> String {
-    std::fs::read_to_string(shared().join("conformance/forms/05-jr-whova/form.xml")).unwrap()
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../test-fixtures/conformance/forms/05-jr-whova/form.xml");
+    std::fs::read_to_string(path).unwrap()
 }
 
 fn dtks_synth() -> String {

@@ -1,4 +1,4 @@
-//! The forms and scenarios of `shared/conformance/forms`, replayed on our engine and compared
+//! The forms and scenarios of `test-fixtures/conformance/forms` (from `shared/conformance`), replayed on our engine and compared
 //! with what JavaRosa 5.1.0 recorded: every node's value and relevant/required/readonly flags,
 //! before and after the steps, and each step's result. Nondeterministic values (instanceID,
 //! start, end, deviceid) are compared by shape.
@@ -57,7 +57,7 @@ impl ExternalInstances for EmptyExternal {
 }
 
 fn suite() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/forms")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../test-fixtures/conformance/forms")
 }
 
 /// Every (form directory, scenario name) in the suite.

@@ -1,7 +1,7 @@
 //! XPath conformance against JavaRosa 5.1.0, the engine inside ODK Collect.
 //!
 //! The cases come from JavaRosa's own `XPathEvalTest`, re-run live against JavaRosa and Enketo
-//! (`shared/conformance/xpath`, see its README). `v1-core` holds the cases where both engines
+//! (`test-fixtures/conformance/xpath`, copied from `shared/conformance` with its README). `v1-core` holds the cases where both engines
 //! agree with the expected value: every one must pass. `divergences` holds the cases where the
 //! engines disagree: there we must match what JavaRosa actually did.
 
@@ -14,11 +14,11 @@ use verivali_core::form::{
 };
 
 fn cases(file: &str) -> Vec<Json> {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/xpath").join(file);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("{} is needed (../shared beside the clone): {e}", path.display())
-    });
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../test-fixtures/conformance/xpath")
+        .join(file);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{} is needed: {e}", path.display()));
     text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 

@@ -2,7 +2,7 @@
 //!
 //! Built so far: the instance tree ([`dom`]), XPath 1.0 with the ODK function library
 //! ([`xpath`]), held to JavaRosa's behaviour by the conformance cases in
-//! `shared/conformance/xpath` (see `core/tests/xpath_conformance.rs`), and the form definition
+//! `test-fixtures/conformance/xpath` (see `core/tests/xpath_conformance.rs`), and the form definition
 //! ([`definition`]): an XForm read into instances, binds, controls and translations. The bind
 //! model, repeats, itemsets and screens build on these.
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use super::*;
 
 fn conformance_forms() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/forms")
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../test-fixtures/conformance/forms")
 }
 
 fn tutorial() -> String {
