@@ -11,6 +11,7 @@ mod navigation;
 mod questions;
 mod reading;
 mod repeats;
+mod screens;
 mod submission;
 #[cfg(test)]
 mod tests;
@@ -26,6 +27,7 @@ use std::{
 pub use deps::{CycleError, Dag, Kind};
 pub use navigation::NodeSnapshot;
 pub use questions::{Choice, EntryKind, QuestionState};
+pub use screens::{QuestionKind, Screen, ScreenQuestion};
 pub use validation::{Placed, Violation, ViolationKind};
 
 use super::{

@@ -131,3 +131,119 @@ fn a_cycle_in_the_form_fails_the_load_naming_its_nodes() {
     let text = err.to_string();
     assert!(text.contains("/data/a") && text.contains("/data/b"), "{text}");
 }
+
+fn survey() -> Arc<Form> {
+    form(
+        r#"<data id="s"><status/><hh><rooms/><floor/><roof/></hh>
+           <member jr:template=""><name/><age/><school/></member><photo/><done/></data>"#,
+        r#"<bind nodeset="/data/status" type="int"/>
+           <bind nodeset="/data/hh" relevant="/data/status != 3"/>
+           <bind nodeset="/data/hh/rooms" type="int" constraint=". &gt; 0" jr:constraintMsg="Minimal 1 / At least 1"/>
+           <bind nodeset="/data/hh/floor" constraint=". != /data/status" jr:constraintMsg="Bukan status / Not the status"/>
+           <bind nodeset="/data/member/age" type="int"/>
+           <bind nodeset="/data/member/school" relevant="../age &gt;= 5"/>
+           <bind nodeset="/data/photo" type="binary"/>
+           <bind nodeset="/data/done" readonly="true()"/>"#,
+        r#"<select1 ref="/data/status"><label>Status</label><item><label>Ditemukan</label><value>1</value></item><item><label>Tidak ditemukan</label><value>3</value></item></select1>
+           <group ref="/data/hh" appearance="field-list"><label>Perumahan</label>
+             <input ref="/data/hh/rooms"><label>Kamar</label></input>
+             <input ref="/data/hh/floor"><label>Lantai</label></input>
+             <input ref="/data/hh/roof"><label>Atap</label></input></group>
+           <group ref="/data/member"><label>Anggota</label><repeat nodeset="/data/member">
+             <input ref="/data/member/name"><label>Nama</label></input>
+             <input ref="/data/member/age"><label>Umur</label></input>
+             <input ref="/data/member/school"><label>Sekolah</label></input></repeat></group>
+           <upload ref="/data/photo" mediatype="image/*"><label>Foto rumah</label></upload>
+           <input ref="/data/done"><label>Selesai</label></input>"#,
+    )
+}
+
+fn describe(screens: &[Screen]) -> Vec<String> {
+    screens
+        .iter()
+        .map(|s| match s {
+            Screen::Questions { questions, .. } => {
+                questions.iter().map(|q| q.reference.as_str()).collect::<Vec<_>>().join(" + ")
+            }
+            Screen::RepeatPrompt { repeat, count, .. } => format!("add {repeat}? ({count})"),
+        })
+        .collect()
+}
+
+#[test]
+fn a_field_list_group_is_one_screen_and_a_repeat_ends_with_an_add_prompt() {
+    let mut s = Session::start(survey(), clock()).unwrap();
+    s.add_repeat("/data/member").unwrap();
+    s.answer("/data/member[1]/age", "3").unwrap();
+    assert_eq!(
+        describe(&s.screens().unwrap()),
+        [
+            "/data/status",
+            "/data/hh/rooms + /data/hh/floor + /data/hh/roof",
+            "/data/member[1]/name",
+            "/data/member[1]/age",
+            "add /data/member? (1)",
+            "/data/photo",
+            "/data/done",
+        ]
+    );
+}
+
+#[test]
+fn screens_follow_relevance_as_answers_change() {
+    let mut s = Session::start(survey(), clock()).unwrap();
+    s.answer("/data/status", "3").unwrap();
+    let screens = describe(&s.screens().unwrap());
+    assert!(!screens.iter().any(|d| d.contains("/data/hh")), "{screens:?}");
+    s.answer("/data/status", "1").unwrap();
+    s.add_repeat("/data/member").unwrap();
+    s.answer("/data/member[1]/age", "9").unwrap();
+    assert!(describe(&s.screens().unwrap()).contains(&"/data/member[1]/school".to_owned()));
+}
+
+#[test]
+fn screen_questions_carry_kind_choices_labels_and_the_constraint_error() {
+    let mut s = Session::start(survey(), clock()).unwrap();
+    let screens = s.screens().unwrap();
+    let Screen::Questions { questions, .. } = &screens[0] else { panic!() };
+    assert_eq!(questions[0].kind, QuestionKind::SelectOne);
+    assert_eq!(
+        questions[0].choices.iter().map(|c| c.label.as_str()).collect::<Vec<_>>(),
+        ["Ditemukan", "Tidak ditemukan"]
+    );
+    let Screen::Questions { title, questions, section } = &screens[1] else { panic!() };
+    assert_eq!((title.as_deref(), section.as_deref()), (Some("Perumahan"), Some("Perumahan")));
+    assert_eq!(questions[0].kind, QuestionKind::Integer);
+    assert_eq!(
+        s.answer("/data/hh/rooms", "0").unwrap(),
+        AnswerOutcome::ConstraintViolated { message: Some("Minimal 1 / At least 1".into()) }
+    );
+    // A stored value that a later answer makes wrong shows its message on the screen.
+    s.answer("/data/status", "2").unwrap();
+    s.answer("/data/hh/floor", "1").unwrap();
+    s.answer("/data/status", "1").unwrap();
+    let screens = s.screens().unwrap();
+    let Screen::Questions { questions, .. } = &screens[1] else { panic!() };
+    assert_eq!(questions[1].error.as_deref(), Some("Bukan status / Not the status"));
+    assert_eq!(questions[0].error, None);
+    let kinds: Vec<QuestionKind> = s
+        .screens()
+        .unwrap()
+        .iter()
+        .filter_map(|screen| match screen {
+            Screen::Questions { questions, .. } => Some(questions[0].kind),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        kinds.contains(&QuestionKind::Photo) && kinds.contains(&QuestionKind::Note),
+        "{kinds:?}"
+    );
+}
+
+#[test]
+fn sections_are_the_top_level_groups_with_their_first_screen() {
+    let mut s = Session::start(survey(), clock()).unwrap();
+    s.add_repeat("/data/member").unwrap();
+    assert_eq!(s.sections().unwrap(), [("Perumahan".to_owned(), 1), ("Anggota".to_owned(), 2)]);
+}

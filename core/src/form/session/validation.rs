@@ -71,7 +71,7 @@ impl Session {
     /// The node at generic path `reference` as seen from `context`: from the nearest
     /// ancestor-or-self of `context` that contains it (so a control inside repeat instance `n`
     /// finds the node of instance `n`; absolute refs that leave the group still resolve).
-    fn descend(&self, context: NodeId, reference: &str) -> Option<NodeId> {
+    pub(super) fn descend(&self, context: NodeId, reference: &str) -> Option<NodeId> {
         let mut at = context;
         let mut base = self.generic_path(at);
         while !(reference == base || reference.starts_with(&format!("{base}/"))) {
@@ -86,7 +86,7 @@ impl Session {
     }
 
     /// The instances of the repeat `reference` under `context`.
-    fn instances_below(&self, context: NodeId, reference: &str) -> Vec<NodeId> {
+    pub(super) fn instances_below(&self, context: NodeId, reference: &str) -> Vec<NodeId> {
         let Some((parent, name)) = reference.rsplit_once('/') else { return Vec::new() };
         match self.descend(context, parent) {
             Some(parent) => self.children_named(parent, name).collect(),
@@ -111,7 +111,7 @@ impl Session {
         Ok(out)
     }
 
-    fn violation_at(&self, node: NodeId) -> Result<Option<ViolationKind>, SessionError> {
+    pub(super) fn violation_at(&self, node: NodeId) -> Result<Option<ViolationKind>, SessionError> {
         let value = &self.doc.get(node).text;
         let state = self.state[node.0 as usize];
         if value.is_empty() {
