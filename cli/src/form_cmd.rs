@@ -351,6 +351,11 @@ fn run_step(session: &mut Session, step: &Json) -> Json {
         "answer" => match session.answer(reference, step["value"].as_str().unwrap_or("")) {
             Ok(AnswerOutcome::Saved) => Ok("ok"),
             Ok(AnswerOutcome::RequiredButEmpty) => Ok("required_but_empty"),
+            Ok(AnswerOutcome::Invalid(invalid)) => {
+                out["message"] =
+                    json!(format!("{} / {}", invalid.expected_id, invalid.expected_en));
+                Ok("invalid")
+            }
             Ok(AnswerOutcome::ConstraintViolated { message }) => {
                 out["message"] = json!(message);
                 Ok("constraint_violated")

@@ -128,6 +128,7 @@ fn replay(dir: &std::path::Path, scenario_name: &str) -> Vec<String> {
                 Ok(AnswerOutcome::Saved) => "ok".to_owned(),
                 Ok(AnswerOutcome::ConstraintViolated { .. }) => "constraint_violated".to_owned(),
                 Ok(AnswerOutcome::RequiredButEmpty) => "required_but_empty".to_owned(),
+                Ok(AnswerOutcome::Invalid(_)) => "invalid".to_owned(),
                 Err(e) => format!("error: {e}"),
             },
             "add_repeat" => session

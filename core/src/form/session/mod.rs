@@ -29,6 +29,7 @@ pub use navigation::NodeSnapshot;
 pub use questions::{Choice, EntryKind, QuestionState};
 pub use screens::{QuestionKind, Screen, ScreenQuestion};
 pub use validation::{Placed, Violation, ViolationKind};
+pub use values::InvalidAnswer;
 
 use super::{
     definition::{ControlKind, DataType, ExternalInstances, FormDef, FormError},
@@ -159,6 +160,9 @@ pub enum AnswerOutcome {
     },
     /// The question is required and the value is empty; nothing was saved.
     RequiredButEmpty,
+    /// The text does not fit the question's type (a word for a number, 30 February); nothing
+    /// was saved.
+    Invalid(values::InvalidAnswer),
 }
 
 /// Why a session call could not be carried out.
@@ -227,7 +231,10 @@ impl Session {
     pub fn answer(&mut self, reference: &str, text: &str) -> Result<AnswerOutcome, SessionError> {
         let node = self.resolve_or_create(reference)?;
         let generic = self.generic_path(node);
-        let value = values::normalize_answer(text, &self.form.data_type(&generic));
+        let value = match values::normalize_answer(text, &self.form.data_type(&generic)) {
+            Ok(value) => value,
+            Err(invalid) => return Ok(AnswerOutcome::Invalid(invalid)),
+        };
         if value.is_empty()
             && self.state[node.0 as usize].required
             && self.state[node.0 as usize].relevant

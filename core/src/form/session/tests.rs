@@ -60,6 +60,17 @@ fn an_answer_that_breaks_the_constraint_is_refused_with_the_forms_message_and_no
 }
 
 #[test]
+fn an_answer_that_does_not_fit_the_type_is_refused_and_not_kept() {
+    let mut s = Session::start(household(), clock()).unwrap();
+    s.answer("/data/status", "2").unwrap();
+    let AnswerOutcome::Invalid(invalid) = s.answer("/data/status", "dua").unwrap() else {
+        panic!()
+    };
+    assert_eq!(invalid.expected_en, "a whole number");
+    assert_eq!(value(&s, "/data/status"), "2");
+}
+
+#[test]
 fn clearing_a_required_question_is_refused() {
     let mut s = Session::start(household(), clock()).unwrap();
     s.answer("/data/status", "1").unwrap();
