@@ -165,6 +165,17 @@ pub enum AnswerOutcome {
     Invalid(values::InvalidAnswer),
 }
 
+/// Why a draft could not be reopened.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ResumeError {
+    #[error("The draft is not readable XML: {0}")]
+    Xml(crate::form::dom::ParseError),
+    #[error("The draft belongs to another form.")]
+    OtherForm,
+    #[error("{0}")]
+    Session(SessionError),
+}
+
 /// Why a session call could not be carried out.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SessionError {
@@ -208,6 +219,32 @@ impl Session {
         session.run_actions("odk-instance-first-load", None)?;
         let all: Vec<usize> = session.form.dag.order.clone();
         session.run(&all, None)?;
+        Ok(session)
+    }
+
+    /// Reopens a draft: the instance saved by [`Session::instance_xml`], with every expression
+    /// recomputed as ODK Collect does on reopening (a bare `random()` is drawn again; forms use
+    /// `once()` to keep a value) and nothing preloaded again (start time and instanceID stay).
+    pub fn resume(
+        form: Arc<Form>,
+        clock: Clock,
+        instance_xml: &str,
+    ) -> Result<Session, ResumeError> {
+        let doc = Document::parse(instance_xml).map_err(ResumeError::Xml)?;
+        let expected = form.def.primary.get(form.def.primary.root());
+        let root = doc.get(doc.root());
+        if root.name != expected.name
+            || doc.attribute(doc.root(), "id")
+                != form.def.primary.attribute(form.def.primary.root(), "id")
+        {
+            return Err(ResumeError::OtherForm);
+        }
+        let language = form.def.itext.default_language.clone();
+        let state = vec![NodeState::default(); doc.len()];
+        let mut session =
+            Session { form, doc, state, clock, random: Cell::new(clock.seed), language };
+        let all: Vec<usize> = session.form.dag.order.clone();
+        session.run(&all, None).map_err(ResumeError::Session)?;
         Ok(session)
     }
 

@@ -1,5 +1,6 @@
-//! The instance as ODK Collect submits it: non-relevant nodes pruned, templates already gone,
-//! values escaped, and the root's attributes (`id`, `version`) kept.
+//! The instance as XML: as ODK Collect submits it (non-relevant nodes pruned, templates already
+//! gone, the root's `id` and `version` kept), or whole, as a draft that [`Session::resume`]
+//! reads back.
 
 use super::Session;
 use crate::form::dom::NodeId;
@@ -8,12 +9,19 @@ impl Session {
     /// The submission XML.
     pub fn submission_xml(&self) -> String {
         let mut out = String::from("<?xml version='1.0' encoding='UTF-8' ?>");
-        self.write_node(self.doc.root(), &mut out);
+        self.write_node(self.doc.root(), true, &mut out);
         out
     }
 
-    fn write_node(&self, id: NodeId, out: &mut String) {
-        if !self.is_relevant(id) {
+    /// The whole instance, non-relevant answers included: what a draft stores.
+    pub fn instance_xml(&self) -> String {
+        let mut out = String::new();
+        self.write_node(self.doc.root(), false, &mut out);
+        out
+    }
+
+    fn write_node(&self, id: NodeId, prune: bool, out: &mut String) {
+        if prune && !self.is_relevant(id) {
             return;
         }
         let element = self.doc.get(id);
@@ -31,7 +39,7 @@ impl Session {
             out.push_str(&escape(&element.text, false));
         } else {
             for &child in &element.children {
-                self.write_node(child, out);
+                self.write_node(child, prune, out);
             }
         }
         out.push_str(&format!("</{}>", element.name));

@@ -258,3 +258,34 @@ fn sections_are_the_top_level_groups_with_their_first_screen() {
     s.add_repeat("/data/member").unwrap();
     assert_eq!(s.sections().unwrap(), [("Perumahan".to_owned(), 1), ("Anggota".to_owned(), 2)]);
 }
+
+#[test]
+fn a_draft_resumes_exactly_where_it_stopped() {
+    let mut s = Session::start(household(), clock()).unwrap();
+    s.answer("/data/status", "3").unwrap();
+    s.answer("/data/reason", "pindah").unwrap();
+    s.answer("/data/member[2]/age", "40").unwrap();
+    s.answer("/data/status", "1").unwrap(); // reason is kept but no longer relevant
+    let draft = s.instance_xml();
+    assert!(draft.contains("<reason>pindah</reason>"), "a draft keeps non-relevant answers");
+    let resumed = Session::resume(household(), clock(), &draft).unwrap();
+    // Calculations are recomputed on reopening, as ODK Collect does, so a bare random() is
+    // drawn again (forms use once(random()) to keep one); everything else is as it was.
+    let without_noise = |session: &Session| {
+        session
+            .node_snapshots()
+            .into_iter()
+            .filter(|n| n.reference != "/data/noise")
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(without_noise(&resumed), without_noise(&s));
+    assert_eq!(resumed.questions().unwrap(), s.questions().unwrap());
+}
+
+#[test]
+fn a_draft_of_another_form_or_broken_xml_is_refused() {
+    let other = form(r#"<data id="other"><x/></data>"#, "", "");
+    let draft = Session::start(other, clock()).unwrap().instance_xml();
+    assert!(matches!(Session::resume(household(), clock(), &draft), Err(ResumeError::OtherForm)));
+    assert!(matches!(Session::resume(household(), clock(), "<data"), Err(ResumeError::Xml(_))));
+}
