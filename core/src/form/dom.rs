@@ -5,7 +5,7 @@
 //! hostile form could use against a phone: DTDs (and so entity expansion) are rejected outright,
 //! and nesting depth and node count are bounded. Errors name the line and column.
 
-use std::fmt;
+use std::{collections::HashMap, fmt, sync::Arc};
 
 /// Deepest element nesting accepted. Real ODK forms nest a few dozen levels at most.
 pub const MAX_DEPTH: usize = 128;
@@ -19,8 +19,9 @@ pub struct NodeId(pub u32);
 /// An element of the tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Element {
-    /// Local name (namespace prefixes dropped, as XForms instance paths use local names).
-    pub name: String,
+    /// Local name (namespace prefixes dropped, as XForms instance paths use local names),
+    /// shared between all elements of the same name: 83,762 `<item>`s hold one string.
+    pub name: Arc<str>,
     pub attributes: Vec<(String, String)>,
     /// Concatenated text content directly inside this element.
     pub text: String,
@@ -29,10 +30,19 @@ pub struct Element {
 }
 
 /// An XML document as an arena; node 0 is the root element.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Document {
     nodes: Vec<Element>,
+    names: HashMap<Arc<str>, ()>,
 }
+
+impl PartialEq for Document {
+    fn eq(&self, other: &Self) -> bool {
+        self.nodes == other.nodes
+    }
+}
+
+impl Eq for Document {}
 
 /// Why a document could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -99,11 +109,22 @@ impl Document {
         Ok(id)
     }
 
+    /// The shared copy of `name`.
+    fn intern(&mut self, name: &str) -> Arc<str> {
+        if let Some((shared, _)) = self.names.get_key_value(name) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(name);
+        self.names.insert(Arc::clone(&shared), ());
+        shared
+    }
+
     /// Appends an element under `parent` (or as the root) and returns it.
     pub fn push(&mut self, name: &str, parent: Option<NodeId>) -> NodeId {
         let id = NodeId(self.nodes.len() as u32);
+        let name = self.intern(name);
         self.nodes.push(Element {
-            name: name.to_owned(),
+            name,
             attributes: Vec::new(),
             text: String::new(),
             parent,
@@ -140,8 +161,9 @@ impl Document {
     fn copy_detached(&mut self, from: &Document, source: NodeId, parent: NodeId) -> NodeId {
         let element = from.get(source);
         let id = NodeId(self.nodes.len() as u32);
+        let name = self.intern(&element.name);
         self.nodes.push(Element {
-            name: element.name.clone(),
+            name,
             attributes: element.attributes.clone(),
             text: element.text.clone(),
             parent: Some(parent),
@@ -187,7 +209,7 @@ impl Document {
 
     /// The first child element called `name`.
     pub fn child(&self, id: NodeId, name: &str) -> Option<NodeId> {
-        self.get(id).children.iter().copied().find(|&c| self.get(c).name == name)
+        self.get(id).children.iter().copied().find(|&c| &*self.get(c).name == name)
     }
 
     pub fn len(&self) -> usize {
@@ -239,7 +261,7 @@ mod tests {
         let doc =
             Document::parse(r#"<data id="f"><a>1</a><b><c>x</c><c>y</c></b></data>"#).unwrap();
         let root = doc.root();
-        assert_eq!(doc.get(root).name, "data");
+        assert_eq!(&*doc.get(root).name, "data");
         assert_eq!(doc.attribute(root, "id"), Some("f"));
         let b = doc.child(root, "b").unwrap();
         assert_eq!(doc.get(b).children.len(), 2);
@@ -264,7 +286,7 @@ mod tests {
     #[test]
     fn namespace_prefixes_are_dropped_from_names() {
         let doc = Document::parse(r#"<h:data xmlns:h="urn:x"><h:a/></h:data>"#).unwrap();
-        assert_eq!(doc.get(doc.root()).name, "data");
+        assert_eq!(&*doc.get(doc.root()).name, "data");
     }
 
     #[test]

@@ -482,7 +482,7 @@ impl Session {
         let mut names = Vec::new();
         let mut at = Some(node);
         while let Some(id) = at {
-            names.push(self.doc.get(id).name.as_str());
+            names.push(&*self.doc.get(id).name);
             at = self.doc.get(id).parent;
         }
         names.reverse();
@@ -493,7 +493,7 @@ impl Session {
     pub(super) fn nodes_at(&self, generic: &str) -> Vec<NodeId> {
         let mut names = generic.trim_start_matches('/').split('/');
         let root = self.doc.root();
-        if names.next() != Some(self.doc.get(root).name.as_str()) {
+        if names.next() != Some(&*self.doc.get(root).name) {
             return Vec::new();
         }
         let mut level = vec![root];
@@ -520,7 +520,12 @@ impl Session {
         parent: NodeId,
         name: &'s str,
     ) -> impl Iterator<Item = NodeId> + 's {
-        self.doc.get(parent).children.iter().copied().filter(move |&c| self.doc.get(c).name == name)
+        self.doc
+            .get(parent)
+            .children
+            .iter()
+            .copied()
+            .filter(move |&c| &*self.doc.get(c).name == name)
     }
 
     /// Finds the node at `/data/member[2]/name` (an index of 1 may be left out).
@@ -528,7 +533,7 @@ impl Session {
         let mut steps = reference.trim_start_matches('/').split('/').map(split_index);
         let root = self.doc.root();
         let (first, _) = steps.next()?;
-        if first != self.doc.get(root).name {
+        if first != &*self.doc.get(root).name {
             return None;
         }
         let mut at = root;

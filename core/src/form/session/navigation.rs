@@ -38,7 +38,7 @@ impl Session {
                     .count();
                 format!("{}[{}]", element.name, index + 1)
             } else {
-                element.name.clone()
+                element.name.to_string()
             };
             steps.push(step);
             at = element.parent;

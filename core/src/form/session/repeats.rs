@@ -93,7 +93,7 @@ impl Session {
     /// Where a new instance goes: after the last instance, or where the template stood.
     fn insertion_index(&self, parent: NodeId, name: &str, generic: &str) -> usize {
         let children = &self.doc.get(parent).children;
-        if let Some(last) = children.iter().rposition(|&c| self.doc.get(c).name == name) {
+        if let Some(last) = children.iter().rposition(|&c| &*self.doc.get(c).name == name) {
             return last + 1;
         }
         let primary = &self.form.def.primary;
@@ -104,8 +104,8 @@ impl Session {
             .children
             .iter()
             .take_while(|&&c| c != template)
-            .map(|&c| primary.get(c).name.as_str())
+            .map(|&c| &*primary.get(c).name)
             .collect();
-        children.iter().take_while(|&&c| before.contains(&self.doc.get(c).name.as_str())).count()
+        children.iter().take_while(|&&c| before.contains(&&*self.doc.get(c).name)).count()
     }
 }

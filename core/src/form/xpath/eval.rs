@@ -195,7 +195,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         let doc = self.ctx.instances.document(node.doc);
         let element = |id| NodeRef::element(node.doc, id);
         let matches = |id: super::NodeId| match &step.test {
-            NodeTest::Name(name) => doc.get(id).name == *name,
+            NodeTest::Name(name) => *doc.get(id).name == **name,
             NodeTest::Any | NodeTest::Node => true,
         };
         Ok(match (step.axis, node.kind) {

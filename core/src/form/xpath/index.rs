@@ -132,7 +132,7 @@ pub fn itemset_key(expr: &Expr) -> Option<(&str, &str, &str)> {
 fn build(doc: &Document, parent: NodeId, item: &str, key: &str) -> Index {
     let mut index = Index::new();
     for &child in &doc.get(parent).children {
-        if doc.get(child).name != item {
+        if &*doc.get(child).name != item {
             continue;
         }
         let text = doc.child(child, key).map(|k| doc.string_value(k)).unwrap_or_default();
