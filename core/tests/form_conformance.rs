@@ -21,6 +21,7 @@ use verivali_core::form::{
 };
 
 const MUST_MATCH: &[&str] = &[
+    "04-jr-child-vaccination/load",
     "05-jr-whova/load",
     "06-jr-eimci/load",
     "07-jr-three-level-cascading/cascade",

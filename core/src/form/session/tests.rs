@@ -289,3 +289,19 @@ fn a_draft_of_another_form_or_broken_xml_is_refused() {
     assert!(matches!(Session::resume(household(), clock(), &draft), Err(ResumeError::OtherForm)));
     assert!(matches!(Session::resume(household(), clock(), "<data"), Err(ResumeError::Xml(_))));
 }
+
+#[test]
+fn non_relevant_nodes_are_invisible_to_paths_as_in_javarosa() {
+    // Behaviour checked live against JavaRosa 5.1.0 with tools/conformance --live.
+    let f = form(
+        r#"<data id="pos"><flag/><c/><r jr:template=""><count/><x/></r><r><count/><x>a</x></r><r><count/><x>b</x></r></data>"#,
+        r#"<bind nodeset="/data/r" relevant="/data/flag = 'y'"/>
+           <bind nodeset="/data/r/count" calculate="position(..)"/>
+           <bind nodeset="/data/c" calculate="count(/data/r/x)"/>"#,
+        r#"<input ref="/data/flag"/><repeat nodeset="/data/r"><input ref="/data/r/x"/></repeat>"#,
+    );
+    let mut s = Session::start(f, clock()).unwrap();
+    assert_eq!((value(&s, "/data/c"), value(&s, "/data/r[2]/count")), ("0".into(), "0".into()));
+    s.answer("/data/flag", "y").unwrap();
+    assert_eq!((value(&s, "/data/c"), value(&s, "/data/r[2]/count")), ("2".into(), "2".into()));
+}

@@ -194,9 +194,15 @@ impl<'c, 'a> Evaluator<'c, 'a> {
     fn axis(&self, node: NodeRef, step: &Step) -> Result<Vec<NodeRef>> {
         let doc = self.ctx.instances.document(node.doc);
         let element = |id| NodeRef::element(node.doc, id);
-        let matches = |id: super::NodeId| match &step.test {
-            NodeTest::Name(name) => *doc.get(id).name == **name,
-            NodeTest::Any | NodeTest::Node => true,
+        // As in JavaRosa, a step never reaches a non-relevant node of the primary instance:
+        // `count()` skips non-relevant repeat instances and `position(..)` inside one is 0.
+        let hidden = |id| node.doc == 0 && self.ctx.instances.nonrelevant.is_some_and(|f| f(id));
+        let matches = |id: super::NodeId| {
+            !hidden(id)
+                && match &step.test {
+                    NodeTest::Name(name) => *doc.get(id).name == **name,
+                    NodeTest::Any | NodeTest::Node => true,
+                }
         };
         Ok(match (step.axis, node.kind) {
             (Axis::Child, NodeKind::Document) => {

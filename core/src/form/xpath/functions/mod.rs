@@ -139,7 +139,11 @@ fn once(ev: &Evaluator<'_, '_>, args: &[Expr]) -> Result<Value> {
 fn position(ev: &Evaluator<'_, '_>, args: &[Expr]) -> Result<Value> {
     let Some(arg) = args.first() else { return Ok(Value::Num(ev.position as f64)) };
     let nodes = ev.nodes(arg)?;
-    let [node] = nodes.as_slice() else { return Err(XPathError::RepeatedField) };
+    let node = match nodes.as_slice() {
+        [] => return Ok(Value::Num(0.0)), // a non-relevant node, as JavaRosa counts it
+        [node] => node,
+        _ => return Err(XPathError::RepeatedField),
+    };
     let NodeKind::Element(id) = node.kind else {
         return Err(XPathError::InvalidArgument {
             function: "position",
