@@ -113,6 +113,13 @@ impl Dag {
         found
     }
 
+    /// Puts triggerables in run order, without duplicates.
+    pub fn in_run_order(&self, mut work: Vec<usize>) -> Vec<usize> {
+        work.sort_unstable_by_key(|&t| self.rank[t]);
+        work.dedup();
+        work
+    }
+
     /// Everything to recompute after `changed` paths changed, in run order.
     pub fn affected(&self, changed: &[&str]) -> Vec<usize> {
         let mut seen: HashSet<usize> = HashSet::new();
@@ -124,9 +131,7 @@ impl Dag {
                 stack.extend(self.readers_of(written));
             }
         }
-        let mut affected: Vec<usize> = seen.into_iter().collect();
-        affected.sort_by_key(|&t| self.rank[t]);
-        affected
+        self.in_run_order(seen.into_iter().collect())
     }
 
     fn successors(&self, t: usize) -> Vec<usize> {

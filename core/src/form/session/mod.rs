@@ -315,14 +315,10 @@ impl Session {
 
     pub(super) fn run_ordered(
         &mut self,
-        mut work: Vec<usize>,
+        work: Vec<usize>,
         only_under: Option<NodeId>,
     ) -> Result<(), SessionError> {
-        work.sort_unstable();
-        work.dedup();
-        let order = &self.form.dag.order;
-        let rank: HashMap<usize, usize> = order.iter().enumerate().map(|(r, &t)| (t, r)).collect();
-        work.sort_by_key(|t| rank[t]);
+        let work = self.form.dag.in_run_order(work);
         self.run(&work, only_under)
     }
 
