@@ -109,7 +109,10 @@ fn read_text(path: &Path) -> Result<String, CliError> {
     })
 }
 
-fn load(path: &Path, media: Option<PathBuf>) -> Result<(Arc<Form>, std::time::Duration), CliError> {
+/// A loaded form, the time loading took, and the form's text.
+type Loaded = (Arc<Form>, std::time::Duration, String);
+
+fn load(path: &Path, media: Option<PathBuf>) -> Result<Loaded, CliError> {
     let xml = read_text(path)?;
     let folder = media.unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
     let started = std::time::Instant::now();
@@ -119,7 +122,19 @@ fn load(path: &Path, media: Option<PathBuf>) -> Result<(Arc<Form>, std::time::Du
             path.display()
         ))
     })?;
-    Ok((Arc::new(form), started.elapsed()))
+    Ok((Arc::new(form), started.elapsed(), xml))
+}
+
+/// The ids named in `instance('…')` calls anywhere in the form, found in one pass.
+fn used_instance_ids(source: &str) -> std::collections::HashSet<&str> {
+    source
+        .match_indices("instance(")
+        .filter_map(|(at, call)| {
+            let rest = source[at + call.len()..].trim_start();
+            let quote = rest.chars().next().filter(|q| *q == '\'' || *q == '"')?;
+            rest[1..].split(quote).next()
+        })
+        .collect()
 }
 
 const KNOWN_APPEARANCES: &[&str] = &[
@@ -172,7 +187,7 @@ const KNOWN_APPEARANCES: &[&str] = &[
 ];
 
 fn check(path: &Path, media: Option<PathBuf>, json: bool) -> Result<ExitCode, CliError> {
-    let (form, took) = load(path, media)?;
+    let (form, took, source) = load(path, media)?;
     let def = &form.def;
     let controls = def.controls();
     let questions = controls
@@ -195,11 +210,9 @@ fn check(path: &Path, media: Option<PathBuf>, json: bool) -> Result<ExitCode, Cl
             }
         }
     }
-    let source = read_text(path)?;
+    let used = used_instance_ids(&source);
     for (id, _) in &def.secondary {
-        if !source.contains(&format!("instance('{id}')"))
-            && !source.contains(&format!("instance(\"{id}\")"))
-        {
+        if !used.contains(id.as_str()) {
             warnings.push(format!("the secondary instance '{id}' is never used"));
         }
     }
@@ -308,7 +321,7 @@ fn eval(
 
 fn replay(path: &Path, media: Option<PathBuf>, scenario: &Json) -> Result<Json, CliError> {
     let form = match load(path, media) {
-        Ok((form, _)) => form,
+        Ok((form, ..)) => form,
         Err(e) => return Ok(json!({"load": "error", "error": e.to_string()})),
     };
     let tz_minutes = match scenario["tz"].as_str() {
@@ -450,4 +463,17 @@ fn snapshot(session: &Session) -> Result<Json, CliError> {
         "nodes": nodes, "questions": questions, "violations": violations,
         "validate": validate, "submission_xml": session.submission_xml(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::used_instance_ids;
+
+    #[test]
+    fn instance_ids_are_found_with_either_quote_and_spaces() {
+        let source = r#"<itemset nodeset="instance('desa')/root/item"/><bind calculate="pulldata('x')"/> instance("kab")"#;
+        let used = used_instance_ids(source);
+        assert!(used.contains("desa") && used.contains("kab"));
+        assert!(!used.contains("x"));
+    }
 }

@@ -3,7 +3,7 @@
 
 use super::Session;
 use crate::form::{
-    definition::{Choices, DataType},
+    definition::DataType,
     dom::NodeId,
     xpath::{
         Context, DateTime, FormLookup, Instances, NodeKind, NodeRef, Value, XPath, XPathError,
@@ -116,32 +116,9 @@ impl FormLookup for Session {
             _ => return None,
         };
         let generic = self.generic_path(question_node);
-        let control = self
-            .form
-            .def
-            .controls()
-            .into_iter()
-            .find(|c| c.reference.as_deref() == Some(&generic))?;
-        match control.choices.as_ref()? {
-            Choices::Static(items) => {
-                let item = items.iter().find(|i| i.value == value)?;
-                Some(self.label_text(item.label.as_ref()?, question_node))
-            }
-            Choices::Itemset(set) => {
-                let here = NodeRef::element(0, question_node);
-                let Value::Nodes(items) = self.eval_at(&set.nodeset, here, question_node).ok()?
-                else {
-                    return None;
-                };
-                items.into_iter().find_map(|item| {
-                    let item_value = self.eval_at(&set.value, item, question_node).ok()?;
-                    if self.text_of(&item_value).ok()? != value {
-                        return None;
-                    }
-                    let label = self.eval_at(&set.label, item, question_node).ok()?;
-                    self.text_of(&label).ok()
-                })
-            }
-        }
+        let controls = self.form.def.controls();
+        let control = controls.into_iter().find(|c| c.reference.as_deref() == Some(&generic))?;
+        let choices = self.choices(control.choices.as_ref()?, question_node).ok()?;
+        choices.into_iter().find(|c| c.value == value).map(|c| c.label)
     }
 }
