@@ -219,7 +219,7 @@ fn check(path: &Path, media: Option<PathBuf>, json: bool) -> Result<ExitCode, Cl
     let instances: Vec<Json> = def
         .secondary
         .iter()
-        .map(|(id, doc)| json!({"id": id, "items": doc.get(doc.root()).children.len()}))
+        .map(|(id, doc)| json!({"id": id, "items": doc.children(doc.root()).count()}))
         .collect();
     let report = json!({
         "form": path.display().to_string(), "title": def.title, "form_id": def.form_id, "version": def.version,
@@ -244,7 +244,7 @@ fn check(path: &Path, media: Option<PathBuf>, json: bool) -> Result<ExitCode, Cl
             def.itext.languages
         );
         for (id, doc) in &def.secondary {
-            println!("  instance('{id}'): {} item", doc.get(doc.root()).children.len());
+            println!("  instance('{id}'): {} item", doc.children(doc.root()).count());
         }
         for warning in &warnings {
             println!("  PERINGATAN / WARNING: {warning}");
@@ -273,7 +273,7 @@ fn eval(
                 "--instance butuh ID=FILE / --instance needs ID=FILE, got {arg}"
             ))
         })?;
-        let doc = Document::parse(&read_text(Path::new(file))?)
+        let doc = verivali_core::form::scan::parse_frozen(&read_text(Path::new(file))?)
             .map_err(|e| CliError::Usage(e.to_string()))?;
         secondary.push((id.to_owned(), doc));
     }

@@ -170,8 +170,8 @@ fn bench(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("form");
     group.sample_size(10).measurement_time(Duration::from_secs(10));
-    group.bench_function("open_whova", |b| b.iter(|| open(&whova)));
-    group.bench_function("open_dtks_synth", |b| b.iter(|| open(&synth)));
+    group.bench_function("open_whova", |b| b.iter_with_large_drop(|| open(&whova)));
+    group.bench_function("open_dtks_synth", |b| b.iter_with_large_drop(|| open(&synth)));
     group.bench_function("desa_filter", |b| {
         // By reference: dropping the form (83,762 villages) must not count as filtering.
         b.iter_batched_ref(

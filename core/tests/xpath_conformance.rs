@@ -10,6 +10,8 @@ use std::{cell::Cell, path::PathBuf};
 use serde_json::Value as Json;
 use verivali_core::form::{
     dom::Document,
+    frozen::FrozenDocument,
+    scan::parse_frozen,
     xpath::{Context, Instances, NodeRef, Value, XPath},
 };
 
@@ -34,11 +36,11 @@ fn run(case: &Json) -> Outcome {
         Some(xml) => Document::parse(xml).expect("context XML parses"),
         None => Document::with_root("data"),
     };
-    let secondary_docs: Vec<(String, Document)> = case["secondary_instances"]
+    let secondary_docs: Vec<(String, FrozenDocument)> = case["secondary_instances"]
         .as_object()
         .map(|m| {
             m.iter()
-                .map(|(id, xml)| (id.clone(), Document::parse(xml.as_str().unwrap()).unwrap()))
+                .map(|(id, xml)| (id.clone(), parse_frozen(xml.as_str().unwrap()).unwrap()))
                 .collect()
         })
         .unwrap_or_default();

@@ -8,5 +8,8 @@
 
 pub mod definition;
 pub mod dom;
+pub mod frozen;
+pub mod scan;
 pub mod session;
+pub mod tree;
 pub mod xpath;

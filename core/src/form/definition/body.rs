@@ -1,9 +1,9 @@
 //! The `<h:body>`: questions, groups and repeats in form order.
 
 use super::{
-    FormError, JR_NS, Source, compile,
+    FormError, JR_NS, Source, compile, line,
     model::{SetValue, parse_setvalue},
-    position, structure,
+    structure,
     text::{Text, text_of},
 };
 use crate::form::xpath::XPath;
@@ -141,17 +141,17 @@ fn parse_control(
         choices: None,
         repeat: None,
         children: Vec::new(),
-        line: position(doc, node).0,
+        line: line(doc, node),
         reference: reference.clone(),
     };
     let mut items = Vec::new();
     for child in node.children().filter(|c| c.is_element()) {
         match child.tag_name().name() {
-            "label" => control.label = Some(text_of(doc, child, &place())?),
-            "hint" => control.hint = Some(text_of(doc, child, &place())?),
-            "item" => items.push(parse_item(doc, child, &place())?),
+            "label" => control.label = Some(text_of(doc, child, &place)?),
+            "hint" => control.hint = Some(text_of(doc, child, &place)?),
+            "item" => items.push(parse_item(doc, child, &place)?),
             "itemset" => {
-                control.choices = Some(Choices::Itemset(parse_itemset(doc, child, &place())?))
+                control.choices = Some(Choices::Itemset(parse_itemset(doc, child, &place)?))
             }
             "setvalue" => actions.push(parse_setvalue(doc, child, reference.as_deref())?),
             _ => {}
@@ -202,7 +202,7 @@ fn reference_of(
 fn parse_item(
     doc: &Source<'_>,
     node: roxmltree::Node<'_, '_>,
-    place: &str,
+    place: &dyn Fn() -> String,
 ) -> Result<Item, FormError> {
     let value = super::child(node, "value").and_then(|v| v.text()).unwrap_or("").trim().to_owned();
     let label = super::child(node, "label").map(|l| text_of(doc, l, place)).transpose()?;
@@ -212,7 +212,7 @@ fn parse_item(
 fn parse_itemset(
     doc: &Source<'_>,
     node: roxmltree::Node<'_, '_>,
-    place: &str,
+    place: &dyn Fn() -> String,
 ) -> Result<Itemset, FormError> {
     let nodeset = node
         .attribute("nodeset")
@@ -221,10 +221,10 @@ fn parse_itemset(
         let element = super::child(node, name)
             .ok_or_else(|| structure(doc, node, &format!("an <itemset> without <{name}>")))?;
         let source = element.attribute("ref").unwrap_or(".");
-        compile(doc, element, || format!("the itemset {name} of {place}"), source)
+        compile(doc, element, || format!("the itemset {name} of {}", place()), source)
     };
     Ok(Itemset {
-        nodeset: compile(doc, node, || format!("the itemset of {place}"), nodeset)?,
+        nodeset: compile(doc, node, || format!("the itemset of {}", place()), nodeset)?,
         value: reference("value")?,
         label: reference("label")?,
     })

@@ -3,22 +3,21 @@
 //! A CSV becomes `<root><item><col1>…</col1>…</item>…</root>`, as in ODK Collect, so that
 //! choice filters and `pulldata` address it like any instance.
 
-use crate::form::dom::Document;
+use crate::form::{frozen::FrozenBuilder, frozen::FrozenDocument, scan};
 
 /// Reads an external instance; the error is a reason for the message, without data values.
-pub(crate) fn read(bytes: &[u8], src: &str) -> Result<Document, String> {
+pub(crate) fn read(bytes: &[u8], src: &str) -> Result<FrozenDocument, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_owned())?;
     if src.to_ascii_lowercase().ends_with(".csv") {
         csv_instance(text)
     } else {
-        Document::parse(text).map_err(|e| e.to_string())
+        scan::parse_frozen(text).map_err(|e| e.to_string())
     }
 }
 
-fn csv_instance(text: &str) -> Result<Document, String> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+fn csv_instance(text: &str) -> Result<FrozenDocument, String> {
+    let text = text.trim_start_matches('\u{feff}');
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| format!("its header row cannot be read ({e})"))?
@@ -28,17 +27,22 @@ fn csv_instance(text: &str) -> Result<Document, String> {
     if let Some(bad) = headers.iter().find(|h| !is_element_name(h)) {
         return Err(format!("the column name '{bad}' is not usable as a node name"));
     }
-    let mut doc = Document::with_root("root");
-    let root = doc.root();
+    let rows = text.bytes().filter(|&b| b == b'\n').count() + 1;
+    let mut tree = FrozenBuilder::with_capacity(1 + rows * (headers.len() + 1), text.len());
+    let limit = |e: crate::form::dom::ParseError| e.to_string();
+    tree.start("root").map_err(limit)?;
     for (row, record) in reader.records().enumerate() {
         let record = record.map_err(|e| format!("row {} cannot be read ({e})", row + 2))?;
-        let item = doc.push("item", Some(root));
+        tree.start("item").map_err(limit)?;
         for (header, cell) in headers.iter().zip(record.iter()) {
-            let node = doc.push(header, Some(item));
-            doc.get_mut(node).text = cell.to_owned();
+            tree.start(header).map_err(limit)?;
+            tree.text(cell);
+            tree.end().map_err(limit)?;
         }
+        tree.end().map_err(limit)?;
     }
-    Ok(doc)
+    tree.end().map_err(limit)?;
+    tree.finish().map_err(limit)
 }
 
 fn is_element_name(name: &str) -> bool {
@@ -59,8 +63,8 @@ mod tests {
         )
         .unwrap();
         let root = doc.root();
-        assert_eq!(doc.get(root).children.len(), 2);
-        let second = doc.get(root).children[1];
+        assert_eq!(doc.children(root).count(), 2);
+        let second = doc.children(root).nth(1).unwrap();
         assert_eq!(doc.string_value(doc.child(second, "label").unwrap()), "Cikole, Atas");
     }
 

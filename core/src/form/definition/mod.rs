@@ -9,6 +9,7 @@
 mod body;
 mod external;
 mod model;
+mod split;
 #[cfg(test)]
 mod tests;
 mod text;
@@ -19,6 +20,7 @@ pub use text::{Itext, Text, TextForms, TextPart, Translation};
 
 use super::{
     dom::{self, Document, ParseError},
+    frozen::FrozenDocument,
     xpath::{XPath, XPathError},
 };
 
@@ -71,7 +73,7 @@ pub struct FormDef {
     /// The primary instance as written in the form, templates included.
     pub primary: Document,
     /// Secondary instances by id, internal and external.
-    pub secondary: Vec<(String, Document)>,
+    pub secondary: Vec<(String, FrozenDocument)>,
     pub binds: Vec<Bind>,
     /// The body's top-level controls, in form order.
     pub body: Vec<Control>,
@@ -82,13 +84,18 @@ pub struct FormDef {
 impl FormDef {
     /// Loads an XForm from its text.
     pub fn parse(xml: &str, external: &dyn ExternalInstances) -> Result<FormDef, FormError> {
-        let doc = Source::new(dom::parse_guarded(xml)?, xml);
-        check_depth(&doc)?;
+        let compiler = Compiler::default();
+        let mut itext_reader = text::ItextReader::new(&compiler, xml);
+        let mut split = split::split(xml, &mut |at, token| itext_reader.token(at, token))?;
+        let itext = split.itext.is_some().then(|| itext_reader.finish());
+        let prebuilt = std::mem::take(&mut split.instances);
+        let tree = dom::parse_guarded(&split.rest).map_err(|e| relocate(e, &split, xml))?;
+        let doc = Source::new(tree, xml, &split, &compiler);
         let root = doc.tree.root_element();
         let head = child(root, "head").ok_or_else(|| structure(&doc, root, "no <h:head>"))?;
         let model_node = child(head, "model").ok_or_else(|| structure(&doc, head, "no <model>"))?;
         let title = child(head, "title").and_then(|t| t.text()).unwrap_or("").trim().to_owned();
-        let parts = model::parse_model(&doc, model_node, external)?;
+        let parts = model::parse_model(&doc, model_node, external, prebuilt, itext)?;
         let instance_root = format!("/{}", parts.primary.get(parts.primary.root()).name);
         let mut binds = parts.binds;
         for bind in &mut binds {
@@ -178,27 +185,88 @@ pub(crate) fn position(doc: &Source<'_>, node: roxmltree::Node<'_, '_>) -> (u32,
     doc.position(node.range().start)
 }
 
+/// The 1-based line of an element.
+pub(crate) fn line(doc: &Source<'_>, node: roxmltree::Node<'_, '_>) -> u32 {
+    doc.line(node.range().start)
+}
+
+/// Moves a parse error of the cut text to its place in the original form.
+fn relocate(error: ParseError, split: &split::Split<'_>, original: &str) -> ParseError {
+    let ParseError::Malformed { line, column, reason } = error else { return error };
+    let rest = &split.rest;
+    let line_start =
+        rest.split_inclusive('\n').take(line as usize - 1).map(str::len).sum::<usize>();
+    let offset = rest[line_start..]
+        .char_indices()
+        .nth(column as usize - 1)
+        .map_or(rest.len(), |(i, _)| line_start + i);
+    crate::form::scan::malformed(original, split.original_offset(offset), &reason)
+}
+
 /// A parsed form with an index of its line starts, so that every element's line and column
-/// is found by binary search instead of a scan from the start of a 7 MB form.
+/// is found by binary search instead of a scan from the start of a 7 MB form. The tree is of
+/// the text with secondary instances cut out; positions are mapped back to the original.
 pub(crate) struct Source<'i> {
     pub tree: roxmltree::Document<'i>,
     text: &'i str,
+    split: &'i split::Split<'i>,
     line_starts: Vec<usize>,
+    compiler: &'i Compiler,
+}
+
+/// Compiles a form's expressions, each distinct one once: forms repeat the same relevance,
+/// filters and references many times.
+#[derive(Default)]
+pub(crate) struct Compiler {
+    compiled: std::cell::RefCell<std::collections::HashMap<String, XPath>>,
+}
+
+impl Compiler {
+    /// Compiles `source`; an error names `place` and the line `line` finds.
+    pub fn compile(
+        &self,
+        line: impl FnOnce() -> u32,
+        place: impl FnOnce() -> String,
+        source: &str,
+    ) -> Result<XPath, FormError> {
+        if let Some(known) = self.compiled.borrow().get(source) {
+            return Ok(known.clone());
+        }
+        let compiled = XPath::compile(source).map_err(|e| FormError::Expression {
+            line: line(),
+            place: place(),
+            source: e,
+        })?;
+        self.compiled.borrow_mut().insert(source.to_owned(), compiled.clone());
+        Ok(compiled)
+    }
 }
 
 impl<'i> Source<'i> {
-    fn new(tree: roxmltree::Document<'i>, text: &'i str) -> Self {
+    fn new(
+        tree: roxmltree::Document<'i>,
+        text: &'i str,
+        split: &'i split::Split<'i>,
+        compiler: &'i Compiler,
+    ) -> Self {
         let line_starts =
             std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
-        Source { tree, text, line_starts }
+        Source { tree, text, split, line_starts, compiler }
     }
 
-    /// 1-based line and column (in characters) of a byte offset.
+    /// 1-based line of a byte offset in the cut text.
+    fn line(&self, offset: usize) -> u32 {
+        let offset = self.split.original_offset(offset);
+        self.line_starts.partition_point(|&start| start <= offset) as u32
+    }
+
+    /// 1-based line and column (in characters) of a byte offset in the cut text.
     fn position(&self, offset: usize) -> (u32, u32) {
-        let line = self.line_starts.partition_point(|&start| start <= offset);
-        let start = self.line_starts[line - 1];
-        let column = self.text[start..offset.min(self.text.len())].chars().count() + 1;
-        (line as u32, column as u32)
+        let line = self.line(offset);
+        let offset = self.split.original_offset(offset).min(self.text.len());
+        let start = self.line_starts[line as usize - 1];
+        let column = self.text[start..offset].chars().count() + 1;
+        (line, column as u32)
     }
 }
 
@@ -218,21 +286,5 @@ pub(crate) fn compile(
     place: impl FnOnce() -> String,
     source: &str,
 ) -> Result<XPath, FormError> {
-    XPath::compile(source).map_err(|e| FormError::Expression {
-        line: position(doc, node).0,
-        place: place(),
-        source: e,
-    })
-}
-
-/// Refuses documents nested deeper than the instance tree accepts, before anything recurses.
-fn check_depth(doc: &Source<'_>) -> Result<(), FormError> {
-    let mut stack = vec![(doc.tree.root_element(), 1usize)];
-    while let Some((node, depth)) = stack.pop() {
-        if depth > dom::MAX_DEPTH {
-            return Err(ParseError::TooDeep { line: position(doc, node).0 }.into());
-        }
-        stack.extend(node.children().filter(|c| c.is_element()).map(|c| (c, depth + 1)));
-    }
-    Ok(())
+    doc.compiler.compile(|| line(doc, node), place, source)
 }

@@ -1,10 +1,9 @@
 //! The `<model>`: instances, binds, translations and model-level actions.
 
 use super::{
-    ExternalInstances, FormError, JR_NS, Source, compile, external, position, structure,
-    text::{Itext, parse_itext},
+    ExternalInstances, FormError, JR_NS, Source, compile, external, line, structure, text::Itext,
 };
-use crate::form::{dom::Document, xpath::XPath};
+use crate::form::{dom::Document, frozen::FrozenDocument, xpath::XPath};
 
 /// A value type, from the bind's `type` attribute.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,7 +85,7 @@ pub struct SetValue {
 
 pub(crate) struct ModelParts {
     pub primary: Document,
-    pub secondary: Vec<(String, Document)>,
+    pub secondary: Vec<(String, FrozenDocument)>,
     pub binds: Vec<Bind>,
     pub itext: Itext,
     pub actions: Vec<SetValue>,
@@ -96,18 +95,26 @@ pub(crate) fn parse_model(
     doc: &Source<'_>,
     model: roxmltree::Node<'_, '_>,
     external: &dyn ExternalInstances,
+    prebuilt: Vec<Option<FrozenDocument>>,
+    itext_read: Option<Itext>,
 ) -> Result<ModelParts, FormError> {
+    let mut prebuilt = prebuilt.into_iter();
     let mut primary = None;
     let mut secondary = Vec::new();
     let mut binds = Vec::new();
-    let mut itext = Itext::default();
+    let itext = itext_read.unwrap_or_default();
     let mut actions = Vec::new();
     for node in model.children().filter(|c| c.is_element()) {
         match node.tag_name().name() {
-            "instance" if primary.is_none() => primary = Some(inline_instance(doc, node)?),
-            "instance" => secondary.push(secondary_instance(doc, node, external)?),
+            "instance" if primary.is_none() => {
+                prebuilt.next();
+                primary = Some(inline_instance(doc, node)?);
+            }
+            "instance" => {
+                let tree = prebuilt.next().flatten();
+                secondary.push(secondary_instance(doc, node, external, tree)?);
+            }
             "bind" => binds.push(parse_bind(doc, node)?),
-            "itext" => itext = parse_itext(doc, node)?,
             "setvalue" => actions.push(parse_setvalue(doc, node, None)?),
             _ => {}
         }
@@ -128,12 +135,16 @@ fn secondary_instance(
     doc: &Source<'_>,
     node: roxmltree::Node<'_, '_>,
     external: &dyn ExternalInstances,
-) -> Result<(String, Document), FormError> {
+    prebuilt: Option<FrozenDocument>,
+) -> Result<(String, FrozenDocument), FormError> {
     let id = node
         .attribute("id")
         .ok_or_else(|| structure(doc, node, "a secondary <instance> without id"))?
         .to_owned();
-    let Some(src) = node.attribute("src") else { return Ok((id, inline_instance(doc, node)?)) };
+    let Some(src) = node.attribute("src") else {
+        let tree = prebuilt.ok_or_else(|| structure(doc, node, "an empty <instance>"))?;
+        return Ok((id, tree));
+    };
     let bytes = external
         .fetch(src)
         .ok_or_else(|| FormError::MissingInstance { id: id.clone(), src: src.to_owned() })?;
@@ -170,7 +181,7 @@ fn parse_bind(doc: &Source<'_>, node: roxmltree::Node<'_, '_>) -> Result<Bind, F
         required_msg: jr("requiredMsg"),
         preload: jr("preload").map(|p| (p, jr("preloadParams"))),
         role,
-        line: position(doc, node).0,
+        line: line(doc, node),
         nodeset,
     })
 }
@@ -199,7 +210,7 @@ pub(crate) fn parse_setvalue(
             .collect(),
         literal: node.text().unwrap_or("").to_owned(),
         trigger: trigger.map(str::to_owned),
-        line: position(doc, node).0,
+        line: line(doc, node),
         value,
         target,
     })

@@ -167,7 +167,7 @@ fn missing_external_instance_is_named_and_a_provided_csv_is_read() {
     );
     let files = Files(HashMap::from([("jr://file/desa.csv", &b"name,label\n2001,Cibodas\n"[..])]));
     let form = FormDef::parse(xml, &files).unwrap();
-    assert_eq!(form.secondary[0].1.get(form.secondary[0].1.root()).children.len(), 1);
+    assert_eq!(form.secondary[0].1.children(form.secondary[0].1.root()).count(), 1);
 }
 
 /// Loads a form and discards it; for tests that only look at the error.

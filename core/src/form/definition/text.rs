@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use super::{FormError, Source, compile};
+use super::{Compiler, FormError, Source, compile};
+use crate::form::scan::{self, Token};
 use crate::form::xpath::XPath;
 
 /// One piece of a text.
@@ -53,7 +54,7 @@ impl Itext {
 pub(crate) fn parts_of(
     doc: &Source<'_>,
     node: roxmltree::Node<'_, '_>,
-    place: &str,
+    place: &dyn Fn() -> String,
 ) -> Result<Vec<TextPart>, FormError> {
     let mut parts = Vec::new();
     for child in node.children() {
@@ -68,7 +69,7 @@ pub(crate) fn parts_of(
             parts.push(TextPart::Output(compile(
                 doc,
                 child,
-                || format!("the output in {place}"),
+                || format!("the output in {}", place()),
                 value,
             )?));
         }
@@ -80,54 +81,161 @@ pub(crate) fn parts_of(
 pub(crate) fn text_of(
     doc: &Source<'_>,
     node: roxmltree::Node<'_, '_>,
-    place: &str,
+    place: &dyn Fn() -> String,
 ) -> Result<Text, FormError> {
     match node.attribute("ref") {
         Some(reference) => Ok(Text::Expr(compile(
             doc,
             node,
-            || format!("the text reference of {place}"),
+            || format!("the text reference of {}", place()),
             reference,
         )?)),
         None => Ok(Text::Parts(parts_of(doc, node, place)?)),
     }
 }
 
-/// Reads `<itext>`.
-pub(crate) fn parse_itext(
-    doc: &Source<'_>,
-    itext: roxmltree::Node<'_, '_>,
-) -> Result<Itext, FormError> {
-    let mut out = Itext::default();
-    for translation in
-        itext.children().filter(|c| c.is_element() && c.tag_name().name() == "translation")
-    {
-        let language = translation.attribute("lang").unwrap_or("default").to_owned();
-        if translation.attribute("default").is_some() && out.default_language.is_none() {
-            out.default_language = Some(language.clone());
+/// The translation, text and value being read.
+#[derive(Default)]
+struct Open {
+    language: String,
+    texts: Translation,
+    id: String,
+    forms: TextForms,
+    form: Option<String>,
+    parts: Vec<TextPart>,
+}
+
+/// Reads `<itext>` from its tokens, as the form is first tokenized.
+pub(crate) struct ItextReader<'d> {
+    compiler: &'d Compiler,
+    xml: &'d str,
+    out: Itext,
+    /// Local names of the open elements inside `<itext>`.
+    open: Vec<&'d str>,
+    current: Open,
+}
+
+impl<'d> ItextReader<'d> {
+    pub fn new(compiler: &'d Compiler, xml: &'d str) -> Self {
+        ItextReader {
+            compiler,
+            xml,
+            out: Itext::default(),
+            open: Vec::new(),
+            current: Open::default(),
         }
-        let mut texts = HashMap::new();
-        for text in
-            translation.children().filter(|c| c.is_element() && c.tag_name().name() == "text")
-        {
-            let id = text.attribute("id").unwrap_or("").to_owned();
-            let mut forms = Vec::new();
-            for value in
-                text.children().filter(|c| c.is_element() && c.tag_name().name() == "value")
-            {
-                let place = format!("itext '{id}' ({language})");
-                forms.push((
-                    value.attribute("form").map(str::to_owned),
-                    parts_of(doc, value, &place)?,
-                ));
+    }
+
+    /// The translations read.
+    pub fn finish(mut self) -> Itext {
+        if self.out.default_language.is_none() {
+            self.out.default_language = self.out.languages.first().cloned();
+        }
+        self.out
+    }
+
+    /// Takes the next token inside `<itext>`.
+    pub fn token(&mut self, at: usize, token: Token<'d>) -> Result<(), FormError> {
+        match token {
+            Token::Start { name, attributes, empty } => {
+                let attributes = scan::attributes(attributes)
+                    .map_err(|reason| scan::malformed(self.xml, at, reason))?;
+                let attribute = |wanted: &str| {
+                    attributes.iter().find(|(n, _)| local(n) == wanted).map(|(_, v)| v.to_string())
+                };
+                let name = local(name);
+                self.start(at, name, &attribute)?;
+                if empty {
+                    self.end(name);
+                } else {
+                    self.open.push(name);
+                }
             }
-            texts.insert(id, forms);
+            Token::End { .. } => {
+                if let Some(name) = self.open.pop() {
+                    self.end(name);
+                }
+            }
+            Token::Text(raw) if self.in_value() => {
+                let text = scan::unescape(raw)
+                    .map_err(|(i, reason)| scan::malformed(self.xml, at + i, reason))?;
+                self.literal(&text.replace("\r\n", "\n"));
+            }
+            Token::CData(text) if self.in_value() => self.literal(text),
+            _ => {}
         }
-        out.languages.push(language.clone());
-        out.texts.insert(language, texts);
+        Ok(())
     }
-    if out.default_language.is_none() {
-        out.default_language = out.languages.first().cloned();
+
+    fn in_value(&self) -> bool {
+        self.open.len() == 3 && self.open[2] == "value"
     }
-    Ok(out)
+
+    fn literal(&mut self, text: &str) {
+        // Like JavaRosa's parser, drop text that is only whitespace (between two outputs).
+        if !text.trim().is_empty() {
+            self.current.parts.push(TextPart::Literal(text.to_owned()));
+        }
+    }
+
+    fn start(
+        &mut self,
+        at: usize,
+        name: &str,
+        attribute: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), FormError> {
+        let open = &mut self.current;
+        match (self.open.len(), name) {
+            (0, "translation") => {
+                let language = attribute("lang").unwrap_or_else(|| "default".to_owned());
+                if attribute("default").is_some() && self.out.default_language.is_none() {
+                    self.out.default_language = Some(language.clone());
+                }
+                *open = Open { language, ..Open::default() };
+            }
+            (1, "text") => {
+                open.id = attribute("id").unwrap_or_default();
+                open.forms.clear();
+            }
+            (2, "value") => {
+                open.form = attribute("form");
+                open.parts.clear();
+            }
+            (3, "output") if self.open[2] == "value" => {
+                let source = attribute("value").or_else(|| attribute("ref")).unwrap_or_default();
+                let output = self.compiler.compile(
+                    || scan::line_at(self.xml, at),
+                    || format!("the output in itext '{}' ({})", open.id, open.language),
+                    &source,
+                )?;
+                open.parts.push(TextPart::Output(output));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, name: &str) {
+        let open = &mut self.current;
+        match (self.open.len(), name) {
+            (0, "translation") => {
+                let language = std::mem::take(&mut open.language);
+                self.out.languages.push(language.clone());
+                self.out.texts.insert(language, std::mem::take(&mut open.texts));
+            }
+            (1, "text") => {
+                let forms = std::mem::take(&mut open.forms);
+                open.texts.insert(std::mem::take(&mut open.id), forms);
+            }
+            (2, "value") => {
+                let parts = std::mem::take(&mut open.parts);
+                open.forms.push((open.form.take(), parts));
+            }
+            _ => {}
+        }
+    }
+}
+
+fn local(name: &str) -> &str {
+    name.rsplit(':').next().unwrap_or(name)
 }

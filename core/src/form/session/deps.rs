@@ -261,7 +261,10 @@ fn walk(from: &Base, steps: &[Step], bound: &str, out: &mut BTreeSet<String>) {
     for step in steps {
         if let Base::Primary(path) = &mut at {
             match (step.axis, &step.test) {
-                (Axis::Child, NodeTest::Name(name)) => path.push_str(&format!("/{name}")),
+                (Axis::Child, NodeTest::Name(name)) => {
+                    path.push('/');
+                    path.push_str(name);
+                }
                 (Axis::Parent, _) => {
                     let cut = path.rfind('/').unwrap_or(0);
                     path.truncate(cut);

@@ -6,6 +6,7 @@ use super::{
     functions,
     value::numbers_equal,
 };
+use crate::form::tree::Tree;
 
 type Result<T> = std::result::Result<T, XPathError>;
 
@@ -169,7 +170,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         };
         let Some((key, other)) = super::index::equality_key(predicate) else { return Ok(None) };
         let Value::Str(value) = self.unpack(self.eval(other)?)? else { return Ok(None) };
-        let doc = self.ctx.instances.document(node.doc);
+        let Tree::Frozen(doc) = self.ctx.instances.document(node.doc) else { return Ok(None) };
         Ok(Some(index.lookup(node.doc, doc, parent, item, key, &value)))
     }
 
@@ -200,7 +201,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         let matches = |id: super::NodeId| {
             !hidden(id)
                 && match &step.test {
-                    NodeTest::Name(name) => *doc.get(id).name == **name,
+                    NodeTest::Name(name) => doc.name(id) == &**name,
                     NodeTest::Any | NodeTest::Node => true,
                 }
         };
@@ -210,11 +211,10 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                 if doc.is_empty() || !matches(root) { vec![] } else { vec![element(root)] }
             }
             (Axis::Child, NodeKind::Element(id)) => {
-                doc.get(id).children.iter().copied().filter(|&c| matches(c)).map(element).collect()
+                doc.children(id).filter(|&c| matches(c)).map(element).collect()
             }
             (Axis::Attribute, NodeKind::Element(id)) => doc
-                .get(id)
-                .attributes
+                .attributes(id)
                 .iter()
                 .enumerate()
                 .filter(|(_, (name, _))| match &step.test {
@@ -223,7 +223,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                 })
                 .map(|(i, _)| NodeRef { doc: node.doc, kind: NodeKind::Attribute(id, i as u16) })
                 .collect(),
-            (Axis::Parent, NodeKind::Element(id)) => match doc.get(id).parent {
+            (Axis::Parent, NodeKind::Element(id)) => match doc.parent(id) {
                 Some(parent) if matches(parent) => vec![element(parent)],
                 Some(_) => vec![],
                 None if step.test == NodeTest::Node => vec![NodeRef::document(node.doc)],

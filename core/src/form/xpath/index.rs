@@ -13,7 +13,7 @@ use super::{
     DocIndex, NodeRef,
     ast::{Axis, BinaryOp, Expr, NodeTest, PathStart, Step},
 };
-use crate::form::dom::{Document, NodeId};
+use crate::form::{dom::NodeId, frozen::FrozenDocument};
 
 type Key = (DocIndex, NodeId, String, String);
 
@@ -43,7 +43,7 @@ impl ItemIndex {
     pub fn lookup(
         &self,
         doc_index: DocIndex,
-        doc: &Document,
+        doc: &FrozenDocument,
         parent: NodeId,
         item: &str,
         key: &str,
@@ -59,7 +59,7 @@ impl ItemIndex {
     pub fn prepare(
         &self,
         doc_index: DocIndex,
-        doc: &Document,
+        doc: &FrozenDocument,
         parent: NodeId,
         item: &str,
         key: &str,
@@ -129,14 +129,28 @@ pub fn itemset_key(expr: &Expr) -> Option<(&str, &str, &str)> {
     Some((id, item, key))
 }
 
-fn build(doc: &Document, parent: NodeId, item: &str, key: &str) -> Index {
+fn build(doc: &FrozenDocument, parent: NodeId, item: &str, key: &str) -> Index {
     let mut index = Index::new();
-    for &child in &doc.get(parent).children {
-        if &*doc.get(child).name != item {
+    for child in doc.children(parent) {
+        if doc.name(child) != item {
             continue;
         }
-        let text = doc.child(child, key).map(|k| doc.string_value(k)).unwrap_or_default();
-        index.entry(text).or_default().push(child);
+        match doc.child(child, key) {
+            Some(k) if !doc.has_children(k) => match index.get_mut(doc.text(k)) {
+                Some(items) => items.push(child),
+                None => {
+                    index.insert(doc.text(k).to_owned(), vec![child]);
+                }
+            },
+            found => {
+                let text = found.map(|k| doc.string_value(k)).unwrap_or_default();
+                index.entry(text).or_default().push(child);
+            }
+        }
+    }
+    index.shrink_to_fit();
+    for items in index.values_mut() {
+        items.shrink_to_fit();
     }
     index
 }

@@ -23,7 +23,11 @@ pub use dates::{DateTime, days_in_month, is_leap};
 pub use index::{ItemIndex, itemset_key};
 pub use value::{Value, format_number, parse_number};
 
-use super::dom::{Document, NodeId};
+use super::{
+    dom::{Document, NodeId},
+    frozen::FrozenDocument,
+    tree::Tree,
+};
 
 /// Why an expression cannot be compiled or evaluated. Messages name the expression's parts,
 /// never instance values (they may be a NIK or a name).
@@ -77,7 +81,7 @@ impl NodeRef {
 /// The documents an expression can reach: the primary instance and the named secondary ones.
 pub struct Instances<'a> {
     pub primary: &'a Document,
-    pub secondary: Vec<(&'a str, &'a Document)>,
+    pub secondary: Vec<(&'a str, &'a FrozenDocument)>,
     /// Primary-instance nodes that are not relevant: they read as empty, as in JavaRosa.
     pub nonrelevant: Option<&'a dyn Fn(NodeId) -> bool>,
     /// The typed value of a primary-instance node (a number for an int, a date for a date, a
@@ -88,10 +92,10 @@ pub struct Instances<'a> {
 }
 
 impl<'a> Instances<'a> {
-    pub fn document(&self, doc: DocIndex) -> &'a Document {
+    pub fn document(&self, doc: DocIndex) -> Tree<'a> {
         match doc {
-            0 => self.primary,
-            n => self.secondary[usize::from(n) - 1].1,
+            0 => Tree::Mutable(self.primary),
+            n => Tree::Frozen(self.secondary[usize::from(n) - 1].1),
         }
     }
 
@@ -119,7 +123,10 @@ impl<'a> Instances<'a> {
             NodeKind::Document => doc.string_value(doc.root()),
             NodeKind::Element(id) if hidden(id) => String::new(),
             NodeKind::Element(id) => doc.string_value(id),
-            NodeKind::Attribute(id, index) => doc.get(id).attributes[usize::from(index)].1.clone(),
+            NodeKind::Attribute(id, index) => doc
+                .attributes(id)
+                .get(usize::from(index))
+                .map_or_else(String::new, |(_, value)| (*value).to_owned()),
         }
     }
 }
@@ -150,11 +157,11 @@ pub struct Context<'a> {
     pub form: Option<&'a dyn FormLookup>,
 }
 
-/// A compiled expression.
+/// A compiled expression; cloning it shares the parsed tree.
 #[derive(Debug, Clone, PartialEq)]
 pub struct XPath {
-    source: String,
-    expr: Expr,
+    source: std::sync::Arc<str>,
+    expr: std::sync::Arc<Expr>,
 }
 
 impl XPath {
@@ -162,7 +169,7 @@ impl XPath {
     pub fn compile(source: &str) -> Result<XPath, XPathError> {
         let expr = parser::parse(source)?;
         functions::check_calls(&expr)?;
-        Ok(XPath { source: source.to_owned(), expr })
+        Ok(XPath { source: source.into(), expr: expr.into() })
     }
 
     /// The expression as written.

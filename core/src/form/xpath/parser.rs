@@ -9,6 +9,9 @@ use super::{
 
 /// Parses a whole expression.
 pub fn parse(expr: &str) -> Result<Expr, XPathError> {
+    if let Some(simple) = common_shape(expr) {
+        return Ok(simple);
+    }
     let tokens = tokenize(expr)?;
     let mut parser = Parser { tokens, pos: 0, end: expr.len() };
     let parsed = parser.or_expr()?;
@@ -16,6 +19,34 @@ pub fn parse(expr: &str) -> Result<Expr, XPathError> {
         None => Ok(parsed),
         Some(_) => Err(parser.error("unexpected text after the expression")),
     }
+}
+
+/// The two shapes that make up most of a form's expressions, built without the tokenizer:
+/// a plain absolute path (`/data/a/b`, what `${b}` becomes) and a label reference
+/// (`jr:itext('id')`). Anything else, or anything unusual in these, takes the full parser.
+fn common_shape(expr: &str) -> Option<Expr> {
+    let expr = expr.trim_matches(|c: char| c.is_ascii_whitespace());
+    if let Some(id) = expr.strip_prefix("jr:itext('").and_then(|e| e.strip_suffix("')")) {
+        return (!id.contains('\'')).then(|| Expr::Call {
+            name: "jr:itext".to_owned(),
+            args: vec![Expr::Literal(id.to_owned())],
+        });
+    }
+    let steps = expr.strip_prefix('/')?.split('/').map(|name| {
+        is_plain_name(name).then(|| Step {
+            axis: Axis::Child,
+            test: NodeTest::Name(name.to_owned()),
+            predicates: Vec::new(),
+        })
+    });
+    Some(Expr::Path { start: PathStart::Root, steps: steps.collect::<Option<Vec<_>>>()? })
+}
+
+/// An ASCII name without a prefix, which the tokenizer would read as one name token.
+fn is_plain_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes.next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
 
 struct Parser {
@@ -291,6 +322,49 @@ mod tests {
 
     fn num(n: f64) -> Box<Expr> {
         Box::new(Expr::Number(n))
+    }
+
+    /// The full parser, bypassing the shortcut for common shapes.
+    fn full_parse(expr: &str) -> Parsed {
+        let mut parser = Parser { tokens: tokenize(expr)?, pos: 0, end: expr.len() };
+        let parsed = parser.or_expr()?;
+        assert!(parser.peek().is_none(), "{expr} parses whole");
+        Ok(parsed)
+    }
+
+    #[test]
+    fn common_shapes_parse_exactly_as_the_full_parser_parses_them() {
+        for expr in [
+            "/data/a",
+            " /data/blok1/q101 ",
+            "/data/art/rinci/q405",
+            "/data/div/mod/and",
+            "/data/_x-y.z",
+            "jr:itext('/data/q1:label')",
+            "jr:itext('static_instance-yn-0')",
+        ] {
+            let shortcut = common_shape(expr).unwrap_or_else(|| panic!("{expr} is common"));
+            assert_eq!(shortcut, full_parse(expr).unwrap(), "{expr}");
+        }
+    }
+
+    #[test]
+    fn unusual_shapes_take_the_full_parser() {
+        for expr in [
+            "/data/a[1]",
+            "/data/x:a",
+            "/data//a",
+            "/data/../a",
+            "/",
+            "/data/a/",
+            "/data/1a",
+            "/data/a + 1",
+            "jr:itext('a') = 'b'",
+            "jr:itext('it''s')",
+            "jr:itext(/data/a)",
+        ] {
+            assert_eq!(common_shape(expr), None, "{expr}");
+        }
     }
 
     #[test]

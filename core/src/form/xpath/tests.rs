@@ -20,7 +20,7 @@ const DESA: &str = r#"<root>
 
 struct Fixture {
     primary: Document,
-    desa: Document,
+    desa: crate::form::frozen::FrozenDocument,
     random: Cell<u64>,
 }
 
@@ -28,7 +28,7 @@ impl Fixture {
     fn new() -> Self {
         Fixture {
             primary: Document::parse(FORM).unwrap(),
-            desa: Document::parse(DESA).unwrap(),
+            desa: crate::form::scan::parse_frozen(DESA).unwrap(),
             random: Cell::new(1),
         }
     }

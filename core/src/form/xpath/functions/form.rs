@@ -67,7 +67,7 @@ pub(super) fn pulldata(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
         ev.ctx.instances.by_id(&instance).ok_or(XPathError::UnknownInstance { id: instance })?;
     let doc = ev.ctx.instances.document(doc_index);
     let root = doc.root();
-    let found = doc.get(root).children.iter().find_map(|&item| {
+    let found = doc.children(root).find_map(|item| {
         let key_node = doc.child(item, &key_column)?;
         (doc.string_value(key_node) == key).then(|| doc.child(item, &column)).flatten()
     });

@@ -80,7 +80,7 @@ pub(super) fn count_non_empty(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Valu
         .filter(|&&n| match n.kind {
             NodeKind::Element(id) => {
                 let doc = ev.ctx.instances.document(n.doc);
-                !doc.get(id).children.is_empty() || !doc.string_value(id).is_empty()
+                doc.has_children(id) || !doc.string_value(id).is_empty()
             }
             _ => !ev.ctx.instances.string_value(n).is_empty(),
         })

@@ -151,11 +151,10 @@ fn position(ev: &Evaluator<'_, '_>, args: &[Expr]) -> Result<Value> {
         });
     };
     let doc = ev.ctx.instances.document(node.doc);
-    let name = &doc.get(id).name;
-    let index = match doc.get(id).parent {
+    let name = doc.name(id);
+    let index = match doc.parent(id) {
         Some(parent) => {
-            let siblings = &doc.get(parent).children;
-            siblings.iter().take_while(|&&s| s != id).filter(|&&s| doc.get(s).name == *name).count()
+            doc.children(parent).take_while(|&s| s != id).filter(|&s| doc.name(s) == name).count()
         }
         None => 0,
     };
