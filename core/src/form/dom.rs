@@ -5,7 +5,9 @@
 //! hostile form could use against a phone: DTDs (and so entity expansion) are rejected outright,
 //! and nesting depth and node count are bounded. Errors name the line and column.
 
-use std::{collections::HashMap, fmt, sync::Arc};
+use std::{fmt, sync::Arc};
+
+use rustc_hash::FxHashMap as HashMap;
 
 /// Deepest element nesting accepted. Real ODK forms nest a few dozen levels at most.
 pub const MAX_DEPTH: usize = 128;

@@ -12,7 +12,10 @@
 //! - element names are indices into a small table; attributes, rare in instances, sit in a side
 //!   list sorted by node.
 
-use super::dom::{MAX_DEPTH, MAX_NODES, NodeId, ParseError};
+use super::{
+    dom::{MAX_DEPTH, MAX_NODES, NodeId, ParseError},
+    scan::local_name,
+};
 
 const NO_PARENT: u32 = u32::MAX;
 
@@ -142,7 +145,7 @@ impl Iterator for FrozenChildren<'_> {
 /// Builds a [`FrozenDocument`] from start, text and end events in document order.
 pub struct FrozenBuilder {
     doc: FrozenDocument,
-    lookup: std::collections::HashMap<Box<str>, u16>,
+    lookup: rustc_hash::FxHashMap<Box<str>, u16>,
     /// Open elements, innermost last, each with whether its own text is already written.
     open: Vec<(u32, bool)>,
     pending: String,
@@ -189,7 +192,7 @@ impl FrozenBuilder {
             }
             None => NO_PARENT,
         };
-        let symbol = self.symbol(local(name))?;
+        let symbol = self.symbol(local_name(name))?;
         self.doc.names.push(symbol);
         self.doc.parents.push(parent);
         self.doc.ends.push(0);
@@ -204,7 +207,7 @@ impl FrozenBuilder {
             return;
         }
         if let Some(&(id, _)) = self.open.last() {
-            self.doc.attributes.push((id, local(name).into(), value.into()));
+            self.doc.attributes.push((id, local_name(name).into(), value.into()));
         }
     }
 
@@ -277,11 +280,6 @@ impl FrozenBuilder {
     fn malformed(&self, reason: &str) -> ParseError {
         ParseError::Malformed { line: 0, column: 0, reason: reason.to_owned() }
     }
-}
-
-/// The local part of a qualified name.
-fn local(name: &str) -> &str {
-    name.rsplit(':').next().unwrap_or(name)
 }
 
 #[cfg(test)]

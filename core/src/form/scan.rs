@@ -160,18 +160,21 @@ pub fn attributes(raw: &str) -> Result<Vec<(&str, Cow<'_, str>)>, &'static str> 
     let mut out = Vec::new();
     let mut rest = raw.trim_start();
     while !rest.is_empty() {
-        let eq = rest.find('=').ok_or("an attribute without a value")?;
+        let eq = memchr::memchr(b'=', rest.as_bytes()).ok_or("an attribute without a value")?;
         let name = rest[..eq].trim_end();
         if name.is_empty() || name.contains(char::is_whitespace) {
             return Err("an attribute without a value");
         }
         let value_part = rest[eq + 1..].trim_start();
-        let quote = value_part.chars().next().filter(|c| matches!(c, '"' | '\''));
+        let quote = value_part.bytes().next().filter(|c| matches!(c, b'"' | b'\''));
         let quote = quote.ok_or("an attribute value without quotes")?;
-        let len = value_part[1..].find(quote).ok_or("an attribute value that is never closed")?;
+        let len = memchr::memchr(quote, &value_part.as_bytes()[1..])
+            .ok_or("an attribute value that is never closed")?;
         let value = unescape(&value_part[1..1 + len]).map_err(|(_, reason)| reason)?;
         let value = match value {
-            Cow::Borrowed(v) if !v.contains(['\t', '\n', '\r']) => Cow::Borrowed(v),
+            Cow::Borrowed(v) if memchr::memchr3(b'\t', b'\n', b'\r', v.as_bytes()).is_none() => {
+                Cow::Borrowed(v)
+            }
             other => Cow::Owned(other.replace(['\t', '\n', '\r'], " ")),
         };
         if out.iter().any(|(n, _)| *n == name) {
@@ -186,12 +189,12 @@ pub fn attributes(raw: &str) -> Result<Vec<(&str, Cow<'_, str>)>, &'static str> 
 /// Replaces the predefined entities and character references; any other entity is refused,
 /// with the offset of the reference in `raw`.
 pub fn unescape(raw: &str) -> Result<Cow<'_, str>, (usize, &'static str)> {
-    if !raw.contains('&') {
+    if memchr::memchr(b'&', raw.as_bytes()).is_none() {
         return Ok(Cow::Borrowed(raw));
     }
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw;
-    while let Some(amp) = rest.find('&') {
+    while let Some(amp) = memchr::memchr(b'&', rest.as_bytes()) {
         out.push_str(&rest[..amp]);
         let at = raw.len() - rest.len() + amp;
         let semi = rest[amp..].find(';').ok_or((at, "an entity reference without ';'"))?;
@@ -219,12 +222,17 @@ fn character_reference(entity: &str) -> Option<char> {
 }
 
 /// Line-break normalization for text, as XML parsers do.
-fn normalize_newlines(text: Cow<'_, str>) -> Cow<'_, str> {
-    if text.contains('\r') {
+pub fn normalize_newlines(text: Cow<'_, str>) -> Cow<'_, str> {
+    if memchr::memchr(b'\r', text.as_bytes()).is_some() {
         Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
     } else {
         text
     }
+}
+
+/// The local part of a qualified name (`jr:count` → `count`).
+pub fn local_name(name: &str) -> &str {
+    memchr::memrchr(b':', name.as_bytes()).map_or(name, |colon| &name[colon + 1..])
 }
 
 /// Upper bounds for a region's element count and text bytes, so the tree is allocated once.

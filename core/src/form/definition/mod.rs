@@ -200,7 +200,12 @@ fn relocate(error: ParseError, split: &split::Split<'_>, original: &str) -> Pars
         .char_indices()
         .nth(column as usize - 1)
         .map_or(rest.len(), |(i, _)| line_start + i);
-    crate::form::scan::malformed(original, split.original_offset(offset), &reason)
+    // The parser's message repeats its own position (" at 6:38"), which is of the cut text.
+    let reason = match reason.rsplit_once(" at ") {
+        Some((message, at)) if at.bytes().all(|b| b.is_ascii_digit() || b == b':') => message,
+        _ => &reason,
+    };
+    crate::form::scan::malformed(original, split.original_offset(offset), reason)
 }
 
 /// A parsed form with an index of its line starts, so that every element's line and column
@@ -218,7 +223,7 @@ pub(crate) struct Source<'i> {
 /// filters and references many times.
 #[derive(Default)]
 pub(crate) struct Compiler {
-    compiled: std::cell::RefCell<std::collections::HashMap<String, XPath>>,
+    compiled: std::cell::RefCell<rustc_hash::FxHashMap<String, XPath>>,
 }
 
 impl Compiler {

@@ -13,7 +13,7 @@ use super::FormError;
 use crate::form::{
     dom::{MAX_DEPTH, ParseError},
     frozen::FrozenDocument,
-    scan::{self, Token, Tokenizer},
+    scan::{self, Token, Tokenizer, local_name},
 };
 
 /// A form with its internal secondary instances taken out.
@@ -58,15 +58,15 @@ pub(crate) fn split<'a>(
         if open.len() >= MAX_DEPTH {
             return Err(ParseError::TooDeep { line: scan::line_at(xml, at) }.into());
         }
-        let in_model = open.last().is_some_and(|parent| local(parent) == "model");
-        if in_model && local(name) == "itext" && !empty && itext_span.is_none() {
+        let in_model = open.last().is_some_and(|parent| local_name(parent) == "model");
+        if in_model && local_name(name) == "itext" && !empty && itext_span.is_none() {
             let content = tokens.offset();
             let close = closing_tag(xml, &mut tokens, open.len() + 1, itext)?;
             itext_span = Some((content, close));
             taken.push((content, close));
             continue;
         }
-        if in_model && local(name) == "instance" {
+        if in_model && local_name(name) == "instance" {
             let secondary = !instances.is_empty() && !empty && !has_src(attributes);
             if !secondary {
                 instances.push(None);
@@ -139,10 +139,6 @@ fn cut<'a>(
 
 fn has_src(attributes: &str) -> bool {
     scan::attributes(attributes).is_ok_and(|list| list.iter().any(|(name, _)| *name == "src"))
-}
-
-fn local(name: &str) -> &str {
-    name.rsplit(':').next().unwrap_or(name)
 }
 
 #[cfg(test)]

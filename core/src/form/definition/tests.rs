@@ -170,6 +170,79 @@ fn missing_external_instance_is_named_and_a_provided_csv_is_read() {
     assert_eq!(form.secondary[0].1.children(form.secondary[0].1.root()).count(), 1);
 }
 
+fn with_choices(instance_content: &str, body: &str) -> String {
+    minimal(&format!(r#"<instance id="yn">{instance_content}</instance>"#), body)
+}
+
+#[test]
+fn secondary_instance_content_is_read_into_its_own_tree() {
+    let xml =
+        with_choices("<root><item><name>1</name><label>Ya &amp; benar</label></item></root>", "");
+    let form = FormDef::parse(&xml, &NoExternalInstances).unwrap();
+    let (id, yn) = &form.secondary[0];
+    assert_eq!(id, "yn");
+    let item = yn.child(yn.root(), "item").unwrap();
+    assert_eq!(yn.string_value(yn.child(item, "label").unwrap()), "Ya & benar");
+}
+
+#[test]
+fn malformed_secondary_instance_names_its_line_and_column_in_the_form() {
+    let xml = with_choices("\n<root><item><name>1</nama></item></root>", "");
+    let err = FormDef::parse(&xml, &NoExternalInstances).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            FormError::Xml(crate::form::dom::ParseError::Malformed { line: 5, column: 20, .. })
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn positions_after_a_cut_secondary_instance_are_those_of_the_original_text() {
+    // All on one line, as in generated forms: the column must count the cut content.
+    let xml = r#"<h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml"><h:head><h:title>t</h:title><model><instance><data id="t"><a/></data></instance><instance id="yn"><root><item><name>1</name><label>Ya</label></item></root></instance></model></h:head><h:body><input ref="/data/a"><label>x</input></h:body></h:html>"#;
+    let err = FormDef::parse(xml, &NoExternalInstances).unwrap_err();
+    let FormError::Xml(crate::form::dom::ParseError::Malformed { line, column, reason }) = err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(line, 1);
+    let at = xml.chars().skip(column as usize - 1).collect::<String>();
+    assert!(at.starts_with("</input>"), "column {column} points at {at}");
+    assert!(!reason.contains(" at "), "the position is not repeated from the cut text: {reason}");
+}
+
+#[test]
+fn unknown_entity_and_bad_output_in_itext_are_refused_naming_where() {
+    let itext = |value: &str| {
+        minimal(
+            &format!(
+                r#"<itext><translation lang="id"><text id="a"><value>{value}</value></text></translation></itext>"#
+            ),
+            "",
+        )
+    };
+    let err = FormDef::parse(&itext("Rp &euro;"), &NoExternalInstances).unwrap_err();
+    assert!(
+        matches!(err, FormError::Xml(crate::form::dom::ParseError::Malformed { line: 4, .. })),
+        "{err:?}"
+    );
+    let err = FormDef::parse(&itext(r#"<output value="oops(/data/a)"/>"#), &NoExternalInstances)
+        .unwrap_err();
+    let FormError::Expression { place, line, .. } = err else { panic!("{err:?}") };
+    assert_eq!((place.as_str(), line), ("the output in itext 'a' (id)", 4));
+}
+
+#[test]
+fn deep_nesting_inside_a_secondary_instance_is_refused() {
+    let deep = format!("{}{}", "<x>".repeat(10_000), "</x>".repeat(10_000));
+    assert!(matches!(
+        FormFormat::check(&with_choices(&deep, "")),
+        Err(FormError::Xml(crate::form::dom::ParseError::TooDeep { .. }))
+    ));
+}
+
 /// Loads a form and discards it; for tests that only look at the error.
 struct FormFormat;
 

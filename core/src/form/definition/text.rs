@@ -1,10 +1,10 @@
 //! Labels, hints and messages: literal text with `<output>` values, or itext references, in
 //! every language the form has.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::{Compiler, FormError, Source, compile};
-use crate::form::scan::{self, Token};
+use crate::form::scan::{self, Token, local_name};
 use crate::form::xpath::XPath;
 
 /// One piece of a text.
@@ -141,9 +141,12 @@ impl<'d> ItextReader<'d> {
                 let attributes = scan::attributes(attributes)
                     .map_err(|reason| scan::malformed(self.xml, at, reason))?;
                 let attribute = |wanted: &str| {
-                    attributes.iter().find(|(n, _)| local(n) == wanted).map(|(_, v)| v.to_string())
+                    attributes
+                        .iter()
+                        .find(|(n, _)| local_name(n) == wanted)
+                        .map(|(_, v)| v.to_string())
                 };
-                let name = local(name);
+                let name = local_name(name);
                 self.start(at, name, &attribute)?;
                 if empty {
                     self.end(name);
@@ -159,7 +162,7 @@ impl<'d> ItextReader<'d> {
             Token::Text(raw) if self.in_value() => {
                 let text = scan::unescape(raw)
                     .map_err(|(i, reason)| scan::malformed(self.xml, at + i, reason))?;
-                self.literal(&text.replace("\r\n", "\n"));
+                self.literal(&scan::normalize_newlines(text));
             }
             Token::CData(text) if self.in_value() => self.literal(text),
             _ => {}
@@ -234,8 +237,4 @@ impl<'d> ItextReader<'d> {
             _ => {}
         }
     }
-}
-
-fn local(name: &str) -> &str {
-    name.rsplit(':').next().unwrap_or(name)
 }

@@ -7,7 +7,9 @@
 //! only the triggerables that read the changed node, and those that read what they write, are
 //! recomputed, in an order fixed at load. A cycle is a load error that names its nodes.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashSet as HashSet;
 
 use crate::form::{
     definition::FormDef,
@@ -122,7 +124,7 @@ impl Dag {
 
     /// Everything to recompute after `changed` paths changed, in run order.
     pub fn affected(&self, changed: &[&str]) -> Vec<usize> {
-        let mut seen: HashSet<usize> = HashSet::new();
+        let mut seen: HashSet<usize> = HashSet::default();
         let mut stack: Vec<usize> = changed.iter().flat_map(|p| self.readers_of(p)).collect();
         while let Some(t) = stack.pop() {
             if seen.insert(t)

@@ -18,11 +18,9 @@ mod tests;
 mod validation;
 mod values;
 
-use std::{
-    cell::Cell,
-    collections::{HashMap, HashSet},
-    sync::Arc,
-};
+use std::{cell::Cell, sync::Arc};
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 pub use deps::{CycleError, Dag, Kind};
 pub use navigation::NodeSnapshot;
@@ -103,7 +101,7 @@ fn prepare_itemset_indexes(def: &FormDef, index: &ItemIndex) {
 
 /// For each repeat: its `jr:template` node, or else its first instance.
 fn find_templates(primary: &Document, repeats: &HashSet<String>) -> HashMap<String, NodeId> {
-    let mut templates = HashMap::new();
+    let mut templates = HashMap::default();
     let mut stack = vec![(primary.root(), format!("/{}", primary.get(primary.root()).name))];
     while let Some((id, path)) = stack.pop() {
         if repeats.contains(&path) {

@@ -250,6 +250,6 @@ impl<'c, 'a> Evaluator<'c, 'a> {
 }
 
 fn dedup_keep_order(nodes: &mut Vec<NodeRef>) {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = rustc_hash::FxHashSet::default();
     nodes.retain(|n| seen.insert(*n));
 }

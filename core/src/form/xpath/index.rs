@@ -4,10 +4,9 @@
 //! filled in, so an index is built once — at form load for the itemsets the form declares, on
 //! first use for any other filter of that shape — and shared by every session of the form.
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-};
+use std::sync::{Arc, Mutex};
+
+use rustc_hash::FxHashMap as HashMap;
 
 use super::{
     DocIndex, NodeRef,
@@ -130,7 +129,7 @@ pub fn itemset_key(expr: &Expr) -> Option<(&str, &str, &str)> {
 }
 
 fn build(doc: &FrozenDocument, parent: NodeId, item: &str, key: &str) -> Index {
-    let mut index = Index::new();
+    let mut index = Index::default();
     for child in doc.children(parent) {
         if doc.name(child) != item {
             continue;

@@ -313,7 +313,7 @@ fn unsupported(what: &str) -> XPathError {
 
 /// Instance paths match on local names: `h:data` and `data` are the same step.
 fn local_name(name: &str) -> String {
-    name.split_once(':').map_or(name, |(_, local)| local).to_owned()
+    crate::form::scan::local_name(name).to_owned()
 }
 
 #[cfg(test)]
