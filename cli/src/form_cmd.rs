@@ -279,7 +279,7 @@ fn eval(
     }
     let instances = Instances {
         primary: &primary,
-        secondary: secondary.iter().map(|(id, d)| (id.as_str(), d)).collect(),
+        secondary: &secondary,
         nonrelevant: None,
         typed: None,
         index: None,

@@ -4,10 +4,12 @@
 //! - open `dtks-synth` (7.6 MB, all 83,762 villages inline), with its peak heap;
 //! - the first village filter after choosing a kecamatan, and a repeated one;
 //! - an answer commit with recompute on the household roster at 20 members;
-//! - the finalize check of that roster, and the submission XML.
+//! - the finalize check and the submission XML of the form filled in completely for a household
+//!   of 20 (`test-fixtures/perf/dtks-synth.complete-roster.json`): JavaRosa's check stops at the
+//!   first violation, so only a complete form is checked whole by both.
 //!
-//! JavaRosa's reference figures are in `shared/perf/README.md`; the side-by-side driver is still
-//! to come. Run: `cargo bench -p verivali-core --bench form`.
+//! JavaRosa's figures for the same work come from `tools/javarosa/bench.sh` (our driver, same
+//! machine). Run: `cargo bench -p verivali-core --bench form`.
 
 use std::{
     alloc::{GlobalAlloc, Layout, System},
@@ -142,6 +144,22 @@ fn report_first_uses(xml: &str) {
     );
 }
 
+/// dtks-synth filled in completely for 20 members, by the committed scenario.
+fn complete(xml: &str) -> Session {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../test-fixtures/perf/dtks-synth.complete-roster.json");
+    let scenario: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut session = open(xml);
+    for step in scenario["steps"].as_array().unwrap() {
+        let (reference, value) = (step["ref"].as_str().unwrap(), step["value"].as_str().unwrap());
+        session.answer(reference, value).unwrap();
+    }
+    let left = session.violations().unwrap().len();
+    assert_eq!(left, 0, "the complete roster leaves no violation");
+    session
+}
+
 fn report_answer_latency(xml: &str) {
     let mut session = roster(xml);
     let mut times: Vec<Duration> = (0..2000usize)
@@ -198,8 +216,9 @@ fn bench(c: &mut Criterion) {
             .unwrap()
         })
     });
-    group.bench_function("roster_validate", |b| b.iter(|| s.violations().unwrap().len()));
-    group.bench_function("roster_submission_xml", |b| b.iter(|| s.submission_xml().len()));
+    let full = complete(&synth);
+    group.bench_function("complete_validate", |b| b.iter(|| full.violations().unwrap().len()));
+    group.bench_function("complete_submission_xml", |b| b.iter(|| full.submission_xml().len()));
     group.finish();
 }
 

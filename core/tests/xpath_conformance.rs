@@ -46,7 +46,7 @@ fn run(case: &Json) -> Outcome {
         .unwrap_or_default();
     let instances = Instances {
         primary: &primary,
-        secondary: secondary_docs.iter().map(|(id, d)| (id.as_str(), d)).collect(),
+        secondary: &secondary_docs,
         nonrelevant: None,
         typed: None,
         index: None,

@@ -7,12 +7,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.File;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
+import org.javarosa.core.model.Constants;
+import org.javarosa.core.model.FormIndex;
+import org.javarosa.core.model.data.IAnswerData;
 import org.javarosa.core.model.instance.FormInstance;
 import org.javarosa.core.model.instance.TreeElement;
 import org.javarosa.core.model.instance.TreeReference;
+import org.javarosa.form.api.FormEntryController;
 import org.javarosa.model.xform.XFormSerializingVisitor;
 import org.javarosa.test.Scenario;
+import org.javarosa.xform.util.XFormAnswerDataParser;
 
 public class JavaRosaRun {
     public static void main(String[] args) throws Exception {
@@ -43,7 +49,7 @@ public class JavaRosaRun {
             try {
                 switch (op) {
                     case "answer":
-                        result.put("result", form.answer(ref, step.path("value").asText()).name().toLowerCase());
+                        result.put("result", answer(form, ref, step.path("value").asText()));
                         break;
                     case "add_repeat":
                         form.createNewRepeat(ref);
@@ -70,6 +76,35 @@ public class JavaRosaRun {
         out.set("final", snapshot(json, form));
         System.out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(out));
     }
+
+    /**
+     * Answers as ODK Collect's widgets do: with data of the question's type. (Scenario.answer(String)
+     * commits text, so a date or a number would reach constraints as a string.)
+     */
+    static String answer(Scenario form, String ref, String value) throws Exception {
+        Method createMissingRepeats = Scenario.class.getDeclaredMethod("createMissingRepeats", String.class);
+        createMissingRepeats.setAccessible(true);
+        createMissingRepeats.invoke(form, ref);
+        FormIndex index = form.indexOf(ref);
+        FormEntryController controller = form.getFormEntryController();
+        int type = controller.getModel().getQuestionPrompt(index).getDataType();
+        if (!TYPED.contains(type)) {
+            return form.answer(ref, value).name().toLowerCase();
+        }
+        controller.jumpToIndex(index);
+        IAnswerData data = value.isEmpty() ? null
+            : XFormAnswerDataParser.getAnswerData(value, type, controller.getModel().getQuestionPrompt(index).getQuestion());
+        switch (controller.answerQuestion(index, data, true)) {
+            case FormEntryController.ANSWER_OK: return "ok";
+            case FormEntryController.ANSWER_REQUIRED_BUT_EMPTY: return "required_but_empty";
+            case FormEntryController.ANSWER_CONSTRAINT_VIOLATED: return "constraint_violated";
+            default: return "error";
+        }
+    }
+
+    private static final java.util.Set<Integer> TYPED = java.util.Set.of(
+        Constants.DATATYPE_INTEGER, Constants.DATATYPE_DECIMAL, Constants.DATATYPE_DATE, Constants.DATATYPE_TIME,
+        Constants.DATATYPE_DATE_TIME, Constants.DATATYPE_GEOPOINT, Constants.DATATYPE_LONG);
 
     private static void pageThrough(Scenario form) {
         form.jumpToBeginningOfForm();

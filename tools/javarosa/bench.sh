@@ -12,4 +12,4 @@ synth="$cache/dtks-synth.xml"
 [ -f "$synth" ] || gzip -dc "$root/../shared/perf/dtks-synth.xml.gz" > "$synth"
 run() { java -Xmx2g -cp "$classpath" JavaRosaBench "$@" 2>/dev/null | grep '^{'; }
 run "$root/test-fixtures/conformance/forms/05-jr-whova/form.xml" 20 30
-run "$synth" 3 5 "/data/art:/data/art[%d]/q402"
+run "$synth" 3 5 "/data/art:/data/art[%d]/q402" "$root/test-fixtures/perf/dtks-synth.complete-roster.json"

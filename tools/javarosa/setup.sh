@@ -19,7 +19,9 @@ fi
 for source in "$here"/*.java; do
   class="$cache/classes/$(basename "$source" .java).class"
   if [ ! -f "$class" ] || [ "$source" -nt "$class" ]; then
-    javac -d "$cache/classes" -cp "$jar" "$source" >&2
+    # The drivers share code, so they are compiled together.
+    javac -nowarn -d "$cache/classes" -cp "$jar" "$here"/*.java >&2
+    break
   fi
 done
 echo "$cache/classes:$jar"

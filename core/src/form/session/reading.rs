@@ -64,7 +64,7 @@ impl Session {
         let typed = |id: NodeId| self.typed_value(id);
         let instances = Instances {
             primary: &self.doc,
-            secondary: self.form.def.secondary.iter().map(|(id, d)| (id.as_str(), d)).collect(),
+            secondary: &self.form.def.secondary,
             nonrelevant: Some(&hidden),
             typed: Some(&typed),
             index: Some(&self.form.index),

@@ -8,14 +8,15 @@ use crate::form::dom::NodeId;
 impl Session {
     /// The submission XML.
     pub fn submission_xml(&self) -> String {
-        let mut out = String::from("<?xml version='1.0' encoding='UTF-8' ?>");
+        let mut out = String::with_capacity(64 * self.doc.len());
+        out.push_str("<?xml version='1.0' encoding='UTF-8' ?>");
         self.write_node(self.doc.root(), true, &mut out);
         out
     }
 
     /// The whole instance, non-relevant answers included: what a draft stores.
     pub fn instance_xml(&self) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(64 * self.doc.len());
         self.write_node(self.doc.root(), false, &mut out);
         out
     }
@@ -28,7 +29,11 @@ impl Session {
         out.push('<');
         out.push_str(&element.name);
         for (name, value) in &element.attributes {
-            out.push_str(&format!(" {name}=\"{}\"", escape(value, true)));
+            out.push(' ');
+            out.push_str(name);
+            out.push_str("=\"");
+            escape_into(value, true, out);
+            out.push('"');
         }
         if element.children.is_empty() && element.text.is_empty() {
             out.push_str(" />");
@@ -36,18 +41,25 @@ impl Session {
         }
         out.push('>');
         if element.children.is_empty() {
-            out.push_str(&escape(&element.text, false));
+            escape_into(&element.text, false, out);
         } else {
             for &child in &element.children {
                 self.write_node(child, prune, out);
             }
         }
-        out.push_str(&format!("</{}>", element.name));
+        out.push_str("</");
+        out.push_str(&element.name);
+        out.push('>');
     }
 }
 
-fn escape(text: &str, attribute: bool) -> String {
-    let mut out = String::with_capacity(text.len());
+/// Appends `text` with `&`, `<`, `>` (and in attributes `"`) escaped.
+fn escape_into(text: &str, attribute: bool, out: &mut String) {
+    let special = |b: u8| matches!(b, b'&' | b'<' | b'>') || (attribute && b == b'"');
+    if !text.bytes().any(special) {
+        out.push_str(text);
+        return;
+    }
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -57,5 +69,4 @@ fn escape(text: &str, attribute: bool) -> String {
             other => out.push(other),
         }
     }
-    out
 }

@@ -72,14 +72,25 @@ impl Session {
     /// ancestor-or-self of `context` that contains it (so a control inside repeat instance `n`
     /// finds the node of instance `n`; absolute refs that leave the group still resolve).
     pub(super) fn descend(&self, context: NodeId, reference: &str) -> Option<NodeId> {
-        let mut at = context;
-        let mut base = self.generic_path(at);
-        while !(reference == base || reference.starts_with(&format!("{base}/"))) {
-            at = self.doc.get(at).parent?;
-            base = self.generic_path(at);
+        let mut ancestors = Vec::with_capacity(16);
+        let mut next = Some(context);
+        while let Some(id) = next {
+            ancestors.push(id);
+            next = self.doc.get(id).parent;
         }
-        let rest = &reference[base.len()..];
-        for name in rest.split('/').filter(|s| !s.is_empty()) {
+        // Follow the context's own ancestors from the root as far as the reference agrees with
+        // them, then the reference's remaining steps (first child of each name).
+        let mut steps = reference.strip_prefix('/')?.split('/').peekable();
+        let mut at = None;
+        for &ancestor in ancestors.iter().rev() {
+            if steps.peek() != Some(&&*self.doc.get(ancestor).name) {
+                break;
+            }
+            steps.next();
+            at = Some(ancestor);
+        }
+        let mut at = at?;
+        for name in steps.filter(|s| !s.is_empty()) {
             at = self.children_named(at, name).next()?;
         }
         Some(at)
@@ -104,7 +115,8 @@ impl Session {
             {
                 continue;
             }
-            if let Some(kind) = self.violation_at(node)? {
+            let generic = placed.control.reference.as_deref().unwrap_or_default();
+            if let Some(kind) = self.violation_at_path(node, generic)? {
                 out.push(Violation { reference: self.indexed_reference(node), kind });
             }
         }
@@ -112,17 +124,24 @@ impl Session {
     }
 
     pub(super) fn violation_at(&self, node: NodeId) -> Result<Option<ViolationKind>, SessionError> {
+        self.violation_at_path(node, &self.generic_path(node))
+    }
+
+    /// [`Session::violation_at`] for a node whose generic path the caller knows.
+    fn violation_at_path(
+        &self,
+        node: NodeId,
+        generic: &str,
+    ) -> Result<Option<ViolationKind>, SessionError> {
         let value = &self.doc.get(node).text;
         let state = self.state[node.0 as usize];
         if value.is_empty() {
             return Ok(state.required.then_some(ViolationKind::Required));
         }
-        let generic = self.generic_path(node);
-        let Some(bind) = self.form.bind_of(&generic) else { return Ok(None) };
+        let Some(bind) = self.form.bind_of(generic) else { return Ok(None) };
         let Some(constraint) = &bind.constraint else { return Ok(None) };
-        let ok = self
-            .condition(constraint, node)
-            .map_err(|e| self.failure(&generic, "constraint", e))?;
+        let ok =
+            self.condition(constraint, node).map_err(|e| self.failure(generic, "constraint", e))?;
         let message = bind.constraint_msg.as_deref().map(|m| self.resolve_message(m));
         Ok((!ok).then_some(ViolationKind::Constraint { message }))
     }

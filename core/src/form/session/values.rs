@@ -3,7 +3,7 @@
 
 use crate::form::{
     definition::DataType,
-    xpath::{DateTime, Value, XPathError, format_number, parse_number},
+    xpath::{DateTime, Value, XPathError, format_number, java_double_to_string, parse_number},
 };
 
 /// The text a calculate result is stored as, for a node of type `data_type`.
@@ -57,7 +57,8 @@ pub fn normalize_answer(text: &str, data_type: &DataType) -> Result<String, Inva
             if n.is_nan() {
                 Err(InvalidAnswer::new("bilangan desimal", "a decimal number"))
             } else {
-                Ok(format_number(n))
+                // As JavaRosa's DecimalData writes it: "1" is kept as "1.0".
+                Ok(java_double_to_string(n))
             }
         }
         DataType::Date => DateTime::parse(trimmed, 0)
@@ -114,6 +115,8 @@ mod tests {
     fn answers_to_numeric_questions_are_normalized() {
         assert_eq!(normalize_answer(" 007 ", &DataType::Int).unwrap(), "7");
         assert_eq!(normalize_answer("2.50", &DataType::Decimal).unwrap(), "2.5");
+        assert_eq!(normalize_answer("1", &DataType::Decimal).unwrap(), "1.0");
+        assert_eq!(normalize_answer("12500000", &DataType::Decimal).unwrap(), "1.25E7");
         assert_eq!(normalize_answer("", &DataType::Int).unwrap(), "");
         assert_eq!(normalize_answer(" Siti ", &DataType::String).unwrap(), " Siti ");
     }

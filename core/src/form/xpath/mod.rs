@@ -21,7 +21,7 @@ use std::cell::Cell;
 pub use ast::Expr;
 pub use dates::{DateTime, days_in_month, is_leap};
 pub use index::{ItemIndex, itemset_key};
-pub use value::{Value, format_number, parse_number};
+pub use value::{Value, format_number, java_double_to_string, parse_number};
 
 use super::{
     dom::{Document, NodeId},
@@ -81,7 +81,8 @@ impl NodeRef {
 /// The documents an expression can reach: the primary instance and the named secondary ones.
 pub struct Instances<'a> {
     pub primary: &'a Document,
-    pub secondary: Vec<(&'a str, &'a FrozenDocument)>,
+    /// The secondary instances by id, as the form holds them.
+    pub secondary: &'a [(String, FrozenDocument)],
     /// Primary-instance nodes that are not relevant: they read as empty, as in JavaRosa.
     pub nonrelevant: Option<&'a dyn Fn(NodeId) -> bool>,
     /// The typed value of a primary-instance node (a number for an int, a date for a date, a
@@ -95,12 +96,12 @@ impl<'a> Instances<'a> {
     pub fn document(&self, doc: DocIndex) -> Tree<'a> {
         match doc {
             0 => Tree::Mutable(self.primary),
-            n => Tree::Frozen(self.secondary[usize::from(n) - 1].1),
+            n => Tree::Frozen(&self.secondary[usize::from(n) - 1].1),
         }
     }
 
     pub fn by_id(&self, id: &str) -> Option<DocIndex> {
-        self.secondary.iter().position(|(name, _)| *name == id).map(|i| i as DocIndex + 1)
+        self.secondary.iter().position(|(name, _)| name == id).map(|i| i as DocIndex + 1)
     }
 
     /// The value a single node stands for when used as a value: typed where the instance knows

@@ -20,7 +20,7 @@ const DESA: &str = r#"<root>
 
 struct Fixture {
     primary: Document,
-    desa: crate::form::frozen::FrozenDocument,
+    desa: (String, crate::form::frozen::FrozenDocument),
     random: Cell<u64>,
 }
 
@@ -28,7 +28,7 @@ impl Fixture {
     fn new() -> Self {
         Fixture {
             primary: Document::parse(FORM).unwrap(),
-            desa: crate::form::scan::parse_frozen(DESA).unwrap(),
+            desa: ("desa".to_owned(), crate::form::scan::parse_frozen(DESA).unwrap()),
             random: Cell::new(1),
         }
     }
@@ -52,7 +52,7 @@ impl Fixture {
     ) -> Result<Value, XPathError> {
         let instances = Instances {
             primary: &self.primary,
-            secondary: vec![("desa", &self.desa)],
+            secondary: std::slice::from_ref(&self.desa),
             nonrelevant: None,
             typed: None,
             index,
@@ -72,7 +72,7 @@ impl Fixture {
     fn string_at(&self, expr: &str, context: &str) -> String {
         let instances = Instances {
             primary: &self.primary,
-            secondary: vec![("desa", &self.desa)],
+            secondary: std::slice::from_ref(&self.desa),
             nonrelevant: None,
             typed: None,
             index: None,
@@ -114,7 +114,7 @@ fn reading_a_repeated_field_as_one_value_is_an_error_as_in_javarosa() {
         f.eval_at("/data/member/name = 'Siti'", NodeRef::document(0)).and_then(|v| {
             let instances = Instances {
                 primary: &f.primary,
-                secondary: vec![],
+                secondary: &[],
                 nonrelevant: None,
                 typed: None,
                 index: None,

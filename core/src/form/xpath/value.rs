@@ -84,7 +84,7 @@ pub fn format_number(n: f64) -> String {
 }
 
 /// Java's `Double.toString`: plain decimals for 1e-3 ≤ |n| < 1e7, else `d.dddE±x`.
-fn java_double_to_string(n: f64) -> String {
+pub fn java_double_to_string(n: f64) -> String {
     let sci = format!("{:e}", n.abs()); // shortest round-trip digits, e.g. "1.23e-18"
     let (mantissa, exponent) = sci.split_once('e').expect("`{:e}` always has an exponent");
     let exponent: i32 = exponent.parse().expect("a decimal exponent");

@@ -99,12 +99,33 @@ pub(super) fn normalize_space(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Valu
 /// `regex(s, pattern)`: true when the whole of `s` matches (JavaRosa anchors the pattern).
 pub(super) fn regex(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
     let (s, pattern) = (ev.str(&a[0])?, ev.str(&a[1])?);
-    let anchored = format!("^(?:{pattern})$");
-    let re = regex::RegexBuilder::new(&anchored)
+    Ok(Value::Bool(compiled_regex(&pattern)?.is_match(&s)))
+}
+
+/// Most patterns a form uses, compiled once per thread: a constraint like a NIK's
+/// `regex(., '^[0-9]{16}$')` runs on every answer and every finalize check.
+const REGEX_CACHE_SIZE: usize = 64;
+
+thread_local! {
+    static REGEXES: std::cell::RefCell<rustc_hash::FxHashMap<String, regex::Regex>> =
+        Default::default();
+}
+
+fn compiled_regex(pattern: &str) -> Result<regex::Regex> {
+    if let Some(re) = REGEXES.with_borrow(|cache| cache.get(pattern).cloned()) {
+        return Ok(re);
+    }
+    let re = regex::RegexBuilder::new(&format!("^(?:{pattern})$"))
         .size_limit(1 << 20)
         .build()
         .map_err(|e| XPathError::InvalidArgument { function: "regex", reason: e.to_string() })?;
-    Ok(Value::Bool(re.is_match(&s)))
+    REGEXES.with_borrow_mut(|cache| {
+        if cache.len() >= REGEX_CACHE_SIZE {
+            cache.clear();
+        }
+        cache.insert(pattern.to_owned(), re.clone());
+    });
+    Ok(re)
 }
 
 fn choices(list: &str) -> Vec<&str> {
