@@ -134,7 +134,8 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         self.walk(nodes, steps)
     }
 
-    /// Applies `steps` to every node of `nodes`, keeping document order and no duplicates.
+    /// Applies `steps` to every node of `nodes` (distinct, in document order), keeping document
+    /// order and no duplicates.
     pub fn walk(&self, mut nodes: Vec<NodeRef>, steps: &[Step]) -> Result<Vec<NodeRef>> {
         for step in steps {
             let mut next = Vec::new();
@@ -147,7 +148,9 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                     }
                 }
             }
-            if steps.len() > 1 {
+            // Distinct nodes have distinct children and attributes; only `..` from several
+            // siblings can reach the same node twice.
+            if step.axis == Axis::Parent && nodes.len() > 1 {
                 dedup_keep_order(&mut next);
             }
             nodes = next;

@@ -99,7 +99,7 @@ pub(super) fn normalize_space(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Valu
 /// `regex(s, pattern)`: true when the whole of `s` matches (JavaRosa anchors the pattern).
 pub(super) fn regex(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
     let (s, pattern) = (ev.str(&a[0])?, ev.str(&a[1])?);
-    Ok(Value::Bool(compiled_regex(&pattern)?.is_match(&s)))
+    Ok(Value::Bool(regex_matches(&pattern, &s)?))
 }
 
 /// Most patterns a form uses, compiled once per thread: a constraint like a NIK's
@@ -111,21 +111,25 @@ thread_local! {
         Default::default();
 }
 
-fn compiled_regex(pattern: &str) -> Result<regex::Regex> {
-    if let Some(re) = REGEXES.with_borrow(|cache| cache.get(pattern).cloned()) {
-        return Ok(re);
+/// Whether the whole of `text` matches `pattern`, with the pattern compiled at most once (and
+/// its matching state reused) per thread.
+fn regex_matches(pattern: &str, text: &str) -> Result<bool> {
+    if let Some(found) = REGEXES.with_borrow(|cache| cache.get(pattern).map(|re| re.is_match(text)))
+    {
+        return Ok(found);
     }
     let re = regex::RegexBuilder::new(&format!("^(?:{pattern})$"))
         .size_limit(1 << 20)
         .build()
         .map_err(|e| XPathError::InvalidArgument { function: "regex", reason: e.to_string() })?;
+    let found = re.is_match(text);
     REGEXES.with_borrow_mut(|cache| {
         if cache.len() >= REGEX_CACHE_SIZE {
             cache.clear();
         }
-        cache.insert(pattern.to_owned(), re.clone());
+        cache.insert(pattern.to_owned(), re);
     });
-    Ok(re)
+    Ok(found)
 }
 
 fn choices(list: &str) -> Vec<&str> {
