@@ -122,6 +122,26 @@ fn roster(xml: &str) -> Session {
     s
 }
 
+/// `runs` fresh opens in this process, the first included: on a phone every open is a first
+/// open, so the first is reported alone and counts in the median.
+fn report_opens(name: &str, xml: &str, runs: usize) {
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let started = Instant::now();
+            let session = open(xml);
+            let elapsed = started.elapsed();
+            drop(session);
+            elapsed
+        })
+        .collect();
+    let first = times[0];
+    times.sort();
+    eprintln!(
+        "{name} opens: first {first:?}, median of {runs} (first included) {:?}",
+        times[runs / 2]
+    );
+}
+
 fn report_first_uses(xml: &str) {
     LIVE.store(0, Ordering::Relaxed);
     let before = LIVE.load(Ordering::Relaxed);
@@ -183,7 +203,9 @@ fn report_answer_latency(xml: &str) {
 fn bench(c: &mut Criterion) {
     let whova = whova();
     let synth = dtks_synth();
+    report_opens("WHO VA", &whova, 20);
     report_first_uses(&synth);
+    report_opens("dtks-synth", &synth, 10);
     report_answer_latency(&synth);
 
     let mut group = c.benchmark_group("form");
