@@ -1,0 +1,166 @@
+//! The registry's rules (DESIGN §2.2, DOMAIN §2.4 and §6), pure: no I/O, no clock.
+//!
+//! Rules read a household's answers by meaning, not by field name: [`facts`] gathers them from
+//! an interview through the form's `verivali:role` binds, so any form that tags its fields gets
+//! these rules. What only the prelist knows (which households hold a NIK, whether an ID DTKS
+//! exists) comes through [`PrelistLookup`]. Every finding has a stable rule id, a severity and a
+//! message in Bahasa Indonesia and English; messages never quote a name or a NIK.
+
+pub mod facts;
+mod household;
+mod names;
+pub mod nik;
+mod phone;
+pub mod regions;
+#[cfg(test)]
+mod scenarios;
+
+use serde::Serialize;
+
+pub use facts::{Household, Kyc, Member};
+pub use household::successor;
+pub use names::{check_name, normalize_name};
+pub use phone::normalize_phone;
+
+/// How much a finding weighs at finalize.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Blocks finalizing.
+    Error,
+    /// Finalizing needs the enumerator's short reason, which travels with the submission.
+    Warning,
+    /// Shown, not blocking.
+    Info,
+}
+
+/// A text in Bahasa Indonesia and English.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Message {
+    pub id: String,
+    pub en: String,
+}
+
+/// What a rule found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Stable id, e.g. `nik.serial`.
+    pub rule: &'static str,
+    pub severity: Severity,
+    /// The field it is about, with repeat indexes (`/data/members[2]/nik`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    pub message: Message,
+    /// A value the enumerator may take over (a member number, a normalised phone number).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
+}
+
+impl Finding {
+    pub fn new(rule: &'static str, severity: Severity, id: &str, en: &str) -> Finding {
+        Finding {
+            rule,
+            severity,
+            reference: None,
+            message: Message { id: id.to_owned(), en: en.to_owned() },
+            suggestion: None,
+        }
+    }
+
+    pub fn at(mut self, reference: &str) -> Finding {
+        self.reference = Some(reference.to_owned());
+        self
+    }
+
+    pub fn suggesting(mut self, value: impl Into<String>) -> Finding {
+        self.suggestion = Some(value.into());
+        self
+    }
+}
+
+/// A calendar date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: i64,
+    pub month: u32,
+    pub day: u32,
+}
+
+impl Date {
+    /// The date, if it exists.
+    pub fn new(year: i64, month: u32, day: u32) -> Option<Date> {
+        let valid = (1..=12).contains(&month)
+            && day >= 1
+            && day <= crate::form::xpath::days_in_month(year, month);
+        valid.then_some(Date { year, month, day })
+    }
+
+    /// Reads `YYYY-MM-DD` (a dateTime's date part is accepted).
+    pub fn parse(text: &str) -> Option<Date> {
+        let text = text.trim();
+        let date = text.get(..10)?;
+        let mut parts = date.split('-');
+        let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+        if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+            return None;
+        }
+        Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+    }
+
+    /// Whole years from `self` to `on`.
+    pub fn age_on(self, on: Date) -> i64 {
+        let birthday_passed = (on.month, on.day) >= (self.month, self.day);
+        on.year - self.year - i64::from(!birthday_passed)
+    }
+}
+
+/// What the prelist knows, for the rules that look beyond the household.
+pub trait PrelistLookup {
+    /// The ID DTKS of every prelist household with a member holding `nik` (digits only).
+    fn households_with_nik(&self, nik: &str) -> Vec<String>;
+    /// The NIKs (digits only) and names of the members of prelist household `id_dtks`, or
+    /// `None` when there is no such household.
+    fn household_members(&self, id_dtks: &str) -> Option<Vec<(String, String)>>;
+}
+
+/// A prelist with nothing in it: for new households and tests.
+pub struct NoPrelist;
+
+impl PrelistLookup for NoPrelist {
+    fn households_with_nik(&self, _: &str) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn household_members(&self, _: &str) -> Option<Vec<(String, String)>> {
+        None
+    }
+}
+
+/// Runs every rule on a household, in a fixed order: existence status, members (NIK, KK, names),
+/// household consistency, then the pengurus and KYC when the household is active (status 1 or 2).
+pub fn check(household: &Household, prelist: &dyn PrelistLookup, today: Date) -> Vec<Finding> {
+    let mut findings = household::status(household, prelist);
+    findings.extend(household::members(household, prelist, today));
+    findings.extend(household::consistency(household, today));
+    if household.is_active() {
+        findings.extend(household::pengurus(household, today));
+        findings.extend(household::kyc(household, today));
+    }
+    findings.extend(phone::check_phone_field(household));
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_parse_strictly_and_ages_count_whole_years() {
+        assert_eq!(Date::parse("2008-02-29"), Date::new(2008, 2, 29));
+        assert_eq!(Date::parse("2009-02-29"), None);
+        assert_eq!(Date::parse("8-2-2009"), None);
+        let born = Date::new(2009, 11, 29).unwrap();
+        assert_eq!(born.age_on(Date::new(2026, 11, 28).unwrap()), 16);
+        assert_eq!(born.age_on(Date::new(2026, 11, 29).unwrap()), 17);
+    }
+}
