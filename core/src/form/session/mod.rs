@@ -8,6 +8,7 @@
 
 mod deps;
 mod navigation;
+mod prefill;
 mod questions;
 mod reading;
 mod repeats;
@@ -321,7 +322,11 @@ impl Session {
     }
 
     /// Runs triggerables (in the given order) on every node they apply to.
-    fn run(&mut self, work: &[usize], only_under: Option<NodeId>) -> Result<(), SessionError> {
+    pub(super) fn run(
+        &mut self,
+        work: &[usize],
+        only_under: Option<NodeId>,
+    ) -> Result<(), SessionError> {
         let form = Arc::clone(&self.form);
         for &t in work {
             let triggerable = &form.dag.triggerables[t];

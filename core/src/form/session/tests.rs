@@ -305,3 +305,54 @@ fn non_relevant_nodes_are_invisible_to_paths_as_in_javarosa() {
     s.answer("/data/flag", "y").unwrap();
     assert_eq!((value(&s, "/data/c"), value(&s, "/data/r[2]/count")), ("2".into(), "2".into()));
 }
+
+fn household_record() -> serde_json::Value {
+    serde_json::json!({
+        "status": "1",
+        "member": [{"name": "Wayan Santoso", "age": "24"}, {"name": "Dewi Wijaya", "age": "12"}],
+        "not_in_form": "x",
+        "meta": {"deviceid": "d"}
+    })
+}
+
+#[test]
+fn a_prefilled_start_writes_values_groups_and_members_and_computes_from_them() {
+    let (s, unmatched) =
+        Session::start_prefilled(household(), clock(), &household_record()).unwrap();
+    assert_eq!(value(&s, "/data/status"), "1");
+    assert_eq!(value(&s, "/data/member[2]/name"), "Dewi Wijaya");
+    assert_eq!(value(&s, "/data/size"), "2");
+    assert_eq!(value(&s, "/data/adults"), "1");
+    assert!(value(&s, "/data/meta/instanceID").starts_with("uuid:"), "preloads still apply");
+    assert_eq!(unmatched, ["/data/meta/deviceid", "/data/not_in_form"]);
+}
+
+#[test]
+fn the_record_is_the_baseline_for_what_changed() {
+    let record = household_record();
+    let (mut s, _) = Session::start_prefilled(household(), clock(), &record).unwrap();
+    assert!(!s.differs_from(&record), "untouched");
+    s.answer("/data/member[2]/age", "13").unwrap();
+    assert!(s.differs_from(&record), "a member's age edited");
+    s.answer("/data/member[2]/age", "12").unwrap();
+    assert!(!s.differs_from(&record), "edited back");
+    s.add_repeat("/data/member").unwrap();
+    assert!(s.differs_from(&record), "a member added");
+}
+
+#[test]
+fn a_record_with_fewer_members_than_the_form_starts_with_removes_the_rest() {
+    let with_two = household();
+    let (mut s, _) = Session::start_prefilled(
+        Arc::clone(&with_two),
+        clock(),
+        &serde_json::json!({"member": [{"name": "A"}, {"name": "B"}]}),
+    )
+    .unwrap();
+    s.answer("/data/status", "2").unwrap();
+    let resumed = Session::resume(with_two, clock(), &s.instance_xml()).unwrap();
+    let record = serde_json::json!({"member": [{"name": "A"}]});
+    assert!(resumed.differs_from(&record));
+    let (one, _) = Session::start_prefilled(household(), clock(), &record).unwrap();
+    assert_eq!(value(&one, "/data/size"), "1");
+}
