@@ -33,6 +33,15 @@ pub enum VerivaliError {
     #[error("Masukan tidak sah: {reason} / Invalid input: {reason}")]
     InvalidInput { reason: String },
 
+    #[error("Tidak ditemukan: {what} / Not found: {what}")]
+    NotFound { what: String },
+
+    #[error(
+        "Wawancara sudah final dan tidak dapat diubah sampai dikembalikan pengawas. / \
+         The interview is finalized and cannot change until a supervisor returns it."
+    )]
+    Finalized,
+
     #[error("Kesalahan internal: {reason} / Internal error: {reason}")]
     Internal { reason: String },
 }
@@ -59,6 +68,11 @@ impl From<store::Error> for VerivaliError {
                 tracing::warn!(%error, "file access failed");
                 VerivaliError::File { reason: error.to_string() }
             }
+            E::FormVersionConflict { .. } => {
+                VerivaliError::InvalidInput { reason: error.to_string() }
+            }
+            E::NoInterview(id) => VerivaliError::NotFound { what: format!("interview {id}") },
+            E::InterviewFinalized => VerivaliError::Finalized,
             E::Sql(_) | E::Random(_) => {
                 tracing::error!(%error, "internal store error");
                 VerivaliError::Internal { reason: error.to_string() }

@@ -35,6 +35,17 @@ pub enum Error {
 
     #[error("The operating system did not provide random bytes: {0}")]
     Random(String),
+
+    #[error(
+        "Form {form_id} version {version} is already installed with different content; a changed form needs a new version."
+    )]
+    FormVersionConflict { form_id: String, version: String },
+
+    #[error("There is no interview {0}.")]
+    NoInterview(String),
+
+    #[error("The interview is finalized and can no longer be changed.")]
+    InterviewFinalized,
 }
 
 /// The store's result type.

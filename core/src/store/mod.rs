@@ -13,6 +13,7 @@
 
 mod corrupt;
 mod error;
+pub mod interviews;
 mod key;
 pub mod prelist;
 mod schema;

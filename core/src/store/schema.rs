@@ -8,13 +8,14 @@
 //! History:
 //! - v1: prelist households and members.
 //! - v2: full-text name search, the import log, and a staging table for CSV member files.
+//! - v3: installed forms (every version kept) with their media, and interviews.
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use super::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 const CREATE_V2: &str = r#"
 CREATE TABLE prelist_imports (
@@ -79,6 +80,48 @@ CREATE TABLE staged_members (
 CREATE INDEX staged_members_household ON staged_members(id_dtks);
 "#;
 
+/// Objects added in v3, the same on both paths.
+const FORMS_AND_INTERVIEWS_V3: &str = r#"
+-- Installed forms. Every version is kept: a draft started on an older version still opens and
+-- submits with it.
+CREATE TABLE forms (
+    id           INTEGER PRIMARY KEY,
+    form_id      TEXT NOT NULL,
+    version      TEXT NOT NULL,
+    title        TEXT NOT NULL,
+    xml          TEXT NOT NULL,
+    sha256       TEXT NOT NULL,
+    installed_at INTEGER NOT NULL,
+    UNIQUE (form_id, version)
+);
+
+-- The files a form refers to (external CSV instances), by file name.
+CREATE TABLE form_media (
+    form  INTEGER NOT NULL REFERENCES forms(id) ON DELETE CASCADE,
+    name  TEXT NOT NULL,
+    bytes BLOB NOT NULL,
+    PRIMARY KEY (form, name)
+);
+
+-- One row per visit. `id` is the instance's meta/instanceID; `preload` the prelist record it
+-- started from (the baseline for "changed"); `checks` the rule outcomes and reasons at finalize.
+CREATE TABLE interviews (
+    id           TEXT PRIMARY KEY,
+    form         INTEGER NOT NULL REFERENCES forms(id),
+    id_dtks      TEXT,
+    state        TEXT NOT NULL CHECK (state IN ('draft', 'finalized', 'returned')),
+    instance_xml TEXT NOT NULL,
+    preload      TEXT,
+    checks       TEXT,
+    position     TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    finalized_at INTEGER
+);
+CREATE INDEX interviews_household ON interviews(id_dtks);
+CREATE INDEX interviews_state ON interviews(state);
+"#;
+
 const UPGRADE_V1_TO_V2: &str = r#"
 CREATE TABLE prelist_imports (
     id          INTEGER PRIMARY KEY,
@@ -127,6 +170,7 @@ fn is_empty(tx: &Transaction<'_>) -> Result<bool> {
 fn create(tx: &Transaction<'_>) -> Result<()> {
     tx.execute_batch(CREATE_V2)?;
     tx.execute_batch(SEARCH_AND_STAGING_V2)?;
+    tx.execute_batch(FORMS_AND_INTERVIEWS_V3)?;
     Ok(())
 }
 
@@ -140,6 +184,7 @@ fn upgrade_from(tx: &Transaction<'_>, version: u32) -> Result<()> {
             )?;
             Ok(())
         }
+        2 => Ok(tx.execute_batch(FORMS_AND_INTERVIEWS_V3)?),
         other => unreachable!("no upgrade step from schema version {other}"),
     }
 }
@@ -174,8 +219,15 @@ pub(crate) mod tests {
         PRAGMA user_version = 1;
     "#;
 
-    /// Every earlier version's schema, indexed by version - 1.
-    const EARLIER_SCHEMAS: &[&str] = &[V1_SCHEMA];
+    /// The v2 schema as v2 builds created it.
+    fn v2_schema() -> String {
+        format!("{CREATE_V2}{SEARCH_AND_STAGING_V2}PRAGMA user_version = 2;")
+    }
+
+    /// Every earlier version's schema with some data, indexed by version - 1.
+    fn earlier_schemas() -> Vec<(String, &'static str)> {
+        vec![(V1_SCHEMA.to_owned(), V1_DATA), (v2_schema(), V2_DATA)]
+    }
 
     /// A comparable description of a schema: tables with their columns and foreign keys,
     /// indexes and virtual tables with their SQL.
@@ -238,12 +290,18 @@ pub(crate) mod tests {
         INSERT INTO members VALUES (1, 1, 1, '3201014101800001', 'Siti Aminah', '{}');
     "#;
 
+    const V2_DATA: &str = r#"
+        INSERT INTO households VALUES (1, 'H-1', '32.01.01.2001', 'Siti Aminah', 1, '{}', 0, NULL);
+        INSERT INTO members VALUES (1, 1, 1, '3201014101800001', 'Siti Aminah', '{}');
+        INSERT INTO member_names(rowid, name) VALUES (1, 'Siti Aminah');
+    "#;
+
     #[test]
     fn database_migrated_from_every_earlier_version_equals_a_fresh_one() {
         let fresh = fresh_schema();
-        for (index, schema) in EARLIER_SCHEMAS.iter().enumerate() {
+        for (index, (schema, data)) in earlier_schemas().iter().enumerate() {
             let dir = tempfile::tempdir().unwrap();
-            write_old_database(dir.path(), &test_key(), schema, V1_DATA);
+            write_old_database(dir.path(), &test_key(), schema, data);
             let store = Store::open(dir.path(), &test_key()).unwrap();
             let migrated = store.read(|conn| Ok(describe_schema(conn))).unwrap();
             assert_eq!(migrated, fresh, "schema migrated from v{} differs", index + 1);

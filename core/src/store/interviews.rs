@@ -1,0 +1,328 @@
+//! Installed forms and interviews (schema v3).
+//!
+//! Every answer is saved in its own transaction before the call that made it returns, so a
+//! killed app loses at most the answer being typed. A finalized interview is read-only until a
+//! supervisor returns it: the update statements only touch drafts and returned interviews.
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use sha2::{Digest, Sha256};
+
+use super::error::{Error, Result};
+
+/// A form as installed, with its media.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredForm {
+    pub row: i64,
+    pub form_id: String,
+    pub version: String,
+    pub title: String,
+    pub xml: String,
+    /// (file name, bytes), e.g. `("desa.csv", …)`.
+    pub media: Vec<(String, Vec<u8>)>,
+}
+
+/// Where an interview stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InterviewState {
+    Draft,
+    Finalized,
+    /// Returned by a supervisor: editable again.
+    Returned,
+}
+
+impl InterviewState {
+    fn as_str(self) -> &'static str {
+        match self {
+            InterviewState::Draft => "draft",
+            InterviewState::Finalized => "finalized",
+            InterviewState::Returned => "returned",
+        }
+    }
+
+    fn parse(text: &str) -> InterviewState {
+        match text {
+            "finalized" => InterviewState::Finalized,
+            "returned" => InterviewState::Returned,
+            _ => InterviewState::Draft,
+        }
+    }
+}
+
+/// An interview as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredInterview {
+    pub id: String,
+    pub form_row: i64,
+    pub id_dtks: Option<String>,
+    pub state: InterviewState,
+    pub instance_xml: String,
+    pub preload: Option<String>,
+    pub checks: Option<String>,
+    pub position: Option<String>,
+    pub updated_at: i64,
+}
+
+/// Installs a form version; installing the same content again is a no-op returning its row.
+pub fn install_form(tx: &Transaction<'_>, form: &StoredForm, now_ms: i64) -> Result<i64> {
+    let sha = content_hash(&form.xml, &form.media);
+    let existing: Option<(i64, String)> = tx
+        .query_row(
+            "SELECT id, sha256 FROM forms WHERE form_id = ?1 AND version = ?2",
+            params![form.form_id, form.version],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    if let Some((row, installed)) = existing {
+        return if installed == sha {
+            Ok(row)
+        } else {
+            Err(Error::FormVersionConflict {
+                form_id: form.form_id.clone(),
+                version: form.version.clone(),
+            })
+        };
+    }
+    tx.execute(
+        "INSERT INTO forms (form_id, version, title, xml, sha256, installed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![form.form_id, form.version, form.title, form.xml, sha, now_ms],
+    )?;
+    let row = tx.last_insert_rowid();
+    let mut insert =
+        tx.prepare("INSERT INTO form_media (form, name, bytes) VALUES (?1, ?2, ?3)")?;
+    for (name, bytes) in &form.media {
+        insert.execute(params![row, name, bytes])?;
+    }
+    Ok(row)
+}
+
+/// SHA-256 over the form and its media, names included.
+fn content_hash(xml: &str, media: &[(String, Vec<u8>)]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(xml.as_bytes());
+    let mut sorted: Vec<&(String, Vec<u8>)> = media.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, bytes) in sorted {
+        hasher.update([0]);
+        hasher.update(name.as_bytes());
+        hasher.update([0]);
+        hasher.update(bytes);
+    }
+    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A form by row, with its media.
+pub fn form(conn: &Connection, row: i64) -> Result<Option<StoredForm>> {
+    let found = conn
+        .query_row("SELECT form_id, version, title, xml FROM forms WHERE id = ?1", [row], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()?;
+    let Some((form_id, version, title, xml)) = found else { return Ok(None) };
+    let mut stmt =
+        conn.prepare("SELECT name, bytes FROM form_media WHERE form = ?1 ORDER BY name")?;
+    let media = stmt
+        .query_map([row], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Some(StoredForm { row, form_id, version, title, xml, media }))
+}
+
+/// The row of the newest installed version of `form_id`.
+pub fn latest_form(conn: &Connection, form_id: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM forms WHERE form_id = ?1 ORDER BY installed_at DESC, id DESC LIMIT 1",
+            [form_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Every installed form: (row, form_id, version, title), newest first.
+pub fn forms(conn: &Connection) -> Result<Vec<(i64, String, String, String)>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, form_id, version, title FROM forms ORDER BY installed_at DESC, id DESC",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Saves a new draft.
+pub fn insert_interview(tx: &Transaction<'_>, interview: &StoredInterview) -> Result<()> {
+    tx.execute(
+        "INSERT INTO interviews (id, form, id_dtks, state, instance_xml, preload, checks, position, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+        params![
+            interview.id,
+            interview.form_row,
+            interview.id_dtks,
+            interview.state.as_str(),
+            interview.instance_xml,
+            interview.preload,
+            interview.checks,
+            interview.position,
+            interview.updated_at,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Saves a draft's instance after an answer; refused once the interview is finalized.
+pub fn save_draft(
+    tx: &Transaction<'_>,
+    id: &str,
+    instance_xml: &str,
+    position: Option<&str>,
+    now_ms: i64,
+) -> Result<()> {
+    let changed = tx.execute(
+        "UPDATE interviews SET instance_xml = ?2, position = ?3, updated_at = ?4
+         WHERE id = ?1 AND state IN ('draft', 'returned')",
+        params![id, instance_xml, position, now_ms],
+    )?;
+    editable(tx, id, changed)
+}
+
+/// Finalizes: the last instance, the rule outcomes with reasons; read-only from here on.
+pub fn finalize(
+    tx: &Transaction<'_>,
+    id: &str,
+    instance_xml: &str,
+    checks_json: &str,
+    now_ms: i64,
+) -> Result<()> {
+    let changed = tx.execute(
+        "UPDATE interviews SET instance_xml = ?2, checks = ?3, state = 'finalized',
+                updated_at = ?4, finalized_at = ?4
+         WHERE id = ?1 AND state IN ('draft', 'returned')",
+        params![id, instance_xml, checks_json, now_ms],
+    )?;
+    editable(tx, id, changed)
+}
+
+/// A supervisor sends a finalized interview back to the enumerator.
+pub fn return_interview(tx: &Transaction<'_>, id: &str, now_ms: i64) -> Result<()> {
+    let changed = tx.execute(
+        "UPDATE interviews SET state = 'returned', updated_at = ?2 WHERE id = ?1 AND state = 'finalized'",
+        params![id, now_ms],
+    )?;
+    if changed == 0 {
+        return Err(Error::NoInterview(id.to_owned()));
+    }
+    Ok(())
+}
+
+fn editable(tx: &Transaction<'_>, id: &str, changed: usize) -> Result<()> {
+    if changed == 1 {
+        return Ok(());
+    }
+    let exists: bool =
+        tx.query_row("SELECT count(*) FROM interviews WHERE id = ?1", [id], |r| {
+            r.get::<_, i64>(0)
+        })? > 0;
+    Err(if exists { Error::InterviewFinalized } else { Error::NoInterview(id.to_owned()) })
+}
+
+/// An interview by id.
+pub fn interview(conn: &Connection, id: &str) -> Result<Option<StoredInterview>> {
+    Ok(conn
+        .query_row(
+            "SELECT id, form, id_dtks, state, instance_xml, preload, checks, position, updated_at
+             FROM interviews WHERE id = ?1",
+            [id],
+            |r| {
+                Ok(StoredInterview {
+                    id: r.get(0)?,
+                    form_row: r.get(1)?,
+                    id_dtks: r.get(2)?,
+                    state: InterviewState::parse(&r.get::<_, String>(3)?),
+                    instance_xml: r.get(4)?,
+                    preload: r.get(5)?,
+                    checks: r.get(6)?,
+                    position: r.get(7)?,
+                    updated_at: r.get(8)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// The interviews of a household (newest first), or of new households when `id_dtks` is None.
+pub fn interviews_of(
+    conn: &Connection,
+    id_dtks: Option<&str>,
+) -> Result<Vec<(String, InterviewState)>> {
+    let mut stmt = conn
+        .prepare("SELECT id, state FROM interviews WHERE id_dtks IS ?1 ORDER BY updated_at DESC")?;
+    let rows = stmt.query_map([id_dtks], |r| {
+        Ok((r.get(0)?, InterviewState::parse(&r.get::<_, String>(1)?)))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Store, test_support::test_key};
+
+    fn form_v(version: &str, xml: &str) -> StoredForm {
+        StoredForm {
+            row: 0,
+            form_id: "dtks_verivali".into(),
+            version: version.into(),
+            title: "DTKS".into(),
+            xml: xml.into(),
+            media: vec![("desa.csv".into(), b"name,label\n1,A\n".to_vec())],
+        }
+    }
+
+    fn draft(id: &str, form_row: i64) -> StoredInterview {
+        StoredInterview {
+            id: id.into(),
+            form_row,
+            id_dtks: Some("H-1".into()),
+            state: InterviewState::Draft,
+            instance_xml: "<data/>".into(),
+            preload: Some("{}".into()),
+            checks: None,
+            position: None,
+            updated_at: 1,
+        }
+    }
+
+    #[test]
+    fn versions_are_kept_reinstalling_is_a_no_op_and_changed_content_needs_a_new_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &test_key()).unwrap();
+        let v1 = store.write(|tx| install_form(tx, &form_v("1", "<a/>"), 1)).unwrap();
+        let again = store.write(|tx| install_form(tx, &form_v("1", "<a/>"), 2)).unwrap();
+        assert_eq!(v1, again);
+        let err = store.write(|tx| install_form(tx, &form_v("1", "<b/>"), 3)).unwrap_err();
+        assert!(matches!(err, Error::FormVersionConflict { .. }), "{err}");
+        let v2 = store.write(|tx| install_form(tx, &form_v("2", "<b/>"), 4)).unwrap();
+        assert_eq!(store.read(|c| latest_form(c, "dtks_verivali")).unwrap(), Some(v2));
+        let old = store.read(|c| form(c, v1)).unwrap().unwrap();
+        assert_eq!((old.xml.as_str(), old.media.len()), ("<a/>", 1));
+    }
+
+    #[test]
+    fn a_finalized_interview_refuses_changes_until_returned() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &test_key()).unwrap();
+        let row = store.write(|tx| install_form(tx, &form_v("1", "<a/>"), 1)).unwrap();
+        store.write(|tx| insert_interview(tx, &draft("uuid:1", row))).unwrap();
+        store.write(|tx| save_draft(tx, "uuid:1", "<data>1</data>", Some("/data/a"), 2)).unwrap();
+        store.write(|tx| finalize(tx, "uuid:1", "<data>2</data>", "{}", 3)).unwrap();
+        let err =
+            store.write(|tx| save_draft(tx, "uuid:1", "<data>3</data>", None, 4)).unwrap_err();
+        assert!(matches!(err, Error::InterviewFinalized), "{err}");
+        let stored = store.read(|c| interview(c, "uuid:1")).unwrap().unwrap();
+        assert_eq!(
+            (stored.state, stored.instance_xml.as_str()),
+            (InterviewState::Finalized, "<data>2</data>")
+        );
+        store.write(|tx| return_interview(tx, "uuid:1", 5)).unwrap();
+        store.write(|tx| save_draft(tx, "uuid:1", "<data>4</data>", None, 6)).unwrap();
+        let missing = store.write(|tx| save_draft(tx, "uuid:9", "<x/>", None, 7)).unwrap_err();
+        assert!(matches!(missing, Error::NoInterview(_)));
+    }
+}
