@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod form;
+pub mod interview;
 pub mod rules;
 pub mod store;
 

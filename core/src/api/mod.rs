@@ -5,14 +5,22 @@
 //! one small error enum, and no threads or async of our own. See docs/adr/0002-ffi-style.md.
 
 mod error;
+mod interview;
 mod prelist;
+mod records;
 
 use std::{path::PathBuf, sync::Arc};
 
 pub use error::{ApiResult, VerivaliError};
+pub use interview::Interview;
 pub use prelist::{
     HouseholdSummary, ImportProgress, ImportProgressListener, ImportRejection, ImportSummary,
     MatchKind, PrelistHousehold, PrelistMember, SearchRequest, SearchResults,
+};
+pub use records::{
+    AnswerResult, ChoiceItem, FinalizeResult, FindingSeverity, FormInfo, InputKind,
+    InterviewStatus, QuestionView, RepeatPromptView, RuleFinding, ScreenView, SectionView,
+    WarningConfirmation,
 };
 
 use crate::store::{Store, StoreKey};
@@ -26,7 +34,10 @@ pub fn core_version() -> String {
 /// The device's Verivali: one encrypted store and everything built on it.
 #[derive(uniffi::Object)]
 pub struct Verivali {
-    store: Store,
+    store: Arc<Store>,
+    forms: interview::FormCache,
+    /// The device's offset from UTC in minutes (WIB, +7, until the shell says otherwise).
+    utc_offset: std::sync::Mutex<i32>,
 }
 
 #[uniffi::export]
@@ -40,7 +51,11 @@ impl Verivali {
     pub fn open(data_dir: String, key: Vec<u8>) -> ApiResult<Arc<Self>> {
         let key = StoreKey::from_bytes(&key)?;
         let store = Store::open(&PathBuf::from(data_dir), &key)?;
-        Ok(Arc::new(Verivali { store }))
+        Ok(Arc::new(Verivali {
+            store: Arc::new(store),
+            forms: interview::FormCache::default(),
+            utc_offset: std::sync::Mutex::new(7 * 60),
+        }))
     }
 
     /// Runs SQLite's full integrity check; an empty list means the database is sound.

@@ -107,6 +107,22 @@ impl Date {
         Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
     }
 
+    /// The date `days` days after 1970-01-01 (proleptic Gregorian calendar).
+    pub fn from_unix_days(days: i64) -> Date {
+        // Count in 400-year eras starting on 1 March, so that leap days fall at the end.
+        let shifted = days + 719_468;
+        let era = shifted.div_euclid(146_097);
+        let day_of_era = shifted.rem_euclid(146_097);
+        let year_of_era =
+            (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let month_from_march = (5 * day_of_year + 2) / 153;
+        let day = (day_of_year - (153 * month_from_march + 2) / 5 + 1) as u32;
+        let month = if month_from_march < 10 { month_from_march + 3 } else { month_from_march - 9 };
+        let year = year_of_era + era * 400 + i64::from(month <= 2);
+        Date { year, month: month as u32, day }
+    }
+
     /// Whole years from `self` to `on`.
     pub fn age_on(self, on: Date) -> i64 {
         let birthday_passed = (on.month, on.day) >= (self.month, self.day);
@@ -162,5 +178,9 @@ mod tests {
         let born = Date::new(2009, 11, 29).unwrap();
         assert_eq!(born.age_on(Date::new(2026, 11, 28).unwrap()), 16);
         assert_eq!(born.age_on(Date::new(2026, 11, 29).unwrap()), 17);
+        assert_eq!(Date::from_unix_days(0), Date::new(1970, 1, 1).unwrap());
+        assert_eq!(Date::from_unix_days(11_016), Date::new(2000, 2, 29).unwrap());
+        assert_eq!(Date::from_unix_days(20_420), Date::new(2025, 11, 28).unwrap());
+        assert_eq!(Date::from_unix_days(-1), Date::new(1969, 12, 31).unwrap());
     }
 }

@@ -1,0 +1,352 @@
+//! The interview surface: install a form, start or reopen a visit, and drive it screen by
+//! screen. Every call that changes answers saves them before it returns.
+
+use std::{
+    collections::HashMap,
+    path::Path,
+    sync::{Arc, Mutex, MutexGuard},
+};
+
+use super::{
+    ApiResult, Verivali, VerivaliError,
+    records::{
+        AnswerResult, FinalizeResult, FormInfo, InterviewStatus, QuestionView, RepeatPromptView,
+        RuleFinding, ScreenView, SectionView, WarningConfirmation,
+    },
+};
+use crate::{
+    form::{
+        definition::ExternalInstances,
+        session::{Clock, Form, Screen},
+    },
+    interview::{StorePrelist, Visit, VisitError},
+    rules::{Date, Finding},
+    store::{
+        Store,
+        interviews::{self, InterviewState, StoredForm},
+    },
+};
+
+/// Loaded forms by store row, shared by the interviews of one `Verivali`.
+#[derive(Default)]
+pub(super) struct FormCache(Mutex<HashMap<i64, Arc<Form>>>);
+
+impl FormCache {
+    fn get(&self, store: &Store, row: i64) -> ApiResult<Arc<Form>> {
+        if let Some(form) = lock(&self.0).get(&row) {
+            return Ok(Arc::clone(form));
+        }
+        let stored = store
+            .read(|c| interviews::form(c, row))?
+            .ok_or_else(|| VerivaliError::NotFound { what: format!("form #{row}") })?;
+        let form = Arc::new(
+            Form::load(&stored.xml, &Media(&stored.media))
+                .map_err(|e| VerivaliError::InvalidInput { reason: e.to_string() })?,
+        );
+        lock(&self.0).insert(row, Arc::clone(&form));
+        Ok(form)
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A form's media, by file name (`jr://file/desa.csv` → `desa.csv`).
+struct Media<'m>(&'m [(String, Vec<u8>)]);
+
+impl ExternalInstances for Media<'_> {
+    fn fetch(&self, src: &str) -> Option<Vec<u8>> {
+        let name = src.rsplit('/').next()?;
+        self.0.iter().find(|(n, _)| n == name).map(|(_, bytes)| bytes.clone())
+    }
+}
+
+/// Reads the media a form asks for from its folder, remembering each file.
+struct FolderMedia<'p> {
+    folder: &'p Path,
+    read: Mutex<Vec<(String, Vec<u8>)>>,
+}
+
+impl ExternalInstances for FolderMedia<'_> {
+    fn fetch(&self, src: &str) -> Option<Vec<u8>> {
+        let name = src.rsplit('/').next()?;
+        let bytes = std::fs::read(self.folder.join(name)).ok()?;
+        lock(&self.read).push((name.to_owned(), bytes.clone()));
+        Some(bytes)
+    }
+}
+
+/// The clock of a visit: now, in the device's time zone.
+fn clock_now(utc_offset_minutes: i32) -> Clock {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default();
+    let mut seed = [0u8; 8];
+    let _ = getrandom::fill(&mut seed);
+    Clock { now_ms, tz_offset_minutes: utc_offset_minutes, seed: u64::from_le_bytes(seed) }
+}
+
+/// The local date of a clock, for the rules.
+fn today(clock: Clock) -> Date {
+    Date::from_unix_days(
+        (clock.now_ms + i64::from(clock.tz_offset_minutes) * 60_000).div_euclid(86_400_000),
+    )
+}
+
+impl From<VisitError> for VerivaliError {
+    fn from(error: VisitError) -> Self {
+        match error {
+            VisitError::Store(e) => e.into(),
+            VisitError::NoHousehold(_) => {
+                VerivaliError::NotFound { what: "prelist household / rumah tangga prelist".into() }
+            }
+            other => VerivaliError::InvalidInput { reason: other.to_string() },
+        }
+    }
+}
+
+#[uniffi::export]
+impl Verivali {
+    /// Installs a form from an XForm file; the external CSVs it names are read from its folder.
+    /// Installing the same version again changes nothing.
+    pub fn install_form(&self, xml_path: String) -> ApiResult<FormInfo> {
+        let path = Path::new(&xml_path);
+        let xml = std::fs::read_to_string(path)
+            .map_err(|e| VerivaliError::File { reason: format!("{}: {e}", path.display()) })?;
+        let folder = path.parent().unwrap_or(Path::new("."));
+        let media = FolderMedia { folder, read: Mutex::default() };
+        let form = Form::load(&xml, &media)
+            .map_err(|e| VerivaliError::InvalidInput { reason: e.to_string() })?;
+        let def = &form.def;
+        let stored = StoredForm {
+            row: 0,
+            form_id: def.form_id.clone(),
+            version: def.version.clone().unwrap_or_default(),
+            title: def.title.clone(),
+            xml,
+            media: media.read.into_inner().unwrap_or_default(),
+        };
+        let now = clock_now(0).now_ms;
+        let row = self.store.write(|tx| interviews::install_form(tx, &stored, now))?;
+        lock(&self.forms.0).insert(row, Arc::new(form));
+        Ok(FormInfo { row, form_id: stored.form_id, version: stored.version, title: stored.title })
+    }
+
+    /// Installed forms, newest first.
+    pub fn forms(&self) -> ApiResult<Vec<FormInfo>> {
+        let rows = self.store.read(interviews::forms)?;
+        Ok(rows
+            .into_iter()
+            .map(|(row, form_id, version, title)| FormInfo { row, form_id, version, title })
+            .collect())
+    }
+
+    /// The device's offset from UTC, for today's date and times in the form (default WIB, +7).
+    pub fn set_utc_offset_minutes(&self, minutes: i32) {
+        *lock(&self.utc_offset) = minutes;
+    }
+
+    /// Starts a visit with the newest version of form `form_id`: to prelist household
+    /// `id_dtks`, or to a new household (usulan baru) when it is absent. Saved as a draft.
+    pub fn start_interview(
+        &self,
+        form_id: String,
+        id_dtks: Option<String>,
+    ) -> ApiResult<Arc<Interview>> {
+        let row = self
+            .store
+            .read(|c| interviews::latest_form(c, &form_id))?
+            .ok_or_else(|| VerivaliError::NotFound { what: format!("form {form_id}") })?;
+        let form = self.forms.get(&self.store, row)?;
+        let clock = clock_now(*lock(&self.utc_offset));
+        let visit = Visit::start(&self.store, form, row, id_dtks.as_deref(), clock)?;
+        Ok(self.wrap(visit, 0))
+    }
+
+    /// Reopens a saved interview where it stopped.
+    pub fn interview(&self, id: String) -> ApiResult<Arc<Interview>> {
+        let stored = self
+            .store
+            .read(|c| interviews::interview(c, &id))?
+            .ok_or_else(|| VerivaliError::NotFound { what: format!("interview {id}") })?;
+        let position = stored.position.clone();
+        let form = self.forms.get(&self.store, stored.form_row)?;
+        let clock = clock_now(*lock(&self.utc_offset));
+        let visit = Visit::resume(stored, form, clock)?;
+        let index = position.and_then(|reference| screen_of(&visit, &reference)).unwrap_or(0);
+        Ok(self.wrap(visit, index))
+    }
+}
+
+impl Verivali {
+    fn wrap(&self, visit: Visit, index: usize) -> Arc<Interview> {
+        Arc::new(Interview {
+            store: Arc::clone(&self.store),
+            utc_offset: *lock(&self.utc_offset),
+            inner: Mutex::new(Inner { visit, index }),
+        })
+    }
+}
+
+/// The screen that shows `reference`.
+fn screen_of(visit: &Visit, reference: &str) -> Option<usize> {
+    let screens = visit.session().screens().ok()?;
+    screens.iter().position(|screen| match screen {
+        Screen::Questions { questions, .. } => questions.iter().any(|q| q.reference == reference),
+        Screen::RepeatPrompt { repeat, .. } => repeat == reference,
+    })
+}
+
+/// One visit, as the shell drives it.
+#[derive(uniffi::Object)]
+pub struct Interview {
+    store: Arc<Store>,
+    utc_offset: i32,
+    inner: Mutex<Inner>,
+}
+
+struct Inner {
+    visit: Visit,
+    index: usize,
+}
+
+#[uniffi::export]
+impl Interview {
+    /// The interview's id (its `meta/instanceID`).
+    pub fn id(&self) -> String {
+        lock(&self.inner).visit.id.clone()
+    }
+
+    /// The screen to show now.
+    pub fn screen(&self) -> ApiResult<ScreenView> {
+        let inner = lock(&self.inner);
+        self.view(&inner)
+    }
+
+    /// Answers a question (saved before returning unless refused).
+    pub fn answer(&self, reference: String, value: String) -> ApiResult<AnswerResult> {
+        let mut inner = lock(&self.inner);
+        let now = clock_now(self.utc_offset).now_ms;
+        Ok(inner.visit.answer(&self.store, &reference, &value, now)?.into())
+    }
+
+    pub fn next(&self) -> ApiResult<ScreenView> {
+        self.move_by(1)
+    }
+
+    pub fn previous(&self) -> ApiResult<ScreenView> {
+        self.move_by(-1)
+    }
+
+    /// Jumps to section `section` (an index into `ScreenView.sections`).
+    pub fn jump(&self, section: u32) -> ApiResult<ScreenView> {
+        let mut inner = lock(&self.inner);
+        let sections = inner.visit.session().sections().map_err(visit_error)?;
+        let (_, screen) = sections
+            .get(section as usize)
+            .ok_or_else(|| VerivaliError::InvalidInput { reason: format!("section {section}") })?;
+        inner.index = *screen;
+        self.view(&inner)
+    }
+
+    /// Adds an instance of the repeat (a member) and shows its first screen.
+    pub fn add_repeat(&self, reference: String) -> ApiResult<ScreenView> {
+        let mut inner = lock(&self.inner);
+        let now = clock_now(self.utc_offset).now_ms;
+        inner.visit.add_repeat(&self.store, &reference, now)?;
+        self.view(&inner)
+    }
+
+    /// Removes a repeat instance (e.g. `/data/members[3]`).
+    pub fn remove_repeat(&self, reference: String) -> ApiResult<ScreenView> {
+        let mut inner = lock(&self.inner);
+        let now = clock_now(self.utc_offset).now_ms;
+        inner.visit.remove_repeat(&self.store, &reference, now)?;
+        self.view(&inner)
+    }
+
+    /// The registry rules' findings now.
+    pub fn findings(&self) -> ApiResult<Vec<RuleFinding>> {
+        let inner = lock(&self.inner);
+        Ok(self.current_findings(&inner)?.into_iter().map(RuleFinding::from).collect())
+    }
+
+    /// Finalizes, given a reason for each warning the enumerator goes on despite.
+    pub fn finalize(&self, confirmations: Vec<WarningConfirmation>) -> ApiResult<FinalizeResult> {
+        let mut inner = lock(&self.inner);
+        let clock = clock_now(self.utc_offset);
+        let confirmations: Vec<_> = confirmations.into_iter().map(Into::into).collect();
+        let outcome =
+            inner.visit.finalize(&self.store, &confirmations, today(clock), clock.now_ms)?;
+        Ok(outcome.into())
+    }
+
+    /// The submission XML as it would be sent now.
+    pub fn submission_xml(&self) -> String {
+        lock(&self.inner).visit.session().submission_xml()
+    }
+}
+
+impl Interview {
+    fn move_by(&self, step: isize) -> ApiResult<ScreenView> {
+        let mut inner = lock(&self.inner);
+        let count = inner.visit.session().screens().map_err(visit_error)?.len();
+        let target = inner.index as isize + step;
+        inner.index = target.clamp(0, count.saturating_sub(1) as isize) as usize;
+        self.view(&inner)
+    }
+
+    fn current_findings(&self, inner: &Inner) -> ApiResult<Vec<Finding>> {
+        let today = today(clock_now(self.utc_offset));
+        Ok(self.store.read(|c| Ok(inner.visit.findings(&StorePrelist(c), today)))?)
+    }
+
+    fn view(&self, inner: &Inner) -> ApiResult<ScreenView> {
+        let session = inner.visit.session();
+        let screens = session.screens().map_err(visit_error)?;
+        let sections = session.sections().map_err(visit_error)?;
+        let findings = self.current_findings(inner)?;
+        let index = inner.index.min(screens.len().saturating_sub(1));
+        let (section, title, questions, prompt) = match screens.get(index).cloned() {
+            Some(Screen::Questions { section, title, questions }) => (
+                section,
+                title,
+                questions.into_iter().map(|q| QuestionView::new(q, &findings)).collect(),
+                None,
+            ),
+            Some(Screen::RepeatPrompt { section, repeat, label, count }) => (
+                section,
+                None,
+                Vec::new(),
+                Some(RepeatPromptView { repeat, label, count: count as u32 }),
+            ),
+            None => (None, None, Vec::new(), None),
+        };
+        Ok(ScreenView {
+            interview_id: inner.visit.id.clone(),
+            index: index as u32,
+            count: screens.len() as u32,
+            section,
+            title,
+            questions,
+            repeat_prompt: prompt,
+            sections: sections
+                .into_iter()
+                .map(|(label, screen)| SectionView { label, screen: screen as u32 })
+                .collect(),
+            can_go_back: index > 0,
+            can_go_forward: index + 1 < screens.len(),
+            status: match inner.visit.state() {
+                InterviewState::Draft => InterviewStatus::Draft,
+                InterviewState::Finalized => InterviewStatus::Finalized,
+                InterviewState::Returned => InterviewStatus::Returned,
+            },
+        })
+    }
+}
+
+fn visit_error(error: impl Into<VisitError>) -> VerivaliError {
+    error.into().into()
+}

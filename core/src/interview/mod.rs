@@ -1,0 +1,293 @@
+//! A visit to a household: the form session, saved after every answer, started from the
+//! prelist record (or blank for a new household), checked by the registry's rules, and
+//! finalized with a reason for every warning (ADR 0009).
+
+mod lookup;
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::Value as Json;
+
+pub use lookup::StorePrelist;
+
+use crate::{
+    form::session::{AnswerOutcome, Clock, Form, ResumeError, Session, SessionError},
+    rules::{self, Date, Finding, Household, PrelistLookup, Severity},
+    store::{
+        self, Store,
+        interviews::{self, InterviewState, StoredInterview},
+        prelist,
+    },
+};
+
+/// Why a visit cannot go on.
+#[derive(Debug, thiserror::Error)]
+pub enum VisitError {
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    #[error("The form cannot run this interview: {0}")]
+    Session(#[from] SessionError),
+    #[error("The saved interview cannot be reopened: {0}")]
+    Resume(#[from] ResumeError),
+    #[error("There is no household {0} in the prelist.")]
+    NoHousehold(String),
+}
+
+/// A reason the enumerator gave for going on despite a warning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Confirmation {
+    pub rule: String,
+    /// The field the warning is about, as the finding names it.
+    pub reference: Option<String>,
+    pub reason: String,
+}
+
+/// A finding with the enumerator's reason, as it travels in `verivali-checks.json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckedFinding {
+    #[serde(flatten)]
+    pub finding: Finding,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// What finalizing did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FinalizeOutcome {
+    /// Saved as final; the checks (with reasons) are what the submission carries.
+    Finalized { checks: Vec<CheckedFinding> },
+    /// Not finalized: the form's own violations and the rules' errors block; warnings without
+    /// a reason need one.
+    Blocked { form_violations: Vec<String>, errors: Vec<Finding>, unconfirmed: Vec<Finding> },
+}
+
+/// One visit, open for answers (or read-only once finalized).
+pub struct Visit {
+    pub id: String,
+    pub form_row: i64,
+    pub id_dtks: Option<String>,
+    session: Session,
+    preload: Option<Json>,
+    state: InterviewState,
+}
+
+impl Visit {
+    /// Starts a visit to prelist household `id_dtks`, or to a new household when `None`, and
+    /// saves it as a draft before returning.
+    pub fn start(
+        store: &Store,
+        form: Arc<Form>,
+        form_row: i64,
+        id_dtks: Option<&str>,
+        clock: Clock,
+    ) -> Result<Visit, VisitError> {
+        let preload = match id_dtks {
+            Some(id) => {
+                let household = store
+                    .read(|c| prelist::household(c, id))?
+                    .ok_or_else(|| VisitError::NoHousehold(id.to_owned()))?;
+                Some(Json::Object(household.record))
+            }
+            None => None,
+        };
+        let session = match &preload {
+            Some(record) => {
+                let (session, unmatched) = Session::start_prefilled(form, clock, record)?;
+                if !unmatched.is_empty() {
+                    tracing::info!(
+                        fields = unmatched.len(),
+                        "prelist fields the form does not have"
+                    );
+                }
+                session
+            }
+            None => Session::start(form, clock)?,
+        };
+        let id = instance_id(&session);
+        let visit = Visit {
+            id,
+            form_row,
+            id_dtks: id_dtks.map(str::to_owned),
+            session,
+            preload,
+            state: InterviewState::Draft,
+        };
+        let stored = StoredInterview {
+            id: visit.id.clone(),
+            form_row,
+            id_dtks: visit.id_dtks.clone(),
+            state: InterviewState::Draft,
+            instance_xml: visit.session.instance_xml(),
+            preload: visit.preload.as_ref().map(Json::to_string),
+            checks: None,
+            position: None,
+            updated_at: clock.now_ms,
+        };
+        store.write(|tx| interviews::insert_interview(tx, &stored))?;
+        Ok(visit)
+    }
+
+    /// Reopens a saved interview exactly where it stopped.
+    pub fn resume(
+        stored: StoredInterview,
+        form: Arc<Form>,
+        clock: Clock,
+    ) -> Result<Visit, VisitError> {
+        let session = Session::resume(form, clock, &stored.instance_xml)?;
+        let preload = stored.preload.as_deref().and_then(|p| serde_json::from_str(p).ok());
+        Ok(Visit {
+            id: stored.id,
+            form_row: stored.form_row,
+            id_dtks: stored.id_dtks,
+            session,
+            preload,
+            state: stored.state,
+        })
+    }
+
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    pub fn state(&self) -> InterviewState {
+        self.state
+    }
+
+    /// Answers a question and saves the draft before returning (refused once finalized).
+    pub fn answer(
+        &mut self,
+        store: &Store,
+        reference: &str,
+        value: &str,
+        now_ms: i64,
+    ) -> Result<AnswerOutcome, VisitError> {
+        self.ensure_editable()?;
+        let outcome = self.session.answer(reference, value)?;
+        if outcome == AnswerOutcome::Saved {
+            self.save(store, Some(reference), now_ms)?;
+        }
+        Ok(outcome)
+    }
+
+    /// Adds a repeat instance (a member) and saves.
+    pub fn add_repeat(
+        &mut self,
+        store: &Store,
+        reference: &str,
+        now_ms: i64,
+    ) -> Result<(), VisitError> {
+        self.ensure_editable()?;
+        self.session.add_repeat(reference)?;
+        self.save(store, Some(reference), now_ms)
+    }
+
+    /// Removes a repeat instance and saves.
+    pub fn remove_repeat(
+        &mut self,
+        store: &Store,
+        reference: &str,
+        now_ms: i64,
+    ) -> Result<(), VisitError> {
+        self.ensure_editable()?;
+        self.session.remove_repeat(reference)?;
+        self.save(store, None, now_ms)
+    }
+
+    fn ensure_editable(&self) -> Result<(), VisitError> {
+        match self.state {
+            InterviewState::Finalized => Err(store::Error::InterviewFinalized.into()),
+            _ => Ok(()),
+        }
+    }
+
+    fn save(&self, store: &Store, position: Option<&str>, now_ms: i64) -> Result<(), VisitError> {
+        let xml = self.session.instance_xml();
+        store.write(|tx| interviews::save_draft(tx, &self.id, &xml, position, now_ms))?;
+        Ok(())
+    }
+
+    /// The household's answers by role, with whether they differ from the preload.
+    pub fn household(&self) -> Household {
+        let changed = self.preload.as_ref().map(|record| self.session.differs_from(record));
+        Household::from_session(&self.session, changed)
+    }
+
+    /// The rules' findings now.
+    pub fn findings(&self, prelist: &dyn PrelistLookup, today: Date) -> Vec<Finding> {
+        rules::check(&self.household(), prelist, today)
+    }
+
+    /// Finalizes when the form has no violation, the rules no error, and every warning has a
+    /// reason in `confirmations`; saves the instance and the checks as final.
+    pub fn finalize(
+        &mut self,
+        store: &Store,
+        confirmations: &[Confirmation],
+        today: Date,
+        now_ms: i64,
+    ) -> Result<FinalizeOutcome, VisitError> {
+        self.ensure_editable()?;
+        let form_violations: Vec<String> =
+            self.session.violations()?.into_iter().map(|v| v.reference).collect();
+        let findings = store.read(|c| Ok(self.findings(&StorePrelist(c), today)))?;
+        let reason_for = |f: &Finding| {
+            confirmations
+                .iter()
+                .find(|c| {
+                    c.rule == f.rule && c.reference == f.reference && !c.reason.trim().is_empty()
+                })
+                .map(|c| c.reason.trim().to_owned())
+        };
+        let errors: Vec<Finding> =
+            findings.iter().filter(|f| f.severity == Severity::Error).cloned().collect();
+        let unconfirmed: Vec<Finding> = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning && reason_for(f).is_none())
+            .cloned()
+            .collect();
+        if !form_violations.is_empty() || !errors.is_empty() || !unconfirmed.is_empty() {
+            return Ok(FinalizeOutcome::Blocked { form_violations, errors, unconfirmed });
+        }
+        let checks: Vec<CheckedFinding> = findings
+            .into_iter()
+            .map(|finding| CheckedFinding { reason: reason_for(&finding), finding })
+            .collect();
+        let document = serde_json::json!({
+            "instance_id": self.id,
+            "changed_since_prelist": self.household().changed,
+            "findings": checks,
+        });
+        let xml = self.session.instance_xml();
+        store
+            .write(|tx| interviews::finalize(tx, &self.id, &xml, &document.to_string(), now_ms))?;
+        self.state = InterviewState::Finalized;
+        Ok(FinalizeOutcome::Finalized { checks })
+    }
+}
+
+/// The instance's `meta/instanceID`, or a fresh random UUID when the form has none.
+fn instance_id(session: &Session) -> String {
+    let root = session.document().get(session.document().root()).name.clone();
+    session
+        .resolve(&format!("/{root}/meta/instanceID"))
+        .map(|node| session.document().get(node).text.clone())
+        .filter(|id| !id.is_empty())
+        .unwrap_or_else(random_uuid)
+}
+
+fn random_uuid() -> String {
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        tracing::warn!("no OS randomness; interview id from the clock");
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        bytes = now.to_le_bytes();
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("uuid:{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+}
