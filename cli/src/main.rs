@@ -2,6 +2,7 @@
 //! developers. It calls the same API as the Android shell.
 
 mod form_cmd;
+mod interview_cmd;
 mod prelist_cmd;
 
 use std::{path::PathBuf, process::ExitCode};
@@ -42,6 +43,9 @@ enum Command {
     /// Formulir: periksa, hitung XPath, jalankan skenario / Forms: check, evaluate XPath, replay scenarios
     #[command(subcommand)]
     Form(form_cmd::FormCommand),
+    /// Wawancara: putar ulang kunjungan dari berkas jawaban / Interviews: replay a visit from an answers file
+    #[command(subcommand)]
+    Interview(interview_cmd::InterviewCommand),
     /// Data sintetis untuk uji dan pelatihan / Synthetic data for tests and training
     #[command(subcommand)]
     Fixtures(FixturesCommand),
@@ -72,6 +76,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Prelist(command) => prelist_cmd::run(&cli.store, command),
         Command::Form(command) => form_cmd::run(command),
+        Command::Interview(command) => interview_cmd::run(&cli.store, command),
         Command::Fixtures(FixturesCommand::Prelist { households, seed, out }) => {
             write_fixture(households, seed, out)
         }

@@ -78,7 +78,7 @@ pub fn run(store: &StoreArgs, command: PrelistCommand) -> Result<ExitCode, CliEr
     }
 }
 
-fn open(args: &StoreArgs) -> Result<Arc<Verivali>, CliError> {
+pub(crate) fn open(args: &StoreArgs) -> Result<Arc<Verivali>, CliError> {
     let env_key = std::env::var("VERIVALI_KEY").ok();
     let (key, origin) = key::resolve(
         args.key_file.as_deref(),

@@ -1,0 +1,167 @@
+//! `verivali interview run`: replays a visit from a JSON file of answers and prints what
+//! happened, as JSON. The same answer format drives tests, training scripts and the demo.
+
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::Subcommand;
+use serde::Deserialize;
+use serde_json::{Value as Json, json};
+use verivali_core::api::{
+    AnswerResult, FinalizeResult, FindingSeverity, Interview, RuleFinding, Verivali,
+    WarningConfirmation,
+};
+
+use crate::{CliError, StoreArgs, prelist_cmd};
+
+/// The form the field uses unless told otherwise.
+const DEFAULT_FORM_ID: &str = "dtks_verivali";
+
+#[derive(Subcommand)]
+pub enum InterviewCommand {
+    /// Putar ulang kunjungan dari berkas jawaban / Replay a visit from an answers file
+    ///
+    /// The file holds `{"steps": [{"answer": REF, "value": V} | {"add_repeat": REF} |
+    /// {"remove_repeat": REF}], "confirmations": [{"rule", "reference", "reason"}], "finalize":
+    /// true}`. Prints the interview id, each step's result, the rule findings and, when asked,
+    /// the finalize outcome, as JSON.
+    Run {
+        /// ID DTKS rumah tangga prelist; tanpa ini: rumah tangga baru / Prelist household; without it: a new household
+        #[arg(long, value_name = "ID_DTKS")]
+        household: Option<String>,
+        /// Berkas jawaban JSON / The answers file (JSON)
+        #[arg(long, value_name = "FILE")]
+        answers: PathBuf,
+        /// Pasang formulir ini dulu (CSV eksternal di foldernya) / Install this form first (external CSVs beside it)
+        #[arg(long, value_name = "FORM.xml")]
+        form: Option<PathBuf>,
+    },
+}
+
+#[derive(Deserialize)]
+struct Script {
+    #[serde(default)]
+    steps: Vec<Step>,
+    #[serde(default)]
+    confirmations: Vec<Confirmation>,
+    #[serde(default)]
+    finalize: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Step {
+    Answer { answer: String, value: String },
+    AddRepeat { add_repeat: String },
+    RemoveRepeat { remove_repeat: String },
+}
+
+#[derive(Deserialize)]
+struct Confirmation {
+    rule: String,
+    reference: Option<String>,
+    reason: String,
+}
+
+pub fn run(store: &StoreArgs, command: InterviewCommand) -> Result<ExitCode, CliError> {
+    let InterviewCommand::Run { household, answers, form } = command;
+    let text = std::fs::read_to_string(&answers).map_err(|e| {
+        CliError::Usage(format!(
+            "Berkas jawaban {0} tidak terbaca / The answers file {0} cannot be read: {e}",
+            answers.display()
+        ))
+    })?;
+    let script: Script = serde_json::from_str(&text).map_err(|e| {
+        CliError::Usage(format!(
+            "Berkas jawaban {0} tidak sah / The answers file {0} is not valid: {e}",
+            answers.display()
+        ))
+    })?;
+    let verivali = prelist_cmd::open(store)?;
+    let form_id = match form {
+        Some(path) => verivali.install_form(path.display().to_string())?.form_id,
+        None => DEFAULT_FORM_ID.to_owned(),
+    };
+    let interview = verivali.start_interview(form_id, household)?;
+    let report = replay(&verivali, &interview, script)?;
+    println!("{}", serde_json::to_string_pretty(&report).expect("JSON"));
+    let blocked = report["finalize"]["result"] == "blocked";
+    Ok(if blocked { ExitCode::from(3) } else { ExitCode::SUCCESS })
+}
+
+fn replay(_: &Verivali, interview: &Interview, script: Script) -> Result<Json, CliError> {
+    let mut steps = Vec::new();
+    for step in script.steps {
+        steps.push(match step {
+            Step::Answer { answer, value } => {
+                let result = interview.answer(answer.clone(), value)?;
+                json!({"answer": answer, "result": answer_result(&result)})
+            }
+            Step::AddRepeat { add_repeat } => {
+                interview.add_repeat(add_repeat.clone())?;
+                json!({"add_repeat": add_repeat, "result": "ok"})
+            }
+            Step::RemoveRepeat { remove_repeat } => {
+                interview.remove_repeat(remove_repeat.clone())?;
+                json!({"remove_repeat": remove_repeat, "result": "ok"})
+            }
+        });
+    }
+    let findings: Vec<Json> = interview.findings()?.iter().map(finding_json).collect();
+    let mut report = json!({"interview": interview.id(), "steps": steps, "findings": findings});
+    if script.finalize {
+        let confirmations = script
+            .confirmations
+            .into_iter()
+            .map(|c| WarningConfirmation { rule: c.rule, reference: c.reference, reason: c.reason })
+            .collect();
+        report["finalize"] = finalize_json(&interview.finalize(confirmations)?);
+    }
+    Ok(report)
+}
+
+fn answer_result(result: &AnswerResult) -> Json {
+    match result {
+        AnswerResult::Saved => json!("saved"),
+        AnswerResult::RequiredButEmpty => json!("required_but_empty"),
+        AnswerResult::ConstraintViolated { message } => {
+            json!({"constraint_violated": message})
+        }
+        AnswerResult::Invalid { message } => json!({"invalid": message}),
+    }
+}
+
+fn finding_json(f: &RuleFinding) -> Json {
+    let severity = match f.severity {
+        FindingSeverity::Error => "error",
+        FindingSeverity::Warning => "warning",
+        FindingSeverity::Info => "info",
+    };
+    let mut out = json!({
+        "rule": f.rule,
+        "severity": severity,
+        "reference": f.reference,
+        "message": {"id": f.message_id, "en": f.message_en},
+    });
+    if let Some(suggestion) = &f.suggestion {
+        out["suggestion"] = json!(suggestion);
+    }
+    if let Some(reason) = &f.reason {
+        out["reason"] = json!(reason);
+    }
+    out
+}
+
+fn finalize_json(result: &FinalizeResult) -> Json {
+    match result {
+        FinalizeResult::Finalized { findings } => json!({
+            "result": "finalized",
+            "findings": findings.iter().map(finding_json).collect::<Vec<_>>(),
+        }),
+        FinalizeResult::Blocked { form_violations, errors, unconfirmed } => json!({
+            "result": "blocked",
+            "form_violations": form_violations,
+            "errors": errors.iter().map(finding_json).collect::<Vec<_>>(),
+            "unconfirmed": unconfirmed.iter().map(finding_json).collect::<Vec<_>>(),
+        }),
+    }
+}
