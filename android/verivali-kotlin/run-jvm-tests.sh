@@ -22,4 +22,5 @@ rm -rf "$build" && mkdir -p "$build/generated" "$build/classes"
 java -cp "$build/classes:$jars:$(dirname "$(dirname "$kotlinc")")/lib/kotlin-stdlib.jar" \
   -Djna.library.path="$lib_dir" \
   -Dverivali.sample="$root/test-fixtures/prelist/sample.jsonl" \
+  -Dverivali.miniForm="$root/test-fixtures/forms/mini-verivali/form.xml" \
   id.verivali.core.RunJvmTestsKt
