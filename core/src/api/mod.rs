@@ -51,6 +51,10 @@ impl Verivali {
     pub fn open(data_dir: String, key: Vec<u8>) -> ApiResult<Arc<Self>> {
         let key = StoreKey::from_bytes(&key)?;
         let store = Store::open(&PathBuf::from(data_dir), &key)?;
+        let interrupted = store.write(crate::outbox::recover_interrupted)?;
+        if interrupted > 0 {
+            tracing::info!(interrupted, "uploads interrupted by a crash are queued again");
+        }
         Ok(Arc::new(Verivali {
             store: Arc::new(store),
             forms: interview::FormCache::default(),

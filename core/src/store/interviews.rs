@@ -182,7 +182,8 @@ pub fn save_draft(
     editable(tx, id, changed)
 }
 
-/// Finalizes: the last instance, the rule outcomes with reasons; read-only from here on.
+/// Finalizes: the last instance, the rule outcomes with reasons; read-only from here on, and
+/// queued for upload in the same transaction.
 pub fn finalize(
     tx: &Transaction<'_>,
     id: &str,
@@ -196,7 +197,16 @@ pub fn finalize(
          WHERE id = ?1 AND state IN ('draft', 'returned')",
         params![id, instance_xml, checks_json, now_ms],
     )?;
-    editable(tx, id, changed)
+    editable(tx, id, changed)?;
+    // Into the outbox in the same transaction: finalized means queued, never one without the
+    // other. A returned-and-refinalized interview is queued again.
+    tx.execute(
+        "INSERT INTO outbox (interview_id, state, queued_at) VALUES (?1, 'queued', ?2)
+         ON CONFLICT (interview_id) DO UPDATE SET state = 'queued', attempts = 0,
+             next_attempt_at = NULL, reason = NULL, queued_at = ?2, sent_at = NULL",
+        params![id, now_ms],
+    )?;
+    Ok(())
 }
 
 /// A supervisor sends a finalized interview back to the enumerator.
@@ -312,6 +322,16 @@ mod tests {
         store.write(|tx| insert_interview(tx, &draft("uuid:1", row))).unwrap();
         store.write(|tx| save_draft(tx, "uuid:1", "<data>1</data>", Some("/data/a"), 2)).unwrap();
         store.write(|tx| finalize(tx, "uuid:1", "<data>2</data>", "{}", 3)).unwrap();
+        let queued: String = store
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT state FROM outbox WHERE interview_id = 'uuid:1'",
+                    [],
+                    |r| r.get(0),
+                )?)
+            })
+            .unwrap();
+        assert_eq!(queued, "queued", "finalizing queues the interview in the same transaction");
         let err =
             store.write(|tx| save_draft(tx, "uuid:1", "<data>3</data>", None, 4)).unwrap_err();
         assert!(matches!(err, Error::InterviewFinalized), "{err}");

@@ -8,7 +8,7 @@
 //! History:
 //! - v1: prelist households and members.
 //! - v2: full-text name search, the import log, and a staging table for CSV member files.
-//! - v3: installed forms (every version kept) with their media, and interviews.
+//! - v3: installed forms (every version kept) with their media, interviews, and the outbox.
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
@@ -120,6 +120,21 @@ CREATE TABLE interviews (
 );
 CREATE INDEX interviews_household ON interviews(id_dtks);
 CREATE INDEX interviews_state ON interviews(state);
+
+-- Finalized interviews waiting to leave the phone (ADR 0010). An interview enters in the same
+-- transaction that finalizes it; `sending` found at start-up means a crash mid-send and goes
+-- back to `queued` (the server deduplicates by instanceID).
+CREATE TABLE outbox (
+    interview_id    TEXT PRIMARY KEY REFERENCES interviews(id),
+    state           TEXT NOT NULL
+                    CHECK (state IN ('queued', 'sending', 'sent', 'retry_later', 'needs_person')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER,
+    reason          TEXT,
+    queued_at       INTEGER NOT NULL,
+    sent_at         INTEGER
+);
+CREATE INDEX outbox_state ON outbox(state, next_attempt_at);
 "#;
 
 const UPGRADE_V1_TO_V2: &str = r#"
