@@ -105,3 +105,19 @@ fn a_new_household_starts_blank_and_an_unknown_household_is_not_found() {
     let unknown_form = verivali.start_interview("nope".into(), None).err().unwrap();
     assert!(matches!(unknown_form, VerivaliError::NotFound { .. }));
 }
+
+#[test]
+fn a_reopened_draft_shows_the_screen_of_the_last_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let verivali = provisioned(dir.path());
+    let interview =
+        verivali.start_interview("mini_verivali".into(), Some(HOUSEHOLD.into())).unwrap();
+    let id = interview.id();
+    interview.answer("/data/members[4]/nama".into(), "Imam Siregar Putra".into()).unwrap();
+    drop(interview);
+    let reopened = Verivali::open(dir.path().display().to_string(), vec![7; 32]).unwrap();
+    let screen = reopened.interview(id).unwrap().screen().unwrap();
+    let shown: Vec<&str> = screen.questions.iter().map(|q| q.reference.as_str()).collect();
+    assert_eq!(shown, ["/data/members[4]/nama"]);
+    assert_eq!(screen.questions[0].value, "Imam Siregar Putra");
+}
