@@ -66,11 +66,8 @@ fn a_broken_answers_file_is_refused_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("answers.json");
     std::fs::write(&file, "{\"steps\": [").unwrap();
-    let out = verivali(dir.path())
-        .args(["interview", "run", "--answers"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let out =
+        verivali(dir.path()).args(["interview", "run", "--answers"]).arg(&file).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("answers.json") && stderr.contains("not valid"), "{stderr}");
