@@ -8,6 +8,7 @@ mod error;
 mod interview;
 mod prelist;
 mod records;
+mod upload;
 
 use std::{path::PathBuf, sync::Arc};
 
@@ -22,6 +23,7 @@ pub use records::{
     InterviewStatus, QuestionView, RepeatPromptView, RuleFinding, ScreenView, SectionView,
     WarningConfirmation,
 };
+pub use upload::{OutboxEntry, UploadState, UploadSummary};
 
 use crate::store::{Store, StoreKey};
 

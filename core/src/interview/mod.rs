@@ -259,8 +259,10 @@ impl Visit {
             "findings": checks,
         });
         let xml = self.session.instance_xml();
+        let submission = self.session.submission_xml();
+        let document = document.to_string();
         store
-            .write(|tx| interviews::finalize(tx, &self.id, &xml, &document.to_string(), now_ms))?;
+            .write(|tx| interviews::finalize(tx, &self.id, &xml, &submission, &document, now_ms))?;
         self.state = InterviewState::Finalized;
         Ok(FinalizeOutcome::Finalized { checks })
     }

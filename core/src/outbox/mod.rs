@@ -8,6 +8,9 @@
 //! the server keys submissions by instanceID. Nothing here touches the network or a clock; the
 //! caller passes `now`.
 
+pub mod client;
+pub mod upload;
+
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::store::Result;
@@ -186,7 +189,7 @@ mod tests {
                 updated_at: 0,
             };
             store.write(|tx| interviews::insert_interview(tx, &draft)).unwrap();
-            store.write(|tx| interviews::finalize(tx, id, "<d/>", "{}", i as i64)).unwrap();
+            store.write(|tx| interviews::finalize(tx, id, "<d/>", "<d/>", "{}", i as i64)).unwrap();
         }
         (dir, store)
     }

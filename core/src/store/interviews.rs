@@ -188,6 +188,7 @@ pub fn finalize(
     tx: &Transaction<'_>,
     id: &str,
     instance_xml: &str,
+    submission_xml: &str,
     checks_json: &str,
     now_ms: i64,
 ) -> Result<()> {
@@ -201,10 +202,11 @@ pub fn finalize(
     // Into the outbox in the same transaction: finalized means queued, never one without the
     // other. A returned-and-refinalized interview is queued again.
     tx.execute(
-        "INSERT INTO outbox (interview_id, state, queued_at) VALUES (?1, 'queued', ?2)
-         ON CONFLICT (interview_id) DO UPDATE SET state = 'queued', attempts = 0,
-             next_attempt_at = NULL, reason = NULL, queued_at = ?2, sent_at = NULL",
-        params![id, now_ms],
+        "INSERT INTO outbox (interview_id, submission_xml, state, queued_at)
+         VALUES (?1, ?2, 'queued', ?3)
+         ON CONFLICT (interview_id) DO UPDATE SET submission_xml = ?2, state = 'queued',
+             attempts = 0, next_attempt_at = NULL, reason = NULL, queued_at = ?3, sent_at = NULL",
+        params![id, submission_xml, now_ms],
     )?;
     Ok(())
 }
@@ -321,7 +323,9 @@ mod tests {
         let row = store.write(|tx| install_form(tx, &form_v("1", "<a/>"), 1)).unwrap();
         store.write(|tx| insert_interview(tx, &draft("uuid:1", row))).unwrap();
         store.write(|tx| save_draft(tx, "uuid:1", "<data>1</data>", Some("/data/a"), 2)).unwrap();
-        store.write(|tx| finalize(tx, "uuid:1", "<data>2</data>", "{}", 3)).unwrap();
+        store
+            .write(|tx| finalize(tx, "uuid:1", "<data>2</data>", "<data>2</data>", "{}", 3))
+            .unwrap();
         let queued: String = store
             .read(|c| {
                 Ok(c.query_row(

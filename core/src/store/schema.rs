@@ -126,6 +126,7 @@ CREATE INDEX interviews_state ON interviews(state);
 -- back to `queued` (the server deduplicates by instanceID).
 CREATE TABLE outbox (
     interview_id    TEXT PRIMARY KEY REFERENCES interviews(id),
+    submission_xml  TEXT NOT NULL,
     state           TEXT NOT NULL
                     CHECK (state IN ('queued', 'sending', 'sent', 'retry_later', 'needs_person')),
     attempts        INTEGER NOT NULL DEFAULT 0,

@@ -1,0 +1,103 @@
+//! The upload surface: send what is waiting, and say what is waiting and why.
+
+use std::time::Duration;
+
+use super::{ApiResult, Verivali};
+use crate::outbox::{
+    self, OutboxState,
+    client::{self, Server},
+    upload,
+};
+
+/// What an upload run did.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct UploadSummary {
+    pub acknowledged: u32,
+    pub retry_later: u32,
+    pub needs_person: u32,
+    pub bytes_sent: u64,
+    /// Stopped at the time budget with items still due.
+    pub stopped_early: bool,
+}
+
+/// Where an outbox item stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum UploadState {
+    Queued,
+    Sending,
+    Sent,
+    RetryLater,
+    NeedsPerson,
+}
+
+/// One interview in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct OutboxEntry {
+    pub interview_id: String,
+    pub state: UploadState,
+    pub attempts: u32,
+    /// Milliseconds since the epoch, for `RetryLater`.
+    pub next_attempt_at: Option<i64>,
+    /// What a person should do (`NeedsPerson`) or what went wrong (`RetryLater`), bilingual.
+    pub reason: Option<String>,
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+#[uniffi::export]
+impl Verivali {
+    /// Sends finalized interviews to `server_url` (an OpenRosa server) until none is due or
+    /// `budget_ms` has passed. Call it from a background job when the network is back.
+    pub fn upload_pending(
+        &self,
+        server_url: String,
+        token: Option<String>,
+        budget_ms: u64,
+    ) -> ApiResult<UploadSummary> {
+        let agent = client::agent(Duration::from_secs(15), Duration::from_secs(60));
+        let server = Server { base_url: server_url, token };
+        let deadline = now_ms() + budget_ms as i64;
+        let report = upload::upload_pending(
+            &self.store,
+            &agent,
+            &server,
+            deadline,
+            &now_ms,
+            &|| false,
+            &mut |_| {},
+        )?;
+        Ok(UploadSummary {
+            acknowledged: report.acknowledged,
+            retry_later: report.retry_later,
+            needs_person: report.needs_person,
+            bytes_sent: report.bytes_sent,
+            stopped_early: report.stopped_early,
+        })
+    }
+
+    /// Every interview in the outbox, oldest first.
+    pub fn outbox_status(&self) -> ApiResult<Vec<OutboxEntry>> {
+        let items = self.store.read(outbox::items)?;
+        Ok(items
+            .into_iter()
+            .map(|item| OutboxEntry {
+                interview_id: item.interview_id,
+                state: match item.state {
+                    OutboxState::Queued => UploadState::Queued,
+                    OutboxState::Sending => UploadState::Sending,
+                    OutboxState::Sent => UploadState::Sent,
+                    OutboxState::RetryLater => UploadState::RetryLater,
+                    OutboxState::NeedsPerson => UploadState::NeedsPerson,
+                },
+                attempts: item.attempts,
+                next_attempt_at: item.next_attempt_at,
+                reason: item.reason,
+            })
+            .collect())
+    }
+}

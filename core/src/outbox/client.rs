@@ -1,0 +1,214 @@
+//! Sending one submission to an OpenRosa server (ODK Central, KoboToolbox, `verivali serve`):
+//! a multipart POST of `xml_submission_file` and its attachments, with the answer classified
+//! into what the outbox does next. Server messages are taken from the OpenRosa XML or plain
+//! text; an HTML error page is never shown to the enumerator.
+
+use std::time::Duration;
+
+/// Where and as whom to submit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Server {
+    /// e.g. `https://central.example.org/v1/key/TOKEN/projects/1` or `http://127.0.0.1:8080`.
+    pub base_url: String,
+    /// A bearer token; `None` for servers that take the token in the URL (ODK Central app users).
+    pub token: Option<String>,
+}
+
+/// One file of a submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// What the server's answer means for the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// 201/202, or 409 for a duplicate: the server has it.
+    Acknowledged,
+    /// Network trouble, a timeout, 5xx or 429; `after_ms` from `Retry-After` when given.
+    RetryLater { after_ms: Option<i64>, reason: String },
+    /// Something a person must fix; the reason says what, in both languages.
+    NeedsPerson { reason: String },
+}
+
+/// A client with the connect and read timeouts a field phone needs.
+pub fn agent(connect: Duration, read: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_connect(Some(connect))
+        .timeout_recv_response(Some(read))
+        .timeout_recv_body(Some(read))
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// POSTs the submission (`xml_submission_file` first, then `parts`).
+pub fn submit(agent: &ureq::Agent, server: &Server, xml: &[u8], parts: &[Part]) -> Outcome {
+    let boundary = format!("verivali-{:016x}", fnv(xml));
+    let body = multipart(&boundary, xml, parts);
+    let url = format!("{}/submission", server.base_url.trim_end_matches('/'));
+    let mut request = agent
+        .post(&url)
+        .header("X-OpenRosa-Version", "1.0")
+        .header("Content-Type", &format!("multipart/form-data; boundary={boundary}"));
+    if let Some(token) = &server.token {
+        request = request.header("Authorization", &format!("Bearer {token}"));
+    }
+    match request.send(&body[..]) {
+        Ok(mut response) => {
+            let status = response.status().as_u16();
+            let retry_after = response
+                .headers()
+                .get("Retry-After")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .map(|seconds| seconds * 1000);
+            let content_type = response
+                .headers()
+                .get("Content-Type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned();
+            let text = response.body_mut().read_to_string().unwrap_or_default();
+            classify(status, retry_after, &server_message(&content_type, &text))
+        }
+        Err(error) => {
+            tracing::info!(%error, "submission did not reach the server");
+            Outcome::RetryLater {
+                after_ms: None,
+                reason: format!(
+                    "Server tidak terjangkau; dicoba lagi nanti. / The server could not be reached; retrying later. ({error})"
+                ),
+            }
+        }
+    }
+}
+
+/// What a status code means, with the server's own message when it gave one.
+pub fn classify(status: u16, retry_after_ms: Option<i64>, message: &str) -> Outcome {
+    let said = if message.is_empty() { String::new() } else { format!(" ({message})") };
+    match status {
+        201 | 202 | 409 => Outcome::Acknowledged,
+        401 | 403 => Outcome::NeedsPerson {
+            reason: format!(
+                "Server menolak akses: masuk lagi atau minta token baru ke pengawas. / The server refused access: sign in again or ask your supervisor for a new token.{said}"
+            ),
+        },
+        413 => Outcome::NeedsPerson {
+            reason: format!(
+                "Kiriman terlalu besar untuk server: ambil ulang foto dengan ukuran lebih kecil atau hubungi pengawas. / The submission is too large for the server: retake the photos smaller or contact your supervisor.{said}"
+            ),
+        },
+        429 | 500..=599 => Outcome::RetryLater {
+            after_ms: retry_after_ms,
+            reason: format!(
+                "Server sibuk atau bermasalah (HTTP {status}); dicoba lagi nanti. / The server is busy or failing (HTTP {status}); retrying later.{said}"
+            ),
+        },
+        _ => Outcome::NeedsPerson {
+            reason: format!(
+                "Server menolak kiriman (HTTP {status}); hubungi pengawas. / The server refused the submission (HTTP {status}); contact your supervisor.{said}"
+            ),
+        },
+    }
+}
+
+/// The message in an OpenRosa response (`<message>…</message>`) or a short plain text; HTML is
+/// left out, since a raw error page means nothing to an enumerator.
+pub fn server_message(content_type: &str, body: &str) -> String {
+    let body = body.trim();
+    if let Some(start) = body.find("<message") {
+        let after = &body[start..];
+        if let (Some(open), Some(close)) = (after.find('>'), after.find("</message>"))
+            && open < close
+        {
+            return after[open + 1..close].trim().chars().take(300).collect();
+        }
+    }
+    let html = content_type.contains("html") || body.starts_with('<');
+    if html || body.is_empty() {
+        return String::new();
+    }
+    body.chars().take(300).collect()
+}
+
+fn multipart(boundary: &str, xml: &[u8], parts: &[Part]) -> Vec<u8> {
+    let mut body = Vec::with_capacity(
+        xml.len() + parts.iter().map(|p| p.bytes.len() + 200).sum::<usize>() + 300,
+    );
+    let mut part = |name: &str, filename: &str, content_type: &str, bytes: &[u8]| {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        body.extend_from_slice(
+            format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(format!("Content-Type: {content_type}\r\n\r\n").as_bytes());
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    };
+    part("xml_submission_file", "submission.xml", "text/xml", xml);
+    for p in parts {
+        part(&p.name, &p.name, &p.content_type, &p.bytes);
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    body
+}
+
+/// A 64-bit FNV-1a hash, for a boundary that does not occur in the body.
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_map_to_what_the_outbox_does_next() {
+        assert_eq!(classify(201, None, ""), Outcome::Acknowledged);
+        assert_eq!(classify(409, None, "duplicate"), Outcome::Acknowledged);
+        assert!(matches!(
+            classify(503, Some(5000), ""),
+            Outcome::RetryLater { after_ms: Some(5000), .. }
+        ));
+        assert!(matches!(classify(429, None, ""), Outcome::RetryLater { .. }));
+        let Outcome::NeedsPerson { reason } = classify(401, None, "token revoked") else {
+            panic!()
+        };
+        assert!(
+            reason.contains("token baru")
+                && reason.contains("new token")
+                && reason.contains("token revoked")
+        );
+        assert!(matches!(classify(413, None, ""), Outcome::NeedsPerson { .. }));
+        assert!(matches!(classify(400, None, ""), Outcome::NeedsPerson { .. }));
+    }
+
+    #[test]
+    fn openrosa_messages_are_kept_and_html_pages_are_not() {
+        let xml = r#"<OpenRosaResponse xmlns="http://openrosa.org/http/response"><message nature="error">Form not found</message></OpenRosaResponse>"#;
+        assert_eq!(server_message("text/xml", xml), "Form not found");
+        assert_eq!(
+            server_message("text/html", "<html><body><h1>502 Bad Gateway</h1></body></html>"),
+            ""
+        );
+        assert_eq!(server_message("text/plain", "Token expired"), "Token expired");
+    }
+
+    #[test]
+    fn the_body_holds_the_xml_first_then_each_attachment() {
+        let parts = [Part {
+            name: "verivali-checks.json".into(),
+            content_type: "application/json".into(),
+            bytes: b"{}".to_vec(),
+        }];
+        let body = String::from_utf8(multipart("B", b"<data/>", &parts)).unwrap();
+        let xml_at = body.find("name=\"xml_submission_file\"").unwrap();
+        let json_at = body.find("name=\"verivali-checks.json\"").unwrap();
+        assert!(xml_at < json_at && body.ends_with("--B--\r\n"));
+    }
+}
