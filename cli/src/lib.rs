@@ -3,3 +3,4 @@
 
 pub mod fixtures;
 pub mod key;
+pub mod serve;

@@ -4,6 +4,7 @@
 mod form_cmd;
 mod interview_cmd;
 mod prelist_cmd;
+mod serve_cmd;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -46,6 +47,10 @@ enum Command {
     /// Wawancara: putar ulang kunjungan dari berkas jawaban / Interviews: replay a visit from an answers file
     #[command(subcommand)]
     Interview(interview_cmd::InterviewCommand),
+    /// Penerima OpenRosa rujukan (data di --data) / The reference OpenRosa receiver (data in --data)
+    Serve(serve_cmd::ServeArgs),
+    /// Kirim wawancara final yang menunggu / Send finalized interviews that are waiting
+    Upload(serve_cmd::UploadArgs),
     /// Data sintetis untuk uji dan pelatihan / Synthetic data for tests and training
     #[command(subcommand)]
     Fixtures(FixturesCommand),
@@ -77,6 +82,8 @@ fn main() -> ExitCode {
         Command::Prelist(command) => prelist_cmd::run(&cli.store, command),
         Command::Form(command) => form_cmd::run(command),
         Command::Interview(command) => interview_cmd::run(&cli.store, command),
+        Command::Serve(args) => serve_cmd::serve(&cli.store, args),
+        Command::Upload(args) => serve_cmd::upload(&cli.store, args),
         Command::Fixtures(FixturesCommand::Prelist { households, seed, out }) => {
             write_fixture(households, seed, out)
         }

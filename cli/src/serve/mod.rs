@@ -1,0 +1,345 @@
+//! `verivali serve`: a reference OpenRosa receiver for development and small deployments.
+//!
+//! It accepts submissions from devices holding a bearer token (`serve token add`), for forms
+//! published with `serve form add`, keeps each by instanceID with its attachments (a resend of
+//! the same content is acknowledged again, never stored twice), refuses households outside the
+//! device's area when the form tags its desa field, and shows a plain status page.
+
+mod multipart;
+pub mod store;
+
+use std::{
+    io::Read,
+    path::{Path, PathBuf},
+    sync::Arc,
+    thread::JoinHandle,
+};
+
+use rusqlite::Connection;
+use tiny_http::{Header, Method, Request, Response, Server};
+use verivali_core::form::{
+    definition::{ExternalInstances, FormDef},
+    dom::Document,
+};
+
+/// The largest submission accepted, announced in `X-OpenRosa-Accept-Content-Length`.
+pub const MAX_SUBMISSION_BYTES: usize = 10 * 1024 * 1024;
+
+/// Why the receiver cannot start or publish.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(
+        "Basis data penerima tidak dapat dibuka / The receiver's database cannot be opened: {0}"
+    )]
+    Store(#[from] rusqlite::Error),
+    #[error("Alamat {0} tidak dapat dipakai / The address {0} cannot be used: {1}")]
+    Bind(String, String),
+    #[error("Formulir tidak dapat diterbitkan / The form cannot be published: {0}")]
+    Form(String),
+}
+
+/// A receiver running on its own thread.
+pub struct Receiver {
+    server: Arc<Server>,
+    pub url: String,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Receiver {
+    /// Starts serving `dir` on `bind:port` (port 0: any free port).
+    pub fn start(dir: &Path, bind: &str, port: u16) -> Result<Receiver, ServeError> {
+        let mut conn = store::open(dir)?;
+        let address = format!("{bind}:{port}");
+        let server =
+            Server::http(&address).map_err(|e| ServeError::Bind(address, e.to_string()))?;
+        let server = Arc::new(server);
+        let url = format!("http://{}", server.server_addr().to_ip().expect("a TCP listener"));
+        let serving = Arc::clone(&server);
+        let thread = std::thread::spawn(move || {
+            for request in serving.incoming_requests() {
+                handle(&mut conn, request);
+            }
+        });
+        Ok(Receiver { server, url, thread: Some(thread) })
+    }
+
+    /// Serves until the process ends.
+    pub fn wait(mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+fn header(name: &str, value: &str) -> Header {
+    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("a valid header")
+}
+
+/// An OpenRosa response with a message in both languages.
+fn openrosa(status: u16, nature: &str, message: &str) -> Response<std::io::Cursor<Vec<u8>>> {
+    let escaped = message.replace('&', "&amp;").replace('<', "&lt;");
+    let body = format!(
+        r#"<OpenRosaResponse xmlns="http://openrosa.org/http/response"><message nature="{nature}">{escaped}</message></OpenRosaResponse>"#
+    );
+    Response::from_data(body.into_bytes())
+        .with_status_code(status)
+        .with_header(header("Content-Type", "text/xml; charset=utf-8"))
+        .with_header(header("X-OpenRosa-Version", "1.0"))
+}
+
+fn handle(conn: &mut Connection, mut request: Request) {
+    let path = request.url().split('?').next().unwrap_or("").to_owned();
+    let response = match (request.method(), path.as_str()) {
+        (Method::Head, "/submission") => Response::from_data(Vec::new())
+            .with_status_code(204)
+            .with_header(header("X-OpenRosa-Version", "1.0"))
+            .with_header(header(
+                "X-OpenRosa-Accept-Content-Length",
+                &MAX_SUBMISSION_BYTES.to_string(),
+            )),
+        (Method::Post, "/submission") => submission(conn, &mut request),
+        (Method::Get, "/" | "/status") => status_page(conn),
+        _ => openrosa(404, "error", "Tidak ada di sini / Not found here"),
+    };
+    if let Err(error) = request.respond(response) {
+        tracing::info!(%error, "a client left before the answer");
+    }
+}
+
+fn submission(conn: &mut Connection, request: &mut Request) -> Response<std::io::Cursor<Vec<u8>>> {
+    let token = request
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv("Authorization"))
+        .and_then(|h| h.value.as_str().strip_prefix("Bearer ").map(str::to_owned));
+    let device = match token.map(|t| store::device(conn, &t)) {
+        Some(Ok(Some(device))) => device,
+        Some(Err(error)) => return internal(error),
+        _ => {
+            return openrosa(
+                401,
+                "error",
+                "Token perangkat tidak dikenal; minta token baru ke admin. / Unknown device token; ask the admin for a new one.",
+            );
+        }
+    };
+    let content_type = request
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv("Content-Type"))
+        .map(|h| h.value.as_str().to_owned())
+        .unwrap_or_default();
+    let mut body = Vec::new();
+    let limit = MAX_SUBMISSION_BYTES as u64 + 1;
+    if request.as_reader().take(limit).read_to_end(&mut body).is_err() {
+        return openrosa(400, "error", "Kiriman terputus / The submission was cut off");
+    }
+    if body.len() > MAX_SUBMISSION_BYTES {
+        return openrosa(413, "error", "Kiriman terlalu besar / The submission is too large");
+    }
+    let Some(parts) = multipart::boundary(&content_type).and_then(|b| multipart::parse(&body, &b))
+    else {
+        return openrosa(
+            400,
+            "error",
+            "Bukan kiriman multipart yang sah / Not a valid multipart submission",
+        );
+    };
+    let Some(xml) = parts.iter().find(|p| p.name == "xml_submission_file") else {
+        return openrosa(400, "error", "Tidak ada xml_submission_file / No xml_submission_file");
+    };
+    let Some(instance) = std::str::from_utf8(&xml.bytes).ok().and_then(|t| Document::parse(t).ok())
+    else {
+        return openrosa(400, "error", "XML kiriman tidak sah / The submission XML is not valid");
+    };
+    let form_id = instance.attribute(instance.root(), "id").unwrap_or("").to_owned();
+    let Some(instance_id) = read_path(&instance, "/*/meta/instanceID") else {
+        return openrosa(
+            400,
+            "error",
+            "Kiriman tanpa meta/instanceID / The submission has no meta/instanceID",
+        );
+    };
+    let published = match store::published(conn, &form_id) {
+        Ok(Some(published)) => published,
+        Ok(None) => {
+            return openrosa(
+                404,
+                "error",
+                &format!(
+                    "Formulir {form_id} belum diterbitkan di server ini / Form {form_id} is not published on this server"
+                ),
+            );
+        }
+        Err(error) => return internal(error),
+    };
+    let desa = published.desa_path.as_deref().and_then(|p| read_path(&instance, p));
+    if let Some(desa) = &desa
+        && !device.covers(desa)
+    {
+        return openrosa(
+            403,
+            "error",
+            &format!(
+                "Desa {desa} di luar wilayah tugas perangkat ini / Desa {desa} is outside this device's area"
+            ),
+        );
+    }
+    let status = published.status_path.as_deref().and_then(|p| read_path(&instance, p));
+    let attachments: Vec<(String, Vec<u8>)> = parts
+        .iter()
+        .filter(|p| p.name != "xml_submission_file")
+        .map(|p| (p.filename.clone().unwrap_or_else(|| p.name.clone()), p.bytes.clone()))
+        .collect();
+    let incoming = store::Incoming {
+        instance_id: &instance_id,
+        form_id: &form_id,
+        enumerator: &device.enumerator,
+        xml: &xml.bytes,
+        desa: desa.as_deref(),
+        status: status.as_deref(),
+        attachments: &attachments,
+    };
+    match store::store_submission(conn, &incoming, now_ms()) {
+        Ok(store::Stored::New) => openrosa(201, "", "Diterima / Received"),
+        Ok(store::Stored::Duplicate) => {
+            openrosa(201, "", "Sudah diterima sebelumnya / Already received")
+        }
+        Ok(store::Stored::Conflict) => openrosa(
+            409,
+            "error",
+            "instanceID yang sama dengan isi berbeda sudah ada / The same instanceID already exists with other content",
+        ),
+        Err(error) => internal(error),
+    }
+}
+
+fn internal(error: rusqlite::Error) -> Response<std::io::Cursor<Vec<u8>>> {
+    tracing::error!(%error, "receiver store failed");
+    openrosa(500, "error", "Kesalahan server; coba lagi / Server error; try again")
+}
+
+/// The text of the node at a generic path (`/*` matches the root of any name).
+fn read_path(doc: &Document, path: &str) -> Option<String> {
+    let mut steps = path.trim_start_matches('/').split('/');
+    let root_name = steps.next()?;
+    let mut at = doc.root();
+    if root_name != "*" && &*doc.get(at).name != root_name {
+        return None;
+    }
+    for step in steps {
+        at = doc.child(at, step)?;
+    }
+    let text = doc.string_value(at);
+    (!text.trim().is_empty()).then(|| text.trim().to_owned())
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+fn status_page(conn: &Connection) -> Response<std::io::Cursor<Vec<u8>>> {
+    let table = |sql: &str| -> Vec<(String, String)> {
+        let Ok(mut stmt) = conn.prepare(sql) else { return Vec::new() };
+        stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?.unwrap_or_else(|| "-".into()),
+                r.get::<_, String>(1)?,
+            ))
+        })
+        .map(|rows| rows.filter_map(Result::ok).collect())
+        .unwrap_or_default()
+    };
+    let section = |title: &str, rows: Vec<(String, String)>| {
+        let body: String = rows
+            .iter()
+            .map(|(k, v)| {
+                format!("<tr><td>{}</td><td>{}</td></tr>", escape_html(k), escape_html(v))
+            })
+            .collect();
+        format!("<h2>{title}</h2><table>{body}</table>")
+    };
+    let html = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Verivali</title></head><body><h1>Verivali — penerima / receiver</h1>{}{}{}</body></html>",
+        section(
+            "Kiriman per desa / Submissions per desa",
+            table(
+                "SELECT desa, CAST(count(*) AS TEXT) FROM submissions GROUP BY desa ORDER BY desa"
+            )
+        ),
+        section(
+            "Per status keberadaan / Per existence status",
+            table(
+                "SELECT status, CAST(count(*) AS TEXT) FROM submissions GROUP BY status ORDER BY status"
+            )
+        ),
+        section(
+            "Kiriman terakhir per pencacah / Last upload per enumerator",
+            table(
+                "SELECT enumerator, datetime(max(received_at) / 1000, 'unixepoch') FROM submissions GROUP BY enumerator ORDER BY enumerator"
+            )
+        ),
+    );
+    Response::from_data(html.into_bytes())
+        .with_header(header("Content-Type", "text/html; charset=utf-8"))
+}
+
+/// Reads a form's media from its folder.
+struct Folder(PathBuf, std::sync::Mutex<Vec<(String, Vec<u8>)>>);
+
+impl ExternalInstances for Folder {
+    fn fetch(&self, src: &str) -> Option<Vec<u8>> {
+        let name = src.rsplit('/').next()?;
+        let bytes = std::fs::read(self.0.join(name)).ok()?;
+        self.1.lock().ok()?.push((name.to_owned(), bytes.clone()));
+        Some(bytes)
+    }
+}
+
+/// Publishes a form (and the CSVs it names, from its folder); returns its id and version.
+pub fn publish_form(dir: &Path, form: &Path) -> Result<(String, String), ServeError> {
+    let xml = std::fs::read_to_string(form)
+        .map_err(|e| ServeError::Form(format!("{}: {e}", form.display())))?;
+    let folder = Folder(form.parent().unwrap_or(Path::new(".")).to_owned(), Default::default());
+    let def = FormDef::parse(&xml, &folder).map_err(|e| ServeError::Form(e.to_string()))?;
+    let path_of = |role: &str| {
+        def.binds.iter().find(|b| b.role.as_deref() == Some(role)).map(|b| b.nodeset.clone())
+    };
+    let published = store::Published {
+        form_id: def.form_id.clone(),
+        desa_path: path_of("desa"),
+        status_path: path_of("status_keberadaan"),
+    };
+    let version = def.version.clone().unwrap_or_default();
+    let media = folder.1.into_inner().unwrap_or_default();
+    let mut conn = store::open(dir)?;
+    store::publish(&mut conn, &published, &version, &def.title, &xml, &media, now_ms())?;
+    Ok((def.form_id, version))
+}
+
+/// Creates a device token for `enumerator` in `areas`; returns the token.
+pub fn add_token(dir: &Path, enumerator: &str, areas: &[String]) -> Result<String, ServeError> {
+    let mut bytes = [0u8; 24];
+    getrandom::fill(&mut bytes).map_err(|e| ServeError::Form(e.to_string()))?;
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let conn = store::open(dir)?;
+    let device = store::Device { enumerator: enumerator.to_owned(), areas: areas.to_vec() };
+    store::add_token(&conn, &token, &device, now_ms())?;
+    Ok(token)
+}

@@ -1,0 +1,86 @@
+//! Reading `multipart/form-data` bodies, as OpenRosa clients send submissions: the XML in
+//! `xml_submission_file`, then one part per attachment.
+
+/// One part: its field name, file name (if any) and bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormPart {
+    pub name: String,
+    pub filename: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// The boundary of a `multipart/form-data; boundary=…` content type.
+pub fn boundary(content_type: &str) -> Option<String> {
+    let (kind, params) = content_type.split_once(';')?;
+    if !kind.trim().eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    params.split(';').find_map(|p| {
+        let (key, value) = p.split_once('=')?;
+        key.trim()
+            .eq_ignore_ascii_case("boundary")
+            .then(|| value.trim().trim_matches('"').to_owned())
+    })
+}
+
+/// Splits `body` into its parts; `None` when it is not well formed.
+pub fn parse(body: &[u8], boundary: &str) -> Option<Vec<FormPart>> {
+    let delimiter = format!("--{boundary}");
+    let mut parts = Vec::new();
+    let mut rest = &body[find(body, delimiter.as_bytes())? + delimiter.len()..];
+    loop {
+        if rest.starts_with(b"--") {
+            return Some(parts);
+        }
+        rest = rest.strip_prefix(b"\r\n")?;
+        let header_end = find(rest, b"\r\n\r\n")?;
+        let headers = std::str::from_utf8(&rest[..header_end]).ok()?;
+        let content = &rest[header_end + 4..];
+        let next = find(content, format!("\r\n{delimiter}").as_bytes())?;
+        parts.push(part(headers, &content[..next])?);
+        rest = &content[next + 2 + delimiter.len()..];
+    }
+}
+
+fn part(headers: &str, bytes: &[u8]) -> Option<FormPart> {
+    let disposition =
+        headers.lines().find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))?;
+    let param = |key: &str| {
+        disposition.split(';').find_map(|p| {
+            let (k, v) = p.split_once('=')?;
+            (k.trim() == key).then(|| v.trim().trim_matches('"').to_owned())
+        })
+    };
+    Some(FormPart { name: param("name")?, filename: param("filename"), bytes: bytes.to_vec() })
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_come_back_with_names_and_exact_bytes() {
+        let body = b"--B\r\nContent-Disposition: form-data; name=\"xml_submission_file\"; filename=\"s.xml\"\r\nContent-Type: text/xml\r\n\r\n<data/>\r\n--B\r\nContent-Disposition: form-data; name=\"a.jpg\"; filename=\"a.jpg\"\r\n\r\n\x00\xff\r\n\r\n--B--\r\n";
+        let parts = parse(body, "B").unwrap();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(
+            (parts[0].name.as_str(), parts[0].bytes.as_slice()),
+            ("xml_submission_file", &b"<data/>"[..])
+        );
+        assert_eq!(parts[1].bytes, b"\x00\xff\r\n");
+        assert_eq!(boundary("multipart/form-data; boundary=\"B\"").as_deref(), Some("B"));
+        assert_eq!(boundary("text/xml"), None);
+    }
+
+    #[test]
+    fn a_truncated_body_is_refused() {
+        assert_eq!(
+            parse(b"--B\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nabc", "B"),
+            None
+        );
+    }
+}

@@ -1,0 +1,200 @@
+//! The receiver's own SQLite file: published forms, device tokens, and submissions kept by
+//! instanceID with their attachments.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+pub const FILE: &str = "receiver.db";
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS forms (
+    form_id      TEXT PRIMARY KEY,
+    version      TEXT NOT NULL,
+    title        TEXT NOT NULL,
+    xml          TEXT NOT NULL,
+    desa_path    TEXT,
+    status_path  TEXT,
+    published_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS form_media (
+    form_id TEXT NOT NULL REFERENCES forms(form_id) ON DELETE CASCADE,
+    name    TEXT NOT NULL,
+    bytes   BLOB NOT NULL,
+    PRIMARY KEY (form_id, name)
+);
+CREATE TABLE IF NOT EXISTS tokens (
+    token_sha   TEXT PRIMARY KEY,
+    enumerator  TEXT NOT NULL,
+    areas       TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS submissions (
+    instance_id TEXT PRIMARY KEY,
+    form_id     TEXT NOT NULL,
+    enumerator  TEXT NOT NULL,
+    xml         BLOB NOT NULL,
+    sha256      TEXT NOT NULL,
+    desa        TEXT,
+    status      TEXT,
+    received_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS attachments (
+    instance_id TEXT NOT NULL REFERENCES submissions(instance_id) ON DELETE CASCADE,
+    name        TEXT NOT NULL,
+    bytes       BLOB NOT NULL,
+    PRIMARY KEY (instance_id, name)
+);
+"#;
+
+/// Opens (creating) the receiver's database in `dir`.
+pub fn open(dir: &Path) -> Result<Connection, super::ServeError> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| super::ServeError::Form(format!("{}: {e}", dir.display())))?;
+    let conn = Connection::open(dir.join(FILE))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+    )?;
+    conn.execute_batch(SCHEMA)?;
+    Ok(conn)
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A device: who it is and the desa codes (or code prefixes) it may submit for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    pub enumerator: String,
+    pub areas: Vec<String>,
+}
+
+impl Device {
+    /// Whether `desa` lies in one of the device's areas (a code or a dotted prefix of it).
+    pub fn covers(&self, desa: &str) -> bool {
+        self.areas.iter().any(|area| desa == area || desa.starts_with(&format!("{area}.")))
+    }
+}
+
+pub fn add_token(
+    conn: &Connection,
+    token: &str,
+    device: &Device,
+    now: i64,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO tokens (token_sha, enumerator, areas, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![sha256_hex(token.as_bytes()), device.enumerator, device.areas.join(" "), now],
+    )?;
+    Ok(())
+}
+
+pub fn device(conn: &Connection, token: &str) -> rusqlite::Result<Option<Device>> {
+    conn.query_row(
+        "SELECT enumerator, areas FROM tokens WHERE token_sha = ?1",
+        [sha256_hex(token.as_bytes())],
+        |r| {
+            let areas: String = r.get(1)?;
+            Ok(Device {
+                enumerator: r.get(0)?,
+                areas: areas.split_whitespace().map(str::to_owned).collect(),
+            })
+        },
+    )
+    .optional()
+}
+
+/// A published form: its id and the paths of the fields tagged `desa` and `status_keberadaan`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    pub form_id: String,
+    pub desa_path: Option<String>,
+    pub status_path: Option<String>,
+}
+
+pub fn publish(
+    conn: &mut Connection,
+    form: &Published,
+    version: &str,
+    title: &str,
+    xml: &str,
+    media: &[(String, Vec<u8>)],
+    now: i64,
+) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    tx.execute("DELETE FROM forms WHERE form_id = ?1", [&form.form_id])?;
+    tx.execute(
+        "INSERT INTO forms (form_id, version, title, xml, desa_path, status_path, published_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![form.form_id, version, title, xml, form.desa_path, form.status_path, now],
+    )?;
+    for (name, bytes) in media {
+        tx.execute(
+            "INSERT INTO form_media (form_id, name, bytes) VALUES (?1, ?2, ?3)",
+            params![form.form_id, name, bytes],
+        )?;
+    }
+    tx.commit()
+}
+
+pub fn published(conn: &Connection, form_id: &str) -> rusqlite::Result<Option<Published>> {
+    conn.query_row(
+        "SELECT form_id, desa_path, status_path FROM forms WHERE form_id = ?1",
+        [form_id],
+        |r| Ok(Published { form_id: r.get(0)?, desa_path: r.get(1)?, status_path: r.get(2)? }),
+    )
+    .optional()
+}
+
+/// What storing a submission did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    New,
+    /// The same instanceID with the same content: already here.
+    Duplicate,
+    /// The same instanceID with other content.
+    Conflict,
+}
+
+pub struct Incoming<'a> {
+    pub instance_id: &'a str,
+    pub form_id: &'a str,
+    pub enumerator: &'a str,
+    pub xml: &'a [u8],
+    pub desa: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub attachments: &'a [(String, Vec<u8>)],
+}
+
+/// Stores a submission and its attachments in one transaction, idempotently by instanceID.
+pub fn store_submission(
+    conn: &mut Connection,
+    s: &Incoming<'_>,
+    now: i64,
+) -> rusqlite::Result<Stored> {
+    let sha = sha256_hex(s.xml);
+    let tx = conn.transaction()?;
+    let existing: Option<String> = tx
+        .query_row("SELECT sha256 FROM submissions WHERE instance_id = ?1", [s.instance_id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if let Some(existing) = existing {
+        return Ok(if existing == sha { Stored::Duplicate } else { Stored::Conflict });
+    }
+    tx.execute(
+        "INSERT INTO submissions (instance_id, form_id, enumerator, xml, sha256, desa, status, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![s.instance_id, s.form_id, s.enumerator, s.xml, sha, s.desa, s.status, now],
+    )?;
+    for (name, bytes) in s.attachments {
+        tx.execute(
+            "INSERT OR REPLACE INTO attachments (instance_id, name, bytes) VALUES (?1, ?2, ?3)",
+            params![s.instance_id, name, bytes],
+        )?;
+    }
+    tx.commit()?;
+    Ok(Stored::New)
+}

@@ -1,0 +1,101 @@
+//! `verivali serve` (the reference receiver) and `verivali upload` (send what is waiting).
+
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::{Args, Subcommand};
+use verivali_cli::serve::{self, Receiver};
+
+use crate::{CliError, StoreArgs, prelist_cmd};
+
+#[derive(Args)]
+pub struct ServeArgs {
+    #[command(subcommand)]
+    action: Option<ServeAction>,
+    /// Port yang didengar / Port to listen on
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Alamat yang didengar / Address to listen on
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: String,
+}
+
+#[derive(Subcommand)]
+enum ServeAction {
+    /// Formulir yang diterima server / Forms the server accepts
+    #[command(subcommand)]
+    Form(FormAction),
+    /// Token perangkat / Device tokens
+    #[command(subcommand)]
+    Token(TokenAction),
+}
+
+#[derive(Subcommand)]
+enum FormAction {
+    /// Terbitkan formulir (CSV eksternal dari foldernya) / Publish a form (external CSVs from its folder)
+    Add { form: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Buat token untuk satu perangkat; token dicetak sebagai kata terakhir / Create a device token; printed as the last word
+    Add {
+        /// Nama pencacah / Enumerator's name
+        #[arg(long)]
+        enumerator: String,
+        /// Kode desa (atau awalan kode) wilayah tugas / Desa codes (or code prefixes) of the area
+        #[arg(long = "area", num_args = 1.., required = true)]
+        areas: Vec<String>,
+    },
+}
+
+pub fn serve(store: &StoreArgs, args: ServeArgs) -> Result<ExitCode, CliError> {
+    let dir = &store.data_dir;
+    let usage = |e: serve::ServeError| CliError::Usage(e.to_string());
+    match args.action {
+        Some(ServeAction::Form(FormAction::Add { form })) => {
+            let (id, version) = serve::publish_form(dir, &form).map_err(usage)?;
+            println!("Formulir diterbitkan / Form published: {id} (versi/version {version})");
+        }
+        Some(ServeAction::Token(TokenAction::Add { enumerator, areas })) => {
+            let token = serve::add_token(dir, &enumerator, &areas).map_err(usage)?;
+            println!("Token untuk / Token for {enumerator}: {token}");
+        }
+        None => {
+            let receiver = Receiver::start(dir, &args.bind, args.port).map_err(usage)?;
+            eprintln!(
+                "Penerima OpenRosa di / OpenRosa receiver at {0}  (status: {0}/status; Ctrl-C berhenti / stops)",
+                receiver.url
+            );
+            receiver.wait();
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Args)]
+pub struct UploadArgs {
+    /// Alamat server OpenRosa / OpenRosa server URL
+    #[arg(long)]
+    server: String,
+    /// Token perangkat / Device token
+    #[arg(long, env = "VERIVALI_TOKEN")]
+    token: Option<String>,
+    /// Batas waktu dalam detik / Time budget in seconds
+    #[arg(long, default_value_t = 300)]
+    seconds: u64,
+}
+
+pub fn upload(store: &StoreArgs, args: UploadArgs) -> Result<ExitCode, CliError> {
+    let verivali = prelist_cmd::open(store)?;
+    let report = verivali.upload_pending(args.server, args.token, args.seconds * 1000)?;
+    println!(
+        "Terkirim / Acknowledged: {}, dicoba lagi nanti / retry later: {}, perlu tindakan / needs a person: {} ({} byte)",
+        report.acknowledged, report.retry_later, report.needs_person, report.bytes_sent
+    );
+    for entry in verivali.outbox_status()? {
+        if let Some(reason) = entry.reason {
+            println!("  {}: {reason}", entry.interview_id);
+        }
+    }
+    Ok(if report.needs_person > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS })
+}

@@ -1,0 +1,126 @@
+//! The reference receiver with a device on the same machine: publish a form, issue a token,
+//! upload over a real loopback socket; submissions are kept once, outside the area is refused,
+//! and an unpublished form is answered 404.
+
+use std::{
+    io::{Read, Write},
+    path::PathBuf,
+    sync::Arc,
+};
+
+use verivali_cli::serve::{self, Receiver};
+use verivali_core::{
+    api::{FinalizeResult, UploadState, Verivali},
+    store::prelist::NoProgress,
+};
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../test-fixtures")
+}
+
+fn mini_form() -> PathBuf {
+    fixtures().join("forms/mini-verivali/form.xml")
+}
+
+/// A device with the sample prelist and one finalized status-4 visit per household.
+fn device(dir: &std::path::Path, households: &[&str]) -> Arc<Verivali> {
+    let verivali = Verivali::open(dir.display().to_string(), vec![5; 32]).unwrap();
+    verivali.install_form(mini_form().display().to_string()).unwrap();
+    verivali.import_prelist_with(&fixtures().join("prelist/sample.jsonl"), &NoProgress).unwrap();
+    for household in households {
+        let visit =
+            verivali.start_interview("mini_verivali".into(), Some((*household).into())).unwrap();
+        visit.answer("/data/status_keberadaan".into(), "4".into()).unwrap();
+        assert!(matches!(visit.finalize(vec![]).unwrap(), FinalizeResult::Finalized { .. }));
+    }
+    verivali
+}
+
+/// A plain HTTP GET over a socket, as a browser would ask.
+fn get(url: &str, path: &str) -> String {
+    let address = url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+fn submissions(dir: &std::path::Path) -> Vec<(String, String, Option<String>, i64)> {
+    let conn = rusqlite::Connection::open(dir.join(serve::store::FILE)).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT s.instance_id, s.enumerator, s.desa, (SELECT count(*) FROM attachments a WHERE a.instance_id = s.instance_id)
+             FROM submissions s ORDER BY s.instance_id",
+        )
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn uploads_arrive_once_with_their_checks_and_the_status_page_counts_them() {
+    let server_dir = tempfile::tempdir().unwrap();
+    serve::publish_form(server_dir.path(), &mini_form()).unwrap();
+    let token = serve::add_token(server_dir.path(), "Ayu", &["52.71".into()]).unwrap();
+    let receiver = Receiver::start(server_dir.path(), "127.0.0.1", 0).unwrap();
+    let phone = tempfile::tempdir().unwrap();
+    let device = device(phone.path(), &["5271011009000001", "5271011009000002"]);
+    let report = device.upload_pending(receiver.url.clone(), Some(token.clone()), 30_000).unwrap();
+    assert_eq!((report.acknowledged, report.needs_person), (2, 0));
+    let stored = submissions(server_dir.path());
+    assert_eq!(stored.len(), 2);
+    assert!(
+        stored.iter().all(|(_, who, desa, attachments)| {
+            who == "Ayu" && desa.as_deref() == Some("52.71.01.1009") && *attachments == 1
+        }),
+        "{stored:?}"
+    );
+    // A device that lost the acknowledgement sends again: acknowledged, not stored twice.
+    let conn = rusqlite::Connection::open(server_dir.path().join(serve::store::FILE)).unwrap();
+    let xml: Vec<u8> =
+        conn.query_row("SELECT xml FROM submissions LIMIT 1", [], |r| r.get(0)).unwrap();
+    let agent = verivali_core::outbox::client::agent(
+        std::time::Duration::from_secs(5),
+        std::time::Duration::from_secs(5),
+    );
+    let server = verivali_core::outbox::client::Server {
+        base_url: receiver.url.clone(),
+        token: Some(token),
+    };
+    let resent = verivali_core::outbox::client::submit(&agent, &server, &xml, &[]);
+    assert_eq!(resent, verivali_core::outbox::client::Outcome::Acknowledged);
+    assert_eq!(submissions(server_dir.path()).len(), 2);
+    let html = get(&receiver.url, "/status");
+    assert!(html.contains("52.71.01.1009") && html.contains("Ayu"), "{html}");
+}
+
+#[test]
+fn outside_the_area_and_unknown_tokens_need_a_person_and_unpublished_forms_are_refused() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start(server_dir.path(), "127.0.0.1", 0).unwrap();
+    let phone = tempfile::tempdir().unwrap();
+    let device = device(phone.path(), &["5271011009000001"]);
+    let token = serve::add_token(server_dir.path(), "Budi", &["11.01".into()]).unwrap();
+    let report = device.upload_pending(receiver.url.clone(), Some(token.clone()), 30_000).unwrap();
+    assert_eq!(report.needs_person, 1, "the form is not published");
+    let reason = device.outbox_status().unwrap()[0].reason.clone().unwrap();
+    assert!(reason.contains("mini_verivali") && reason.contains("not published"), "{reason}");
+
+    let phone = tempfile::tempdir().unwrap();
+    let device = self::device(phone.path(), &["5271011009000001"]);
+    serve::publish_form(server_dir.path(), &mini_form()).unwrap();
+    device.upload_pending(receiver.url.clone(), Some(token), 30_000).unwrap();
+    let entry = &device.outbox_status().unwrap()[0];
+    assert_eq!(entry.state, UploadState::NeedsPerson);
+    assert!(entry.reason.as_deref().unwrap().contains("outside this device's area"));
+
+    let phone = tempfile::tempdir().unwrap();
+    let device = self::device(phone.path(), &["5271011009000001"]);
+    device.upload_pending(receiver.url.clone(), Some("not-a-token".into()), 30_000).unwrap();
+    let entry = &device.outbox_status().unwrap()[0];
+    assert!(entry.reason.as_deref().unwrap().contains("new token"));
+    assert!(submissions(server_dir.path()).is_empty());
+}
