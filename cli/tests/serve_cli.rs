@@ -124,3 +124,36 @@ fn outside_the_area_and_unknown_tokens_need_a_person_and_unpublished_forms_are_r
     assert!(entry.reason.as_deref().unwrap().contains("new token"));
     assert!(submissions(server_dir.path()).is_empty());
 }
+
+#[test]
+fn a_submission_over_the_servers_limit_goes_in_parts_and_arrives_whole() {
+    use verivali_core::outbox::client::{self, Outcome, Part, Server};
+    let server_dir = tempfile::tempdir().unwrap();
+    serve::publish_form(server_dir.path(), &mini_form()).unwrap();
+    let token = serve::add_token(server_dir.path(), "Citra", &["52".into()]).unwrap();
+    let receiver = Receiver::start(server_dir.path(), "127.0.0.1", 0).unwrap();
+    let agent = client::agent(std::time::Duration::from_secs(5), std::time::Duration::from_secs(5));
+    let server = Server { base_url: receiver.url.clone(), token: Some(token) };
+    assert_eq!(client::accepted_length(&agent, &server), Some(serve::MAX_SUBMISSION_BYTES));
+    let xml = b"<data id=\"mini_verivali\"><lokasi><desa>52.71.01.1009</desa></lokasi><meta><instanceID>uuid:split-1</instanceID></meta></data>";
+    let photo = |n: u8| Part {
+        name: format!("foto{n}.jpg"),
+        content_type: "image/jpeg".into(),
+        bytes: vec![n; 1500],
+    };
+    let parts = [photo(1), photo(2), photo(3)];
+    assert_eq!(
+        client::submit_split(&agent, &server, xml, &parts, Some(4_000)),
+        Outcome::Acknowledged
+    );
+    let stored = submissions(server_dir.path());
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].3, 3, "all three photos, from three POSTs");
+    let too_big = [Part {
+        name: "video.mp4".into(),
+        content_type: "video/mp4".into(),
+        bytes: vec![0; 5_000],
+    }];
+    let refused = client::submit_split(&agent, &server, xml, &too_big, Some(4_000));
+    assert!(matches!(refused, Outcome::NeedsPerson { .. }), "{refused:?}");
+}

@@ -69,6 +69,8 @@ fn faulty_server(seed: u64) -> (String, Received) {
             let mut reader = BufReader::new(stream.try_clone().unwrap());
             let mut length = 0usize;
             let mut line = String::new();
+            let _ = reader.read_line(&mut line);
+            let head = line.starts_with("HEAD");
             loop {
                 line.clear();
                 if reader.read_line(&mut line).unwrap_or(0) == 0 {
@@ -80,6 +82,10 @@ fn faulty_server(seed: u64) -> (String, Received) {
                 if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
                     length = value.trim().parse().unwrap();
                 }
+            }
+            if head {
+                let _ = stream.write_all(b"HTTP/1.1 204 No Content\r\nX-OpenRosa-Accept-Content-Length: 10485760\r\nConnection: close\r\n\r\n");
+                continue;
             }
             let fault = (rng.next() % 100 < FAULT_PERCENT).then(|| rng.next() % 9);
             if fault == Some(6) {

@@ -182,19 +182,30 @@ pub fn store_submission(
         })
         .optional()?;
     if let Some(existing) = existing {
-        return Ok(if existing == sha { Stored::Duplicate } else { Stored::Conflict });
+        if existing != sha {
+            return Ok(Stored::Conflict);
+        }
+        // The same submission again, or its next part (`*isIncomplete*`): keep new attachments.
+        add_attachments(&tx, s)?;
+        tx.commit()?;
+        return Ok(Stored::Duplicate);
     }
     tx.execute(
         "INSERT INTO submissions (instance_id, form_id, enumerator, xml, sha256, desa, status, received_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![s.instance_id, s.form_id, s.enumerator, s.xml, sha, s.desa, s.status, now],
     )?;
-    for (name, bytes) in s.attachments {
+    add_attachments(&tx, s)?;
+    tx.commit()?;
+    Ok(Stored::New)
+}
+
+fn add_attachments(tx: &rusqlite::Transaction<'_>, s: &Incoming<'_>) -> rusqlite::Result<()> {
+    for (name, bytes) in s.attachments.iter().filter(|(name, _)| name != "*isIncomplete*") {
         tx.execute(
             "INSERT OR REPLACE INTO attachments (instance_id, name, bytes) VALUES (?1, ?2, ?3)",
             params![s.instance_id, name, bytes],
         )?;
     }
-    tx.commit()?;
-    Ok(Stored::New)
+    Ok(())
 }

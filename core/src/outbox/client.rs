@@ -44,7 +44,63 @@ pub fn agent(connect: Duration, read: Duration) -> ureq::Agent {
         .into()
 }
 
-/// POSTs the submission (`xml_submission_file` first, then `parts`).
+/// The largest request the server accepts, from a HEAD preflight of `/submission`
+/// (`X-OpenRosa-Accept-Content-Length`); `None` when it does not say or cannot be asked.
+pub fn accepted_length(agent: &ureq::Agent, server: &Server) -> Option<usize> {
+    let url = format!("{}/submission", server.base_url.trim_end_matches('/'));
+    let mut request = agent.head(&url).header("X-OpenRosa-Version", "1.0");
+    if let Some(token) = &server.token {
+        request = request.header("Authorization", &format!("Bearer {token}"));
+    }
+    let response = request.call().ok()?;
+    response.headers().get("X-OpenRosa-Accept-Content-Length")?.to_str().ok()?.trim().parse().ok()
+}
+
+/// Sends a submission in as many POSTs as `limit` requires: each carries the XML and some
+/// attachments, all but the last marked `*isIncomplete*`, as OpenRosa servers expect. A single
+/// attachment too large for the limit cannot be sent and needs a person.
+pub fn submit_split(
+    agent: &ureq::Agent,
+    server: &Server,
+    xml: &[u8],
+    parts: &[Part],
+    limit: Option<usize>,
+) -> Outcome {
+    let Some(limit) = limit else { return submit(agent, server, xml, parts) };
+    // Part headers and boundaries, generously.
+    const OVERHEAD: usize = 300;
+    let mut batches: Vec<Vec<Part>> = vec![Vec::new()];
+    let mut size = xml.len() + OVERHEAD;
+    for part in parts {
+        let needed = part.bytes.len() + OVERHEAD;
+        if xml.len() + OVERHEAD + needed > limit {
+            return classify(413, None, "");
+        }
+        if size + needed > limit {
+            batches.push(Vec::new());
+            size = xml.len() + OVERHEAD;
+        }
+        size += needed;
+        batches.last_mut().expect("one batch at least").push(part.clone());
+    }
+    let count = batches.len();
+    for (i, mut batch) in batches.into_iter().enumerate() {
+        if i + 1 < count {
+            batch.push(Part {
+                name: "*isIncomplete*".into(),
+                content_type: "text/plain".into(),
+                bytes: b"yes".to_vec(),
+            });
+        }
+        match submit(agent, server, xml, &batch) {
+            Outcome::Acknowledged => {}
+            other => return other,
+        }
+    }
+    Outcome::Acknowledged
+}
+
+/// POSTs the submission (`xml_submission_file` first, then `parts`) in one request.
 pub fn submit(agent: &ureq::Agent, server: &Server, xml: &[u8], parts: &[Part]) -> Outcome {
     let boundary = format!("verivali-{:016x}", fnv(xml));
     let body = multipart(&boundary, xml, parts);

@@ -35,6 +35,7 @@ pub fn upload_pending(
     progress: &mut dyn FnMut(&UploadReport),
 ) -> Result<UploadReport> {
     let mut report = UploadReport::default();
+    let mut limit: Option<Option<usize>> = None;
     loop {
         if now() >= deadline_ms || cancelled() {
             report.stopped_early = store.write(|tx| Ok(due(tx, now())?))?;
@@ -65,7 +66,8 @@ pub fn upload_pending(
             .collect();
         report.bytes_sent +=
             (xml.len() + parts.iter().map(|p| p.bytes.len()).sum::<usize>()) as u64;
-        match client::submit(agent, server, xml.as_bytes(), &parts) {
+        let limit = *limit.get_or_insert_with(|| client::accepted_length(agent, server));
+        match client::submit_split(agent, server, xml.as_bytes(), &parts, limit) {
             Outcome::Acknowledged => {
                 store.write(|tx| mark_sent(tx, &id, now()))?;
                 report.acknowledged += 1;
