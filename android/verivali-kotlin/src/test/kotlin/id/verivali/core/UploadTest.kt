@@ -1,0 +1,54 @@
+package id.verivali.core
+
+import java.io.File
+import java.nio.file.Files
+import java.security.SecureRandom
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertTrue
+import org.junit.Test
+
+/**
+ * Uploads as the shell's background job makes them, to a real `verivali serve` on loopback that
+ * run-jvm-tests.sh started (its URL and a device token come as system properties).
+ */
+class UploadTest {
+    private val sample = File(System.getProperty("verivali.sample") ?: error("set -Dverivali.sample"))
+    private val form = File(System.getProperty("verivali.miniForm") ?: error("set -Dverivali.miniForm"))
+    private val receiver = System.getProperty("verivali.receiver") ?: error("set -Dverivali.receiver")
+    private val token = System.getProperty("verivali.token") ?: error("set -Dverivali.token")
+
+    private fun deviceWithOneFinalizedVisit(): Verivali {
+        val key = ByteArray(32).also { SecureRandom().nextBytes(it) }
+        val device = Verivali.open(Files.createTempDirectory("verivali-kt").toString(), key)
+        device.installForm(form.path)
+        device.importPrelist(sample.path, null)
+        val id = Regex("\"id_dtks\":\"([^\"]+)\"").find(sample.useLines { it.first() })!!.groupValues[1]
+        device.startInterview("mini_verivali", id).use { interview ->
+            interview.answer("/data/status_keberadaan", "4")
+            assertTrue(interview.finalize(emptyList()) is FinalizeResult.Finalized)
+        }
+        return device
+    }
+
+    @Test
+    fun aFinalizedVisitUploadsOnceAndShowsAsSent() {
+        deviceWithOneFinalizedVisit().use { device ->
+            assertEquals(UploadState.QUEUED, device.outboxStatus().single().state)
+            val summary = device.uploadPending(receiver, token, 30_000uL)
+            assertEquals(1u, summary.acknowledged)
+            assertEquals(UploadState.SENT, device.outboxStatus().single().state)
+            assertEquals(0u, device.uploadPending(receiver, token, 30_000uL).acknowledged)
+        }
+    }
+
+    @Test
+    fun aRefusedTokenWaitsForAPersonWithABilingualReason() {
+        deviceWithOneFinalizedVisit().use { device ->
+            val summary = device.uploadPending(receiver, "not-a-token", 30_000uL)
+            assertEquals(1u, summary.needsPerson)
+            val entry = device.outboxStatus().single()
+            assertEquals(UploadState.NEEDS_PERSON, entry.state)
+            assertTrue(entry.reason!!, entry.reason!!.contains("token baru") && entry.reason!!.contains("new token"))
+        }
+    }
+}
