@@ -53,10 +53,6 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-fn shared() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared")
-}
-
 fn whova() -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../test-fixtures/conformance/forms/05-jr-whova/form.xml");
@@ -64,7 +60,10 @@ fn whova() -> String {
 }
 
 fn dtks_synth() -> String {
-    let gz = std::fs::File::open(shared().join("perf/dtks-synth.xml.gz")).unwrap();
+    let gz = std::fs::File::open(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../test-fixtures/perf/dtks-synth.xml.gz"),
+    )
+    .unwrap();
     let mut xml = String::new();
     flate2::read::GzDecoder::new(gz).read_to_string(&mut xml).unwrap();
     xml

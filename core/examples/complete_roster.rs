@@ -20,7 +20,7 @@ const MEMBERS: usize = 20;
 
 fn main() {
     let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/perf/dtks-synth.xml.gz");
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../test-fixtures/perf/dtks-synth.xml.gz");
     let mut xml = String::new();
     flate2::read::GzDecoder::new(std::fs::File::open(path).expect("the perf form"))
         .read_to_string(&mut xml)

@@ -15,7 +15,7 @@ fn root() -> PathBuf {
 #[test]
 fn complete_roster_scenario_saves_every_answer_and_leaves_no_violation() {
     let mut xml = String::new();
-    let gz = std::fs::File::open(root().join("../shared/perf/dtks-synth.xml.gz")).unwrap();
+    let gz = std::fs::File::open(root().join("test-fixtures/perf/dtks-synth.xml.gz")).unwrap();
     flate2::read::GzDecoder::new(gz).read_to_string(&mut xml).unwrap();
     let form = Arc::new(Form::load(&xml, &NoExternalInstances).unwrap());
     let clock = Clock { now_ms: 1_764_288_000_000, tz_offset_minutes: 7 * 60, seed: 1 };

@@ -9,7 +9,7 @@ root="$(cd "$here/../.." && pwd)"
 classpath="$("$here/setup.sh")"
 cache="${VERIVALI_TOOLS:-$HOME/.cache/verivali/tools}/javarosa"
 synth="$cache/dtks-synth.xml"
-[ -f "$synth" ] || gzip -dc "$root/../shared/perf/dtks-synth.xml.gz" > "$synth"
+[ -f "$synth" ] || gzip -dc "$root/test-fixtures/perf/dtks-synth.xml.gz" > "$synth"
 run() { java -Xmx2g -cp "$classpath" JavaRosaBench "$@" 2>/dev/null | grep '^{'; }
 run "$root/test-fixtures/conformance/forms/05-jr-whova/form.xml" 20 30
 run "$synth" 3 5 "/data/art:/data/art[%d]/q402" "$root/test-fixtures/perf/dtks-synth.complete-roster.json"
