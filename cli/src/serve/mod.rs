@@ -115,6 +115,8 @@ fn handle(conn: &mut Connection, mut request: Request) {
             )),
         (Method::Post, "/submission") => submission(conn, &mut request),
         (Method::Get, "/" | "/status") => status_page(conn),
+        (Method::Get, "/formList") => form_list(conn, &base_url(&request)),
+        (Method::Get, p) if p.starts_with("/forms/") => form_file(conn, &base_url(&request), p),
         _ => openrosa(404, "error", "Tidak ada di sini / Not found here"),
     };
     if let Err(error) = request.respond(response) {
@@ -342,4 +344,92 @@ pub fn add_token(dir: &Path, enumerator: &str, areas: &[String]) -> Result<Strin
     let device = store::Device { enumerator: enumerator.to_owned(), areas: areas.to_vec() };
     store::add_token(&conn, &token, &device, now_ms())?;
     Ok(token)
+}
+
+/// `md5:` and the hex MD5 of `bytes`, as OpenRosa form lists and manifests give hashes.
+pub fn openrosa_hash(bytes: &[u8]) -> String {
+    use md5::{Digest, Md5};
+    let digest = Md5::digest(bytes);
+    format!("md5:{}", digest.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+fn base_url(request: &Request) -> String {
+    let host = request
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv("Host"))
+        .map(|h| h.value.as_str().to_owned())
+        .unwrap_or_else(|| "127.0.0.1".into());
+    format!("http://{host}")
+}
+
+fn xml_response(body: String) -> Response<std::io::Cursor<Vec<u8>>> {
+    Response::from_data(body.into_bytes())
+        .with_header(header("Content-Type", "text/xml; charset=utf-8"))
+        .with_header(header("X-OpenRosa-Version", "1.0"))
+}
+
+/// The OpenRosa form list: every published form with its hash and where to fetch it.
+fn form_list(conn: &Connection, base: &str) -> Response<std::io::Cursor<Vec<u8>>> {
+    let rows: Vec<(String, String, String, String)> = conn
+        .prepare("SELECT form_id, title, version, xml FROM forms ORDER BY form_id")
+        .and_then(|mut s| {
+            s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect()
+        })
+        .unwrap_or_default();
+    let items: String = rows
+        .iter()
+        .map(|(id, title, version, xml)| {
+            format!(
+                "<xform><formID>{id}</formID><name>{}</name><version>{version}</version><hash>{}</hash><downloadUrl>{base}/forms/{id}/form.xml</downloadUrl><manifestUrl>{base}/forms/{id}/manifest</manifestUrl></xform>",
+                escape_html(title),
+                openrosa_hash(xml.as_bytes())
+            )
+        })
+        .collect();
+    xml_response(format!(
+        r#"<xforms xmlns="http://openrosa.org/xforms/xformsList">{items}</xforms>"#
+    ))
+}
+
+/// A form's XML, its manifest, or one of its media files.
+fn form_file(conn: &Connection, base: &str, path: &str) -> Response<std::io::Cursor<Vec<u8>>> {
+    let mut steps = path.trim_start_matches("/forms/").splitn(3, '/');
+    let (Some(id), Some(what)) = (steps.next(), steps.next()) else {
+        return openrosa(404, "error", "Tidak ada di sini / Not found here");
+    };
+    let not_found = || openrosa(404, "error", "Tidak ada di sini / Not found here");
+    match (what, steps.next()) {
+        ("form.xml", None) => conn
+            .query_row("SELECT xml FROM forms WHERE form_id = ?1", [id], |r| r.get::<_, String>(0))
+            .map(xml_response)
+            .unwrap_or_else(|_| not_found()),
+        ("manifest", None) => {
+            let files: Vec<(String, Vec<u8>)> = conn
+                .prepare("SELECT name, bytes FROM form_media WHERE form_id = ?1 ORDER BY name")
+                .and_then(|mut s| s.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+                .unwrap_or_default();
+            let items: String = files
+                .iter()
+                .map(|(name, bytes)| {
+                    format!(
+                        "<mediaFile><filename>{name}</filename><hash>{}</hash><downloadUrl>{base}/forms/{id}/media/{name}</downloadUrl></mediaFile>",
+                        openrosa_hash(bytes)
+                    )
+                })
+                .collect();
+            xml_response(format!(
+                r#"<manifest xmlns="http://openrosa.org/xforms/xformsManifest">{items}</manifest>"#
+            ))
+        }
+        ("media", Some(name)) => conn
+            .query_row(
+                "SELECT bytes FROM form_media WHERE form_id = ?1 AND name = ?2",
+                [id, name],
+                |r| r.get::<_, Vec<u8>>(0),
+            )
+            .map(|bytes| Response::from_data(bytes).with_header(header("Content-Type", "text/csv")))
+            .unwrap_or_else(|_| not_found()),
+        _ => not_found(),
+    }
 }

@@ -23,7 +23,7 @@ pub use records::{
     InterviewStatus, QuestionView, RepeatPromptView, RuleFinding, ScreenView, SectionView,
     WarningConfirmation,
 };
-pub use upload::{OutboxEntry, UploadState, UploadSummary};
+pub use upload::{OutboxEntry, SyncSummary, UploadState, UploadSummary};
 
 use crate::store::{Store, StoreKey};
 

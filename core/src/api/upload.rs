@@ -6,7 +6,7 @@ use super::{ApiResult, Verivali};
 use crate::outbox::{
     self, OutboxState,
     client::{self, Server},
-    upload,
+    sync, upload,
 };
 
 /// What an upload run did.
@@ -18,6 +18,16 @@ pub struct UploadSummary {
     pub bytes_sent: u64,
     /// Stopped at the time budget with items still due.
     pub stopped_early: bool,
+}
+
+/// What a sync down did.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SyncSummary {
+    /// `form_id version` of each form version installed.
+    pub installed: Vec<String>,
+    pub up_to_date: u32,
+    /// `form_id: why` for forms that could not be installed (the previous version stays).
+    pub failed: Vec<String>,
 }
 
 /// Where an outbox item stands.
@@ -77,6 +87,19 @@ impl Verivali {
             needs_person: report.needs_person,
             bytes_sent: report.bytes_sent,
             stopped_early: report.stopped_early,
+        })
+    }
+
+    /// Downloads the forms (and their media) the server lists that are not installed yet.
+    pub fn sync_down(&self, server_url: String, token: Option<String>) -> ApiResult<SyncSummary> {
+        let agent = client::agent(Duration::from_secs(15), Duration::from_secs(120));
+        let server = Server { base_url: server_url, token };
+        let report = sync::sync_down(&self.store, &agent, &server, now_ms())
+            .map_err(|reason| super::VerivaliError::File { reason })?;
+        Ok(SyncSummary {
+            installed: report.installed.into_iter().map(|(id, v)| format!("{id} {v}")).collect(),
+            up_to_date: report.up_to_date,
+            failed: report.failed.into_iter().map(|(id, why)| format!("{id}: {why}")).collect(),
         })
     }
 

@@ -9,6 +9,7 @@
 //! caller passes `now`.
 
 pub mod client;
+pub mod sync;
 pub mod upload;
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
