@@ -87,7 +87,8 @@ pub struct UploadArgs {
 
 pub fn upload(store: &StoreArgs, args: UploadArgs) -> Result<ExitCode, CliError> {
     let verivali = prelist_cmd::open(store)?;
-    let report = verivali.upload_pending(args.server, args.token, args.seconds * 1000)?;
+    let report =
+        verivali.upload_pending(args.server, args.token, args.seconds * 1000, None, None)?;
     println!(
         "Terkirim / Acknowledged: {}, dicoba lagi nanti / retry later: {}, perlu tindakan / needs a person: {} ({} byte)",
         report.acknowledged, report.retry_later, report.needs_person, report.bytes_sent

@@ -138,7 +138,7 @@ fn sigkill_of_serve_mid_receive_then_a_restart_lets_the_retry_complete() {
     while !all_sent(device_dir.path()) {
         assert!(Instant::now() < deadline, "the retries complete");
         requeue_retries(device_dir.path());
-        verivali.upload_pending(url.clone(), Some(token.clone()), 30_000).unwrap();
+        verivali.upload_pending(url.clone(), Some(token.clone()), 30_000, None, None).unwrap();
     }
     server.kill().unwrap();
     let _ = server.wait();

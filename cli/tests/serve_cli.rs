@@ -68,7 +68,9 @@ fn uploads_arrive_once_with_their_checks_and_the_status_page_counts_them() {
     let receiver = Receiver::start(server_dir.path(), "127.0.0.1", 0).unwrap();
     let phone = tempfile::tempdir().unwrap();
     let device = device(phone.path(), &["5271011009000001", "5271011009000002"]);
-    let report = device.upload_pending(receiver.url.clone(), Some(token.clone()), 30_000).unwrap();
+    let report = device
+        .upload_pending(receiver.url.clone(), Some(token.clone()), 30_000, None, None)
+        .unwrap();
     assert_eq!((report.acknowledged, report.needs_person), (2, 0));
     let stored = submissions(server_dir.path());
     assert_eq!(stored.len(), 2);
@@ -104,7 +106,9 @@ fn outside_the_area_and_unknown_tokens_need_a_person_and_unpublished_forms_are_r
     let phone = tempfile::tempdir().unwrap();
     let device = device(phone.path(), &["5271011009000001"]);
     let token = serve::add_token(server_dir.path(), "Budi", &["11.01".into()]).unwrap();
-    let report = device.upload_pending(receiver.url.clone(), Some(token.clone()), 30_000).unwrap();
+    let report = device
+        .upload_pending(receiver.url.clone(), Some(token.clone()), 30_000, None, None)
+        .unwrap();
     assert_eq!(report.needs_person, 1, "the form is not published");
     let reason = device.outbox_status().unwrap()[0].reason.clone().unwrap();
     assert!(reason.contains("mini_verivali") && reason.contains("not published"), "{reason}");
@@ -112,14 +116,16 @@ fn outside_the_area_and_unknown_tokens_need_a_person_and_unpublished_forms_are_r
     let phone = tempfile::tempdir().unwrap();
     let device = self::device(phone.path(), &["5271011009000001"]);
     serve::publish_form(server_dir.path(), &mini_form()).unwrap();
-    device.upload_pending(receiver.url.clone(), Some(token), 30_000).unwrap();
+    device.upload_pending(receiver.url.clone(), Some(token), 30_000, None, None).unwrap();
     let entry = &device.outbox_status().unwrap()[0];
     assert_eq!(entry.state, UploadState::NeedsPerson);
     assert!(entry.reason.as_deref().unwrap().contains("outside this device's area"));
 
     let phone = tempfile::tempdir().unwrap();
     let device = self::device(phone.path(), &["5271011009000001"]);
-    device.upload_pending(receiver.url.clone(), Some("not-a-token".into()), 30_000).unwrap();
+    device
+        .upload_pending(receiver.url.clone(), Some("not-a-token".into()), 30_000, None, None)
+        .unwrap();
     let entry = &device.outbox_status().unwrap()[0];
     assert!(entry.reason.as_deref().unwrap().contains("new token"));
     assert!(submissions(server_dir.path()).is_empty());

@@ -110,7 +110,8 @@ fn each_finalized_interview_arrives_once_and_a_503_is_retried() {
         &["5271011009000001", "5271011009000002", "5271011009000003"],
     );
     let server = receiver(1);
-    let report = device.upload_pending(server.url.clone(), Some("good".into()), 30_000).unwrap();
+    let report =
+        device.upload_pending(server.url.clone(), Some("good".into()), 30_000, None, None).unwrap();
     assert_eq!((report.acknowledged, report.retry_later, report.needs_person), (3, 1, 0));
     let received = server.received.lock().unwrap().clone();
     assert_eq!(received.len(), 3);
@@ -119,7 +120,8 @@ fn each_finalized_interview_arrives_once_and_a_503_is_retried() {
     for entry in &statuses {
         assert!(received[&entry.interview_id].contains("<status_keberadaan>4</status_keberadaan>"));
     }
-    let again = device.upload_pending(server.url.clone(), Some("good".into()), 30_000).unwrap();
+    let again =
+        device.upload_pending(server.url.clone(), Some("good".into()), 30_000, None, None).unwrap();
     assert_eq!(again.acknowledged, 0, "nothing is sent twice");
     assert_eq!(*server.requests.lock().unwrap(), 4, "four POSTs (one retried), HEADs aside");
 }
@@ -129,14 +131,17 @@ fn a_refused_token_needs_a_person_with_a_message_in_both_languages() {
     let dir = tempfile::tempdir().unwrap();
     let device = device_with_finalized(dir.path(), &["5271011009000001"]);
     let server = receiver(0);
-    let report = device.upload_pending(server.url.clone(), Some("revoked".into()), 30_000).unwrap();
+    let report = device
+        .upload_pending(server.url.clone(), Some("revoked".into()), 30_000, None, None)
+        .unwrap();
     assert_eq!(report.needs_person, 1);
     let entry = &device.outbox_status().unwrap()[0];
     assert_eq!(entry.state, UploadState::NeedsPerson);
     let reason = entry.reason.as_deref().unwrap();
     assert!(reason.contains("token baru") && reason.contains("new token"), "{reason}");
     assert!(reason.contains("Token tidak berlaku"), "the server's own message: {reason}");
-    let retried = device.upload_pending(server.url.clone(), Some("good".into()), 30_000).unwrap();
+    let retried =
+        device.upload_pending(server.url.clone(), Some("good".into()), 30_000, None, None).unwrap();
     assert_eq!(retried.acknowledged, 0, "needs-person items wait for a person");
 }
 
@@ -147,7 +152,7 @@ fn an_unreachable_server_means_retry_later() {
     let closed = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
-    let report = device.upload_pending(url, Some("good".into()), 30_000).unwrap();
+    let report = device.upload_pending(url, Some("good".into()), 30_000, None, None).unwrap();
     assert_eq!(report.retry_later, 1);
     let entry = &device.outbox_status().unwrap()[0];
     assert_eq!(entry.state, UploadState::RetryLater);

@@ -23,7 +23,9 @@ pub use records::{
     InterviewStatus, QuestionView, RepeatPromptView, RuleFinding, ScreenView, SectionView,
     WarningConfirmation,
 };
-pub use upload::{OutboxEntry, SyncSummary, UploadState, UploadSummary};
+pub use upload::{
+    OutboxEntry, SyncSummary, UploadInterrupt, UploadProgressListener, UploadState, UploadSummary,
+};
 
 use crate::store::{Store, StoreKey};
 

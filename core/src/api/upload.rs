@@ -1,6 +1,12 @@
 //! The upload surface: send what is waiting, and say what is waiting and why.
 
-use std::time::Duration;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use super::{ApiResult, Verivali};
 use crate::outbox::{
@@ -18,6 +24,45 @@ pub struct UploadSummary {
     pub bytes_sent: u64,
     /// Stopped at the time budget with items still due.
     pub stopped_early: bool,
+}
+
+/// Hears how an upload run goes, after each interview. In Kotlin: implement the interface.
+#[uniffi::export(with_foreign)]
+pub trait UploadProgressListener: Send + Sync {
+    fn on_progress(&self, progress: UploadSummary);
+}
+
+/// Stops an upload run between two interviews: the shell interrupts when its background job is
+/// cancelled or the user leaves the screen.
+#[derive(Debug, Default, uniffi::Object)]
+pub struct UploadInterrupt {
+    interrupted: AtomicBool,
+}
+
+#[uniffi::export]
+impl UploadInterrupt {
+    #[uniffi::constructor]
+    pub fn new() -> Arc<Self> {
+        Arc::new(UploadInterrupt::default())
+    }
+
+    pub fn interrupt(&self) {
+        self.interrupted.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_interrupted(&self) -> bool {
+        self.interrupted.load(Ordering::SeqCst)
+    }
+}
+
+fn summary(report: &upload::UploadReport) -> UploadSummary {
+    UploadSummary {
+        acknowledged: report.acknowledged,
+        retry_later: report.retry_later,
+        needs_person: report.needs_person,
+        bytes_sent: report.bytes_sent,
+        stopped_early: report.stopped_early,
+    }
 }
 
 /// What a sync down did.
@@ -61,13 +106,16 @@ fn now_ms() -> i64 {
 
 #[uniffi::export]
 impl Verivali {
-    /// Sends finalized interviews to `server_url` (an OpenRosa server) until none is due or
-    /// `budget_ms` has passed. Call it from a background job when the network is back.
+    /// Sends finalized interviews to `server_url` (an OpenRosa server) until none is due,
+    /// `budget_ms` has passed, or `interrupt` is set; `listener` hears after each interview.
+    /// Call it from a background job when the network is back.
     pub fn upload_pending(
         &self,
         server_url: String,
         token: Option<String>,
         budget_ms: u64,
+        listener: Option<Arc<dyn UploadProgressListener>>,
+        interrupt: Option<Arc<UploadInterrupt>>,
     ) -> ApiResult<UploadSummary> {
         let agent = client::agent(Duration::from_secs(15), Duration::from_secs(60));
         let server = Server { base_url: server_url, token };
@@ -78,16 +126,14 @@ impl Verivali {
             &server,
             deadline,
             &now_ms,
-            &|| false,
-            &mut |_| {},
+            &|| interrupt.as_ref().is_some_and(|i| i.is_interrupted()),
+            &mut |report| {
+                if let Some(listener) = &listener {
+                    listener.on_progress(summary(report));
+                }
+            },
         )?;
-        Ok(UploadSummary {
-            acknowledged: report.acknowledged,
-            retry_later: report.retry_later,
-            needs_person: report.needs_person,
-            bytes_sent: report.bytes_sent,
-            stopped_early: report.stopped_early,
-        })
+        Ok(summary(&report))
     }
 
     /// Downloads the forms (and their media) the server lists that are not installed yet.

@@ -34,17 +34,34 @@ class UploadTest {
     fun aFinalizedVisitUploadsOnceAndShowsAsSent() {
         deviceWithOneFinalizedVisit().use { device ->
             assertEquals(UploadState.QUEUED, device.outboxStatus().single().state)
-            val summary = device.uploadPending(receiver, token, 30_000uL)
+            val summary = device.uploadPending(receiver, token, 30_000uL, null, null)
             assertEquals(1u, summary.acknowledged)
             assertEquals(UploadState.SENT, device.outboxStatus().single().state)
-            assertEquals(0u, device.uploadPending(receiver, token, 30_000uL).acknowledged)
+            assertEquals(0u, device.uploadPending(receiver, token, 30_000uL, null, null).acknowledged)
+        }
+    }
+
+    @Test
+    fun progressIsReportedAndAnInterruptStopsTheRun() {
+        deviceWithOneFinalizedVisit().use { device ->
+            val stop = UploadInterrupt()
+            stop.interrupt()
+            val stopped = device.uploadPending(receiver, token, 30_000uL, null, stop)
+            assertEquals(0u, stopped.acknowledged)
+            assertTrue("an interrupted run says it stopped early", stopped.stoppedEarly)
+            val heard = mutableListOf<UploadSummary>()
+            val listener = object : UploadProgressListener {
+                override fun onProgress(progress: UploadSummary) { heard += progress }
+            }
+            device.uploadPending(receiver, token, 30_000uL, listener, UploadInterrupt())
+            assertEquals(listOf(1u), heard.map { it.acknowledged })
         }
     }
 
     @Test
     fun aRefusedTokenWaitsForAPersonWithABilingualReason() {
         deviceWithOneFinalizedVisit().use { device ->
-            val summary = device.uploadPending(receiver, "not-a-token", 30_000uL)
+            val summary = device.uploadPending(receiver, "not-a-token", 30_000uL, null, null)
             assertEquals(1u, summary.needsPerson)
             val entry = device.outboxStatus().single()
             assertEquals(UploadState.NEEDS_PERSON, entry.state)
