@@ -51,6 +51,8 @@ enum Command {
     Serve(serve_cmd::ServeArgs),
     /// Kirim wawancara final yang menunggu / Send finalized interviews that are waiting
     Upload(serve_cmd::UploadArgs),
+    /// Unduh formulir baru dari server / Download new forms from the server
+    Sync(serve_cmd::SyncArgs),
     /// Data sintetis untuk uji dan pelatihan / Synthetic data for tests and training
     #[command(subcommand)]
     Fixtures(FixturesCommand),
@@ -84,6 +86,7 @@ fn main() -> ExitCode {
         Command::Interview(command) => interview_cmd::run(&cli.store, command),
         Command::Serve(args) => serve_cmd::serve(&cli.store, args),
         Command::Upload(args) => serve_cmd::upload(&cli.store, args),
+        Command::Sync(args) => serve_cmd::sync(&cli.store, args),
         Command::Fixtures(FixturesCommand::Prelist { households, seed, out }) => {
             write_fixture(households, seed, out)
         }

@@ -100,3 +100,26 @@ pub fn upload(store: &StoreArgs, args: UploadArgs) -> Result<ExitCode, CliError>
     }
     Ok(if report.needs_person > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS })
 }
+
+#[derive(Args)]
+pub struct SyncArgs {
+    /// Alamat server OpenRosa / OpenRosa server URL
+    #[arg(long)]
+    server: String,
+    /// Token perangkat / Device token
+    #[arg(long, env = "VERIVALI_TOKEN")]
+    token: Option<String>,
+}
+
+pub fn sync(store: &StoreArgs, args: SyncArgs) -> Result<ExitCode, CliError> {
+    let verivali = prelist_cmd::open(store)?;
+    let report = verivali.sync_down(args.server, args.token)?;
+    for form in &report.installed {
+        println!("Dipasang / Installed: {form}");
+    }
+    println!("Sudah terbaru / Up to date: {}", report.up_to_date);
+    for failure in &report.failed {
+        println!("Gagal / Failed: {failure}");
+    }
+    Ok(if report.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
+}
