@@ -61,7 +61,10 @@ fn receiver(failures: u32) -> Receiver {
             };
             let response = if n <= failures {
                 "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\nContent-Type: text/html\r\nContent-Length: 23\r\nConnection: close\r\n\r\n<html>busy</html>      ".to_owned()
-            } else if headers.get("authorization").map(String::as_str) != Some("Bearer good") {
+            } else if !matches!(
+                headers.get("authorization").map(String::as_str),
+                Some("Bearer good" | "Basic YXl1Omdvb2Q=")
+            ) {
                 let xml = r#"<OpenRosaResponse xmlns="http://openrosa.org/http/response"><message nature="error">Token tidak berlaku</message></OpenRosaResponse>"#;
                 format!(
                     "HTTP/1.1 401 Unauthorized\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
@@ -157,4 +160,14 @@ fn an_unreachable_server_means_retry_later() {
     let entry = &device.outbox_status().unwrap()[0];
     assert_eq!(entry.state, UploadState::RetryLater);
     assert!(entry.next_attempt_at.is_some());
+}
+
+#[test]
+fn basic_credentials_in_the_server_url_are_sent_as_basic_auth() {
+    let dir = tempfile::tempdir().unwrap();
+    let device = device_with_finalized(dir.path(), &["5271011009000001"]);
+    let server = receiver(0);
+    let url = server.url.replace("http://", "http://ayu:good@");
+    let report = device.upload_pending(url, None, 30_000, None, None).unwrap();
+    assert_eq!(report.acknowledged, 1);
 }

@@ -5,6 +5,25 @@
 
 use std::time::Duration;
 
+/// Basic credentials written into a URL (`https://user:password@host/…`) become an
+/// `Authorization: Basic` header; returns the URL without them, and the header.
+pub fn split_credentials(url: &str) -> (String, Option<String>) {
+    use base64::Engine;
+    let Some((scheme, rest)) = url.split_once("://") else { return (url.to_owned(), None) };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else { return (url.to_owned(), None) };
+    let credentials = &rest[..at];
+    let encoded = base64::engine::general_purpose::STANDARD.encode(credentials.as_bytes());
+    (format!("{scheme}://{}", &rest[at + 1..]), Some(format!("Basic {encoded}")))
+}
+
+/// The `Authorization` header for a request to `url` on `server`, and the URL to use.
+fn authorize(server: &Server, url: &str) -> (String, Option<String>) {
+    let (url, basic) = split_credentials(url);
+    let bearer = server.token.as_ref().map(|token| format!("Bearer {token}"));
+    (url, bearer.or(basic))
+}
+
 /// Where and as whom to submit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Server {
@@ -47,10 +66,11 @@ pub fn agent(connect: Duration, read: Duration) -> ureq::Agent {
 /// The largest request the server accepts, from a HEAD preflight of `/submission`
 /// (`X-OpenRosa-Accept-Content-Length`); `None` when it does not say or cannot be asked.
 pub fn accepted_length(agent: &ureq::Agent, server: &Server) -> Option<usize> {
-    let url = format!("{}/submission", server.base_url.trim_end_matches('/'));
+    let (url, auth) =
+        authorize(server, &format!("{}/submission", server.base_url.trim_end_matches('/')));
     let mut request = agent.head(&url).header("X-OpenRosa-Version", "1.0");
-    if let Some(token) = &server.token {
-        request = request.header("Authorization", &format!("Bearer {token}"));
+    if let Some(auth) = &auth {
+        request = request.header("Authorization", auth);
     }
     let response = request.call().ok()?;
     response.headers().get("X-OpenRosa-Accept-Content-Length")?.to_str().ok()?.trim().parse().ok()
@@ -104,13 +124,14 @@ pub fn submit_split(
 pub fn submit(agent: &ureq::Agent, server: &Server, xml: &[u8], parts: &[Part]) -> Outcome {
     let boundary = format!("verivali-{:016x}", fnv(xml));
     let body = multipart(&boundary, xml, parts);
-    let url = format!("{}/submission", server.base_url.trim_end_matches('/'));
+    let (url, auth) =
+        authorize(server, &format!("{}/submission", server.base_url.trim_end_matches('/')));
     let mut request = agent
         .post(&url)
         .header("X-OpenRosa-Version", "1.0")
         .header("Content-Type", &format!("multipart/form-data; boundary={boundary}"));
-    if let Some(token) = &server.token {
-        request = request.header("Authorization", &format!("Bearer {token}"));
+    if let Some(auth) = &auth {
+        request = request.header("Authorization", auth);
     }
     match request.send(&body[..]) {
         Ok(mut response) => {
@@ -222,6 +243,18 @@ fn fnv(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_in_a_url_become_basic_auth_and_leave_the_url() {
+        let (url, auth) =
+            split_credentials("https://ayu:rahasia@central.example.org/v1/projects/1");
+        assert_eq!(url, "https://central.example.org/v1/projects/1");
+        assert_eq!(auth.as_deref(), Some("Basic YXl1OnJhaGFzaWE="));
+        assert_eq!(
+            split_credentials("http://127.0.0.1:8080/x@y"),
+            ("http://127.0.0.1:8080/x@y".into(), None)
+        );
+    }
 
     #[test]
     fn statuses_map_to_what_the_outbox_does_next() {

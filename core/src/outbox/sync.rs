@@ -110,9 +110,11 @@ fn check_hash(what: &str, bytes: &[u8], expected: &str) -> Result<(), String> {
 }
 
 fn fetch(agent: &ureq::Agent, server: &Server, url: &str) -> Result<Vec<u8>, String> {
-    let mut request = agent.get(url).header("X-OpenRosa-Version", "1.0");
-    if let Some(token) = &server.token {
-        request = request.header("Authorization", &format!("Bearer {token}"));
+    let (url, basic) = super::client::split_credentials(url);
+    let mut request = agent.get(&url).header("X-OpenRosa-Version", "1.0");
+    let bearer = server.token.as_ref().map(|token| format!("Bearer {token}"));
+    if let Some(auth) = bearer.or(basic) {
+        request = request.header("Authorization", &auth);
     }
     let mut response = request
         .call()
