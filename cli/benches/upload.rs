@@ -81,6 +81,18 @@ fn bench(c: &mut Criterion) {
         upload::upload_pending(&store, &agent, &server, i64::MAX, &now, &|| false, &mut |_| {})
             .unwrap();
     let elapsed = started.elapsed();
+    let sample = xml("uuid:00000000-0000-4000-8000-000000000000");
+    let checks = [client::Part {
+        name: "verivali-checks.json".into(),
+        content_type: "application/json".into(),
+        bytes: b"{}".to_vec(),
+    }];
+    let body = client::body_len(sample.as_bytes(), &checks);
+    eprintln!(
+        "per submission: payload {} B, multipart body {body} B (+{:.1} %), plus the HTTP request line and headers",
+        sample.len() + 2,
+        (body as f64 / (sample.len() + 2) as f64 - 1.0) * 100.0
+    );
     eprintln!(
         "200 submissions of ~20 KB: {:.0}/s; payload {} B, sent {} B of parts; acknowledged {}",
         200.0 / elapsed.as_secs_f64(),

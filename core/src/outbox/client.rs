@@ -211,6 +211,11 @@ pub fn server_message(content_type: &str, body: &str) -> String {
     body.chars().take(300).collect()
 }
 
+/// How many bytes the multipart body of a submission takes (request line and headers aside).
+pub fn body_len(xml: &[u8], parts: &[Part]) -> usize {
+    multipart(&format!("verivali-{:016x}", fnv(xml)), xml, parts).len()
+}
+
 fn multipart(boundary: &str, xml: &[u8], parts: &[Part]) -> Vec<u8> {
     let mut body = Vec::with_capacity(
         xml.len() + parts.iter().map(|p| p.bytes.len() + 200).sum::<usize>() + 300,
