@@ -169,17 +169,20 @@ fn sync_down_installs_the_published_form_with_its_media_once() {
     let server_dir = tempfile::tempdir().unwrap();
     let dtks = fixtures().join("forms/dtks-verivali/form.xml");
     serve::publish_form(server_dir.path(), &dtks).unwrap();
+    let token = serve::add_token(server_dir.path(), "Dewi", &["52".into()]).unwrap();
     let receiver = Receiver::start(server_dir.path(), "127.0.0.1", 0).unwrap();
     let phone = tempfile::tempdir().unwrap();
     let device = Verivali::open(phone.path().display().to_string(), vec![6; 32]).unwrap();
     device.import_prelist_with(&fixtures().join("prelist/sample.jsonl"), &NoProgress).unwrap();
-    let first = device.sync_down(receiver.url.clone(), None).unwrap();
+    let refused = device.sync_down(receiver.url.clone(), None).err().unwrap();
+    assert!(refused.to_string().contains("401"), "the form list needs a token: {refused}");
+    let first = device.sync_down(receiver.url.clone(), Some(token.clone())).unwrap();
     assert_eq!(first.installed, ["dtks_verivali 2026112801"], "{first:?}");
     assert!(first.failed.is_empty());
     let visit =
         device.start_interview("dtks_verivali".into(), Some("5271011009000001".into())).unwrap();
     let kecamatan = visit.jump(0).unwrap();
     assert!(kecamatan.count > 10, "the form runs with its region CSVs: {kecamatan:?}");
-    let again = device.sync_down(receiver.url.clone(), None).unwrap();
+    let again = device.sync_down(receiver.url.clone(), Some(token)).unwrap();
     assert_eq!((again.installed.len(), again.up_to_date), (0, 1));
 }

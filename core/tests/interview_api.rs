@@ -121,3 +121,27 @@ fn a_reopened_draft_shows_the_screen_of_the_last_answer() {
     assert_eq!(shown, ["/data/members[4]/nama"]);
     assert_eq!(screen.questions[0].value, "Imam Siregar Putra");
 }
+
+#[test]
+fn a_draft_started_on_an_older_form_version_still_opens_and_submits_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let verivali = provisioned(dir.path());
+    let old = verivali.start_interview("mini_verivali".into(), Some(HOUSEHOLD.into())).unwrap();
+    let old_id = old.id();
+    drop(old);
+    let newer = tempfile::tempdir().unwrap();
+    let xml = std::fs::read_to_string(root().join("test-fixtures/forms/mini-verivali/form.xml"))
+        .unwrap()
+        .replace(r#"version="1""#, r#"version="2""#)
+        .replace("<label>Status keberadaan</label>", "<label>Status keberadaan ruta</label>");
+    std::fs::write(newer.path().join("form.xml"), xml).unwrap();
+    let info = verivali.install_form(newer.path().join("form.xml").display().to_string()).unwrap();
+    assert_eq!(info.version, "2");
+    assert_eq!(verivali.forms().unwrap().len(), 2, "both versions are kept");
+    let fresh = verivali.start_interview("mini_verivali".into(), Some(HOUSEHOLD.into())).unwrap();
+    assert!(fresh.submission_xml().contains(r#"version="2""#));
+    let resumed = verivali.interview(old_id).unwrap();
+    resumed.answer("/data/status_keberadaan".into(), "4".into()).unwrap();
+    assert!(matches!(resumed.finalize(vec![]).unwrap(), FinalizeResult::Finalized { .. }));
+    assert!(resumed.submission_xml().contains(r#"version="1""#), "submitted with its own version");
+}

@@ -115,8 +115,14 @@ fn handle(conn: &mut Connection, mut request: Request) {
             )),
         (Method::Post, "/submission") => submission(conn, &mut request),
         (Method::Get, "/" | "/status") => status_page(conn),
-        (Method::Get, "/formList") => form_list(conn, &base_url(&request)),
-        (Method::Get, p) if p.starts_with("/forms/") => form_file(conn, &base_url(&request), p),
+        (Method::Get, "/formList") => match authorized(conn, &request) {
+            Ok(_) => form_list(conn, &base_url(&request)),
+            Err(refusal) => refusal,
+        },
+        (Method::Get, p) if p.starts_with("/forms/") => match authorized(conn, &request) {
+            Ok(_) => form_file(conn, &base_url(&request), p),
+            Err(refusal) => refusal,
+        },
         _ => openrosa(404, "error", "Tidak ada di sini / Not found here"),
     };
     if let Err(error) = request.respond(response) {
@@ -124,22 +130,30 @@ fn handle(conn: &mut Connection, mut request: Request) {
     }
 }
 
-fn submission(conn: &mut Connection, request: &mut Request) -> Response<std::io::Cursor<Vec<u8>>> {
+type Reply = Response<std::io::Cursor<Vec<u8>>>;
+
+/// The device a request's bearer token belongs to, or the refusal to send.
+fn authorized(conn: &Connection, request: &Request) -> Result<store::Device, Reply> {
     let token = request
         .headers()
         .iter()
         .find(|h| h.field.equiv("Authorization"))
         .and_then(|h| h.value.as_str().strip_prefix("Bearer ").map(str::to_owned));
-    let device = match token.map(|t| store::device(conn, &t)) {
-        Some(Ok(Some(device))) => device,
-        Some(Err(error)) => return internal(error),
-        _ => {
-            return openrosa(
-                401,
-                "error",
-                "Token perangkat tidak dikenal; minta token baru ke admin. / Unknown device token; ask the admin for a new one.",
-            );
-        }
+    match token.map(|t| store::device(conn, &t)) {
+        Some(Ok(Some(device))) => Ok(device),
+        Some(Err(error)) => Err(internal(error)),
+        _ => Err(openrosa(
+            401,
+            "error",
+            "Token perangkat tidak dikenal; minta token baru ke admin. / Unknown device token; ask the admin for a new one.",
+        )),
+    }
+}
+
+fn submission(conn: &mut Connection, request: &mut Request) -> Reply {
+    let device = match authorized(conn, request) {
+        Ok(device) => device,
+        Err(refusal) => return refusal,
     };
     let content_type = request
         .headers()

@@ -59,6 +59,19 @@ class UploadTest {
     }
 
     @Test
+    fun syncDownInstallsThePublishedFormOnce() {
+        val key = ByteArray(32).also { SecureRandom().nextBytes(it) }
+        Verivali.open(Files.createTempDirectory("verivali-kt").toString(), key).use { device ->
+            assertTrue(device.forms().isEmpty())
+            val first = device.syncDown(receiver, token)
+            assertEquals(listOf("mini_verivali 1"), first.installed)
+            assertEquals("mini_verivali", device.forms().single().formId)
+            device.startInterview("mini_verivali", null).close()
+            assertEquals(1u, device.syncDown(receiver, token).upToDate)
+        }
+    }
+
+    @Test
     fun aRefusedTokenWaitsForAPersonWithABilingualReason() {
         deviceWithOneFinalizedVisit().use { device ->
             val summary = device.uploadPending(receiver, "not-a-token", 30_000uL, null, null)
