@@ -4,6 +4,7 @@ use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Args, Subcommand};
 use verivali_cli::serve::{self, Receiver};
+use verivali_core::api::UploadState;
 
 use crate::{CliError, StoreArgs, prelist_cmd};
 
@@ -85,10 +86,39 @@ pub struct UploadArgs {
     seconds: u64,
 }
 
+/// A terminal progress bar over the interviews waiting.
+struct UploadBar(indicatif::ProgressBar);
+
+impl verivali_core::api::UploadProgressListener for UploadBar {
+    fn on_progress(&self, progress: verivali_core::api::UploadSummary) {
+        self.0.set_position(u64::from(
+            progress.acknowledged + progress.retry_later + progress.needs_person,
+        ));
+        self.0.set_message(format!("{} B", progress.bytes_sent));
+    }
+}
+
 pub fn upload(store: &StoreArgs, args: UploadArgs) -> Result<ExitCode, CliError> {
     let verivali = prelist_cmd::open(store)?;
-    let report =
-        verivali.upload_pending(args.server, args.token, args.seconds * 1000, None, None)?;
+    let waiting = verivali
+        .outbox_status()?
+        .iter()
+        .filter(|e| matches!(e.state, UploadState::Queued | UploadState::RetryLater))
+        .count();
+    let bar = indicatif::ProgressBar::new(waiting as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} wawancara/interviews {msg}")
+            .expect("a valid template"),
+    );
+    let listener = std::sync::Arc::new(UploadBar(bar.clone()));
+    let report = verivali.upload_pending(
+        args.server,
+        args.token,
+        args.seconds * 1000,
+        Some(listener),
+        None,
+    )?;
+    bar.finish_and_clear();
     println!(
         "Terkirim / Acknowledged: {}, dicoba lagi nanti / retry later: {}, perlu tindakan / needs a person: {} ({} byte)",
         report.acknowledged, report.retry_later, report.needs_person, report.bytes_sent
@@ -113,7 +143,7 @@ pub struct SyncArgs {
 
 pub fn sync(store: &StoreArgs, args: SyncArgs) -> Result<ExitCode, CliError> {
     let verivali = prelist_cmd::open(store)?;
-    let report = verivali.sync_down(args.server, args.token)?;
+    let report = verivali.sync_down(args.server, args.token, None)?;
     for form in &report.installed {
         println!("Dipasang / Installed: {form}");
     }

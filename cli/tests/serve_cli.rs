@@ -174,15 +174,15 @@ fn sync_down_installs_the_published_form_with_its_media_once() {
     let phone = tempfile::tempdir().unwrap();
     let device = Verivali::open(phone.path().display().to_string(), vec![6; 32]).unwrap();
     device.import_prelist_with(&fixtures().join("prelist/sample.jsonl"), &NoProgress).unwrap();
-    let refused = device.sync_down(receiver.url.clone(), None).err().unwrap();
+    let refused = device.sync_down(receiver.url.clone(), None, None).err().unwrap();
     assert!(refused.to_string().contains("401"), "the form list needs a token: {refused}");
-    let first = device.sync_down(receiver.url.clone(), Some(token.clone())).unwrap();
+    let first = device.sync_down(receiver.url.clone(), Some(token.clone()), None).unwrap();
     assert_eq!(first.installed, ["dtks_verivali 2026112801"], "{first:?}");
     assert!(first.failed.is_empty());
     let visit =
         device.start_interview("dtks_verivali".into(), Some("5271011009000001".into())).unwrap();
     let kecamatan = visit.jump(0).unwrap();
     assert!(kecamatan.count > 10, "the form runs with its region CSVs: {kecamatan:?}");
-    let again = device.sync_down(receiver.url.clone(), Some(token)).unwrap();
+    let again = device.sync_down(receiver.url.clone(), Some(token), None).unwrap();
     assert_eq!((again.installed.len(), again.up_to_date), (0, 1));
 }

@@ -24,7 +24,8 @@ pub use records::{
     WarningConfirmation,
 };
 pub use upload::{
-    OutboxEntry, SyncSummary, UploadInterrupt, UploadProgressListener, UploadState, UploadSummary,
+    OutboxEntry, SyncProgressListener, SyncSummary, UploadInterrupt, UploadProgressListener,
+    UploadState, UploadSummary,
 };
 
 use crate::store::{Store, StoreKey};

@@ -65,6 +65,12 @@ fn summary(report: &upload::UploadReport) -> UploadSummary {
     }
 }
 
+/// Hears which form a sync down is fetching.
+#[uniffi::export(with_foreign)]
+pub trait SyncProgressListener: Send + Sync {
+    fn on_form(&self, form_id: String, done: u32, total: u32);
+}
+
 /// What a sync down did.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SyncSummary {
@@ -137,10 +143,20 @@ impl Verivali {
     }
 
     /// Downloads the forms (and their media) the server lists that are not installed yet.
-    pub fn sync_down(&self, server_url: String, token: Option<String>) -> ApiResult<SyncSummary> {
+    pub fn sync_down(
+        &self,
+        server_url: String,
+        token: Option<String>,
+        listener: Option<Arc<dyn SyncProgressListener>>,
+    ) -> ApiResult<SyncSummary> {
         let agent = client::agent(Duration::from_secs(15), Duration::from_secs(120));
         let server = Server { base_url: server_url, token };
-        let report = sync::sync_down(&self.store, &agent, &server, now_ms())
+        let mut progress = |form: &str, done: usize, total: usize| {
+            if let Some(listener) = &listener {
+                listener.on_form(form.to_owned(), done as u32, total as u32);
+            }
+        };
+        let report = sync::sync_down(&self.store, &agent, &server, now_ms(), &mut progress)
             .map_err(|reason| super::VerivaliError::File { reason })?;
         Ok(SyncSummary {
             installed: report.installed.into_iter().map(|(id, v)| format!("{id} {v}")).collect(),

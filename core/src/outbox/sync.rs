@@ -40,17 +40,22 @@ struct Listed {
     manifest_url: Option<String>,
 }
 
-/// Fetches the form list and installs every version not installed yet.
+/// Fetches the form list and installs every version not installed yet; `progress` hears each
+/// form as it starts (form id, forms done, forms listed).
 pub fn sync_down(
     store: &Store,
     agent: &ureq::Agent,
     server: &Server,
     now_ms: i64,
+    progress: &mut dyn FnMut(&str, usize, usize),
 ) -> Result<SyncReport, String> {
     let list_url = format!("{}/formList", server.base_url.trim_end_matches('/'));
     let list = fetch(agent, server, &list_url)?;
     let mut report = SyncReport::default();
-    for form in parse_list(&list)? {
+    let listed = parse_list(&list)?;
+    let total = listed.len();
+    for (done, form) in listed.into_iter().enumerate() {
+        progress(&form.form_id, done, total);
         let installed = store
             .read(interviews::forms)
             .map_err(|e| e.to_string())?

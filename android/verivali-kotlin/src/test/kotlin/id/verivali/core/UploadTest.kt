@@ -63,11 +63,11 @@ class UploadTest {
         val key = ByteArray(32).also { SecureRandom().nextBytes(it) }
         Verivali.open(Files.createTempDirectory("verivali-kt").toString(), key).use { device ->
             assertTrue(device.forms().isEmpty())
-            val first = device.syncDown(receiver, token)
+            val first = device.syncDown(receiver, token, null)
             assertEquals(listOf("mini_verivali 1"), first.installed)
             assertEquals("mini_verivali", device.forms().single().formId)
             device.startInterview("mini_verivali", null).close()
-            assertEquals(1u, device.syncDown(receiver, token).upToDate)
+            assertEquals(1u, device.syncDown(receiver, token, null).upToDate)
         }
     }
 
