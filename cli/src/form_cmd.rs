@@ -12,11 +12,13 @@ use std::{
 use clap::Subcommand;
 use serde_json::{Value as Json, json};
 use verivali_core::form::{
-    definition::{ControlKind, ExternalInstances},
+    definition::ControlKind,
     dom::Document,
     session::{AnswerOutcome, Clock, EntryKind, Form, Session, ViolationKind},
     xpath::{Context, Instances, NodeRef, Value, XPath},
 };
+
+use verivali_core::interview::FolderMedia;
 
 use crate::CliError;
 
@@ -90,16 +92,6 @@ pub fn run(command: FormCommand) -> Result<ExitCode, CliError> {
     }
 }
 
-/// Reads external instances (`jr://file/x.csv`, `jr://file-csv/x.csv`) from a folder.
-struct MediaFolder(PathBuf);
-
-impl ExternalInstances for MediaFolder {
-    fn fetch(&self, src: &str) -> Option<Vec<u8>> {
-        let name = src.rsplit('/').next()?;
-        std::fs::read(self.0.join(name)).ok()
-    }
-}
-
 fn read_text(path: &Path) -> Result<String, CliError> {
     std::fs::read_to_string(path).map_err(|e| {
         CliError::Usage(format!(
@@ -116,7 +108,7 @@ fn load(path: &Path, media: Option<PathBuf>) -> Result<Loaded, CliError> {
     let xml = read_text(path)?;
     let folder = media.unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
     let started = std::time::Instant::now();
-    let form = Form::load(&xml, &MediaFolder(folder)).map_err(|e| {
+    let form = Form::load(&xml, &FolderMedia::new(folder)).map_err(|e| {
         CliError::Usage(format!(
             "Formulir {} tidak dapat dimuat / The form cannot be loaded: {e}",
             path.display()

@@ -17,23 +17,13 @@ use std::{
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use serde_json::Value as Json;
 use verivali_core::{
-    form::{
-        definition::ExternalInstances,
-        session::{Clock, Form, Session},
-    },
+    form::session::{Clock, Form, Session},
+    interview::FolderMedia,
     rules::{self, Date, Household, PrelistLookup},
 };
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../test-fixtures")
-}
-
-struct Folder(PathBuf);
-
-impl ExternalInstances for Folder {
-    fn fetch(&self, src: &str) -> Option<Vec<u8>> {
-        std::fs::read(self.0.join(src.rsplit('/').next()?)).ok()
-    }
 }
 
 fn clock() -> Clock {
@@ -114,7 +104,7 @@ fn load_form() -> (Arc<Form>, Duration) {
     let dir = fixtures().join("forms/dtks-verivali");
     let xml = std::fs::read_to_string(dir.join("form.xml")).unwrap();
     let started = Instant::now();
-    let form = Arc::new(Form::load(&xml, &Folder(dir)).unwrap());
+    let form = Arc::new(Form::load(&xml, &FolderMedia::new(dir)).unwrap());
     (form, started.elapsed())
 }
 

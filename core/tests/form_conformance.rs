@@ -19,6 +19,7 @@ use verivali_core::form::{
         AnswerOutcome, Clock, EntryKind, Form, NodeSnapshot, Session, Violation, ViolationKind,
     },
 };
+use verivali_core::interview::FolderMedia;
 
 const MUST_MATCH: &[&str] = &[
     "04-jr-child-vaccination/load",
@@ -434,15 +435,6 @@ fn recorded_javarosa_behaviour_is_reproduced_for_the_supported_scenarios() {
     );
 }
 
-/// External instances from the form's folder, as ODK Collect reads them from its media.
-struct Folder(PathBuf);
-
-impl ExternalInstances for Folder {
-    fn fetch(&self, src: &str) -> Option<Vec<u8>> {
-        std::fs::read(self.0.join(src.rsplit('/').next()?)).ok()
-    }
-}
-
 #[test]
 fn dtks_status_scenarios_match_javarosa_in_relevance_and_submission() {
     let form_dir = suite().join("../../forms/dtks-verivali");
@@ -462,7 +454,7 @@ fn dtks_status_scenarios_match_javarosa_in_relevance_and_submission() {
         .iter()
         .filter_map(|name| {
             let problems =
-                replay_with(&form_dir, &scenarios, name, &Folder(form_dir.clone()), recorded_on);
+                replay_with(&form_dir, &scenarios, name, &FolderMedia::new(&form_dir), recorded_on);
             (!problems.is_empty()).then(|| format!("{name}:\n  {}", problems.join("\n  ")))
         })
         .collect();

@@ -8,19 +8,12 @@
 mod multipart;
 pub mod store;
 
-use std::{
-    io::Read,
-    path::{Path, PathBuf},
-    sync::Arc,
-    thread::JoinHandle,
-};
+use std::{io::Read, path::Path, sync::Arc, thread::JoinHandle};
 
 use rusqlite::Connection;
 use tiny_http::{Header, Method, Request, Response, Server};
-use verivali_core::form::{
-    definition::{ExternalInstances, FormDef},
-    dom::Document,
-};
+use verivali_core::form::{definition::FormDef, dom::Document};
+use verivali_core::interview::FolderMedia;
 
 /// The largest submission accepted, announced in `X-OpenRosa-Accept-Content-Length`.
 pub const MAX_SUBMISSION_BYTES: usize = 10 * 1024 * 1024;
@@ -316,23 +309,11 @@ fn status_page(conn: &Connection) -> Response<std::io::Cursor<Vec<u8>>> {
         .with_header(header("Content-Type", "text/html; charset=utf-8"))
 }
 
-/// Reads a form's media from its folder.
-struct Folder(PathBuf, std::sync::Mutex<Vec<(String, Vec<u8>)>>);
-
-impl ExternalInstances for Folder {
-    fn fetch(&self, src: &str) -> Option<Vec<u8>> {
-        let name = src.rsplit('/').next()?;
-        let bytes = std::fs::read(self.0.join(name)).ok()?;
-        self.1.lock().ok()?.push((name.to_owned(), bytes.clone()));
-        Some(bytes)
-    }
-}
-
 /// Publishes a form (and the CSVs it names, from its folder); returns its id and version.
 pub fn publish_form(dir: &Path, form: &Path) -> Result<(String, String), ServeError> {
     let xml = std::fs::read_to_string(form)
         .map_err(|e| ServeError::Form(format!("{}: {e}", form.display())))?;
-    let folder = Folder(form.parent().unwrap_or(Path::new(".")).to_owned(), Default::default());
+    let folder = FolderMedia::new(form.parent().unwrap_or(Path::new(".")));
     let def = FormDef::parse(&xml, &folder).map_err(|e| ServeError::Form(e.to_string()))?;
     let path_of = |role: &str| {
         def.binds.iter().find(|b| b.role.as_deref() == Some(role)).map(|b| b.nodeset.clone())
@@ -343,7 +324,7 @@ pub fn publish_form(dir: &Path, form: &Path) -> Result<(String, String), ServeEr
         status_path: path_of("status_keberadaan"),
     };
     let version = def.version.clone().unwrap_or_default();
-    let media = folder.1.into_inner().unwrap_or_default();
+    let media = folder.into_files();
     let mut conn = store::open(dir)?;
     store::publish(&mut conn, &published, &version, &def.title, &xml, &media, now_ms())?;
     Ok((def.form_id, version))

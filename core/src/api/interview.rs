@@ -8,7 +8,7 @@ use std::{
 };
 
 use super::{
-    ApiResult, Verivali, VerivaliError,
+    ApiResult, Verivali, VerivaliError, now_ms,
     records::{
         AnswerResult, FinalizeResult, FormInfo, InterviewStatus, QuestionView, RepeatPromptView,
         RuleFinding, ScreenView, SectionView, WarningConfirmation,
@@ -19,7 +19,7 @@ use crate::{
         definition::ExternalInstances,
         session::{Clock, Form, Screen},
     },
-    interview::{StorePrelist, Visit, VisitError},
+    interview::{FolderMedia, StorePrelist, Visit, VisitError},
     rules::{Date, Finding},
     store::{
         Store,
@@ -62,27 +62,9 @@ impl ExternalInstances for Media<'_> {
     }
 }
 
-/// Reads the media a form asks for from its folder, remembering each file.
-struct FolderMedia<'p> {
-    folder: &'p Path,
-    read: Mutex<Vec<(String, Vec<u8>)>>,
-}
-
-impl ExternalInstances for FolderMedia<'_> {
-    fn fetch(&self, src: &str) -> Option<Vec<u8>> {
-        let name = src.rsplit('/').next()?;
-        let bytes = std::fs::read(self.folder.join(name)).ok()?;
-        lock(&self.read).push((name.to_owned(), bytes.clone()));
-        Some(bytes)
-    }
-}
-
 /// The clock of a visit: now, in the device's time zone.
 fn clock_now(utc_offset_minutes: i32) -> Clock {
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default();
+    let now_ms = now_ms();
     let mut seed = [0u8; 8];
     let _ = getrandom::fill(&mut seed);
     Clock { now_ms, tz_offset_minutes: utc_offset_minutes, seed: u64::from_le_bytes(seed) }
@@ -116,7 +98,7 @@ impl Verivali {
         let xml = std::fs::read_to_string(path)
             .map_err(|e| VerivaliError::File { reason: format!("{}: {e}", path.display()) })?;
         let folder = path.parent().unwrap_or(Path::new("."));
-        let media = FolderMedia { folder, read: Mutex::default() };
+        let media = FolderMedia::new(folder);
         let form = Form::load(&xml, &media)
             .map_err(|e| VerivaliError::InvalidInput { reason: e.to_string() })?;
         let def = &form.def;
@@ -126,9 +108,9 @@ impl Verivali {
             version: def.version.clone().unwrap_or_default(),
             title: def.title.clone(),
             xml,
-            media: media.read.into_inner().unwrap_or_default(),
+            media: media.into_files(),
         };
-        let now = clock_now(0).now_ms;
+        let now = now_ms();
         let row = self.store.write(|tx| interviews::install_form(tx, &stored, now))?;
         lock(&self.forms.0).insert(row, Arc::new(form));
         Ok(FormInfo { row, form_id: stored.form_id, version: stored.version, title: stored.title })
@@ -228,7 +210,7 @@ impl Interview {
     /// Answers a question (saved before returning unless refused).
     pub fn answer(&self, reference: String, value: String) -> ApiResult<AnswerResult> {
         let mut inner = lock(&self.inner);
-        let now = clock_now(self.utc_offset).now_ms;
+        let now = now_ms();
         Ok(inner.visit.answer(&self.store, &reference, &value, now)?.into())
     }
 
@@ -254,7 +236,7 @@ impl Interview {
     /// Adds an instance of the repeat (a member) and shows its first screen.
     pub fn add_repeat(&self, reference: String) -> ApiResult<ScreenView> {
         let mut inner = lock(&self.inner);
-        let now = clock_now(self.utc_offset).now_ms;
+        let now = now_ms();
         inner.visit.add_repeat(&self.store, &reference, now)?;
         self.view(&inner)
     }
@@ -262,7 +244,7 @@ impl Interview {
     /// Removes a repeat instance (e.g. `/data/members[3]`).
     pub fn remove_repeat(&self, reference: String) -> ApiResult<ScreenView> {
         let mut inner = lock(&self.inner);
-        let now = clock_now(self.utc_offset).now_ms;
+        let now = now_ms();
         inner.visit.remove_repeat(&self.store, &reference, now)?;
         self.view(&inner)
     }

@@ -30,6 +30,14 @@ pub use upload::{
 
 use crate::store::{Store, StoreKey};
 
+/// Milliseconds since the Unix epoch, now.
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
 /// The version of this core, e.g. `0.1.0`.
 #[uniffi::export]
 pub fn core_version() -> String {

@@ -8,7 +8,7 @@ use std::{
     time::Duration,
 };
 
-use super::{ApiResult, Verivali};
+use super::{ApiResult, Verivali, now_ms};
 use crate::outbox::{
     self, OutboxState,
     client::{self, Server},
@@ -101,13 +101,6 @@ pub struct OutboxEntry {
     pub next_attempt_at: Option<i64>,
     /// What a person should do (`NeedsPerson`) or what went wrong (`RetryLater`), bilingual.
     pub reason: Option<String>,
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
 }
 
 #[uniffi::export]

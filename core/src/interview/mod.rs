@@ -2,6 +2,7 @@
 //! prelist record (or blank for a new household), checked by the registry's rules, and
 //! finalized with a reason for every warning (ADR 0009).
 
+mod folder;
 mod lookup;
 
 use std::sync::Arc;
@@ -9,6 +10,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::Value as Json;
 
+pub use folder::FolderMedia;
 pub use lookup::StorePrelist;
 
 use crate::{

@@ -53,14 +53,13 @@ pub fn sync_down(
     let list = fetch(agent, server, &list_url)?;
     let mut report = SyncReport::default();
     let listed = parse_list(&list)?;
+    let installed_forms = store.read(interviews::forms).map_err(|e| e.to_string())?;
     let total = listed.len();
     for (done, form) in listed.into_iter().enumerate() {
         progress(&form.form_id, done, total);
-        let installed = store
-            .read(interviews::forms)
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .any(|(_, id, version, _)| id == form.form_id && version == form.version);
+        let installed = installed_forms
+            .iter()
+            .any(|(_, id, version, _)| *id == form.form_id && *version == form.version);
         if installed {
             report.up_to_date += 1;
             continue;
