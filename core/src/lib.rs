@@ -7,6 +7,7 @@
 pub mod api;
 pub mod form;
 pub mod interview;
+pub mod media;
 pub mod outbox;
 pub mod rules;
 pub mod store;
