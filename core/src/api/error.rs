@@ -33,6 +33,10 @@ pub enum VerivaliError {
     #[error("Masukan tidak sah: {reason} / Invalid input: {reason}")]
     InvalidInput { reason: String },
 
+    /// A photo the pipeline refused; `reason` says what to do, in both languages.
+    #[error("{reason}")]
+    PhotoRejected { problem: super::evidence::PhotoProblem, reason: String },
+
     #[error("Tidak ditemukan: {what} / Not found: {what}")]
     NotFound { what: String },
 

@@ -10,8 +10,8 @@ use std::{
 use super::{
     ApiResult, Verivali, VerivaliError, now_ms,
     records::{
-        AnswerResult, FinalizeResult, FormInfo, InterviewStatus, QuestionView, RepeatPromptView,
-        RuleFinding, ScreenView, SectionView, WarningConfirmation,
+        AnswerResult, FinalizeResult, FormInfo, InputKind, InterviewStatus, QuestionView,
+        RepeatPromptView, RuleFinding, ScreenView, SectionView, WarningConfirmation,
     },
 };
 use crate::{
@@ -48,7 +48,7 @@ impl FormCache {
     }
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
@@ -116,6 +116,14 @@ impl Verivali {
         Ok(FormInfo { row, form_id: stored.form_id, version: stored.version, title: stored.title })
     }
 
+    /// How far (km) the house's GPS point may be from the prelist's point before a warning
+    /// (default 5); applies to interviews opened from now on.
+    pub fn set_location_warning_km(&self, km: f64) {
+        if km.is_finite() && km > 0.0 {
+            lock(&self.rule_settings).far_from_known_m = km * 1000.0;
+        }
+    }
+
     /// Installed forms, newest first.
     pub fn forms(&self) -> ApiResult<Vec<FormInfo>> {
         let rows = self.store.read(interviews::forms)?;
@@ -163,7 +171,8 @@ impl Verivali {
 }
 
 impl Verivali {
-    fn wrap(&self, visit: Visit, index: usize) -> Arc<Interview> {
+    fn wrap(&self, mut visit: Visit, index: usize) -> Arc<Interview> {
+        visit.rule_settings = *lock(&self.rule_settings);
         Arc::new(Interview {
             store: Arc::clone(&self.store),
             utc_offset: *lock(&self.utc_offset),
@@ -184,13 +193,13 @@ fn screen_of(visit: &Visit, reference: &str) -> Option<usize> {
 /// One visit, as the shell drives it.
 #[derive(uniffi::Object)]
 pub struct Interview {
-    store: Arc<Store>,
+    pub(super) store: Arc<Store>,
     utc_offset: i32,
-    inner: Mutex<Inner>,
+    pub(super) inner: Mutex<Inner>,
 }
 
-struct Inner {
-    visit: Visit,
+pub(super) struct Inner {
+    pub(super) visit: Visit,
     index: usize,
 }
 
@@ -295,7 +304,17 @@ impl Interview {
             Some(Screen::Questions { section, title, questions }) => (
                 section,
                 title,
-                questions.into_iter().map(|q| QuestionView::new(q, &findings)).collect(),
+                questions
+                    .into_iter()
+                    .map(|q| {
+                        let mut view = QuestionView::new(q, &findings);
+                        if view.kind == InputKind::Geopoint {
+                            view.location_policy =
+                                inner.visit.location_policy(&view.reference).ok().map(Into::into);
+                        }
+                        view
+                    })
+                    .collect(),
                 None,
             ),
             Some(Screen::RepeatPrompt { section, repeat, label, count }) => (

@@ -5,6 +5,7 @@
 //! one small error enum, and no threads or async of our own. See docs/adr/0002-ffi-style.md.
 
 mod error;
+mod evidence;
 mod interview;
 mod prelist;
 mod records;
@@ -13,6 +14,10 @@ mod upload;
 use std::{path::PathBuf, sync::Arc};
 
 pub use error::{ApiResult, VerivaliError};
+pub use evidence::{
+    FixQualityView, GeopointInput, LocationPolicyView, LocationResult, PhotoProblem, PhotoResult,
+    PhotoTotals,
+};
 pub use interview::Interview;
 pub use prelist::{
     HouseholdSummary, ImportProgress, ImportProgressListener, ImportRejection, ImportSummary,
@@ -51,6 +56,10 @@ pub struct Verivali {
     forms: interview::FormCache,
     /// The device's offset from UTC in minutes (WIB, +7, until the shell says otherwise).
     utc_offset: std::sync::Mutex<i32>,
+    /// Days acknowledged photos stay on the phone.
+    photo_retention_days: std::sync::Mutex<u32>,
+    /// The rules' thresholds for interviews opened from now on.
+    rule_settings: std::sync::Mutex<crate::rules::Settings>,
 }
 
 #[uniffi::export]
@@ -72,6 +81,8 @@ impl Verivali {
             store: Arc::new(store),
             forms: interview::FormCache::default(),
             utc_offset: std::sync::Mutex::new(7 * 60),
+            photo_retention_days: std::sync::Mutex::new(14),
+            rule_settings: std::sync::Mutex::new(crate::rules::Settings::default()),
         }))
     }
 

@@ -113,7 +113,7 @@ impl From<CheckedFinding> for RuleFinding {
 }
 
 /// A question as the screen shows it, with its own rule findings.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct QuestionView {
     pub reference: String,
     pub kind: InputKind,
@@ -127,6 +127,8 @@ pub struct QuestionView {
     /// The form's constraint message when the value breaks it.
     pub error: Option<String>,
     pub findings: Vec<RuleFinding>,
+    /// For a location question: the accuracy the shell's GPS loop should wait for.
+    pub location_policy: Option<super::LocationPolicyView>,
 }
 
 impl QuestionView {
@@ -152,6 +154,7 @@ impl QuestionView {
             appearance: q.appearance,
             error: q.error,
             findings: own,
+            location_policy: None,
             reference: q.reference,
         }
     }
@@ -182,7 +185,7 @@ pub enum InterviewStatus {
 }
 
 /// The screen the shell draws.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct ScreenView {
     pub interview_id: String,
     pub index: u32,

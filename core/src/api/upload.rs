@@ -132,6 +132,9 @@ impl Verivali {
                 }
             },
         )?;
+        if let Err(error) = self.purge_acknowledged_photos() {
+            tracing::warn!(%error, "purging acknowledged photos failed");
+        }
         Ok(summary(&report))
     }
 

@@ -2,6 +2,7 @@
 //! prelist record (or blank for a new household), checked by the registry's rules, and
 //! finalized with a reason for every warning (ADR 0009).
 
+mod evidence;
 mod folder;
 mod lookup;
 
@@ -10,6 +11,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::Value as Json;
 
+pub use evidence::{LocationSet, PhotoAttached};
 pub use folder::FolderMedia;
 pub use lookup::StorePrelist;
 
@@ -17,7 +19,7 @@ use crate::{
     form::session::{AnswerOutcome, Clock, Form, ResumeError, Session, SessionError},
     rules::{self, Date, Finding, Household, PrelistLookup, Severity},
     store::{
-        self, Store,
+        self, Store, attachments,
         interviews::{self, InterviewState, StoredInterview},
         prelist,
     },
@@ -34,6 +36,22 @@ pub enum VisitError {
     Resume(#[from] ResumeError),
     #[error("There is no household {0} in the prelist.")]
     NoHousehold(String),
+    #[error(
+        "Pertanyaan {reference} bukan pertanyaan {expected}. / \
+         Question {reference} is not a {expected} question."
+    )]
+    WrongQuestionKind { reference: String, expected: &'static str },
+    #[error(
+        "Akurasi GPS {accuracy} m lebih buruk dari batas {limit} m; tunggu sinyal GPS yang lebih \
+         baik. / The GPS accuracy of {accuracy} m is worse than the limit of {limit} m; wait \
+         for a better fix."
+    )]
+    UnacceptableFix { accuracy: f64, limit: f64 },
+    #[error(
+        "Jawaban pertanyaan foto harus foto yang diambil dalam wawancara ini. / \
+         A photo question only takes a photo taken in this interview."
+    )]
+    UnknownAttachment,
 }
 
 /// A reason the enumerator gave for going on despite a warning.
@@ -72,6 +90,8 @@ pub struct Visit {
     session: Session,
     preload: Option<Json>,
     state: InterviewState,
+    /// The rules' thresholds for this visit.
+    pub rule_settings: rules::Settings,
 }
 
 impl Visit {
@@ -114,6 +134,7 @@ impl Visit {
             session,
             preload,
             state: InterviewState::Draft,
+            rule_settings: rules::Settings::default(),
         };
         let stored = StoredInterview {
             id: visit.id.clone(),
@@ -145,6 +166,7 @@ impl Visit {
             session,
             preload,
             state: stored.state,
+            rule_settings: rules::Settings::default(),
         })
     }
 
@@ -165,6 +187,17 @@ impl Visit {
         now_ms: i64,
     ) -> Result<AnswerOutcome, VisitError> {
         self.ensure_editable()?;
+        self.check_evidence_answer(store, reference, value)?;
+        self.answer_unchecked(store, reference, value, now_ms)
+    }
+
+    fn answer_unchecked(
+        &mut self,
+        store: &Store,
+        reference: &str,
+        value: &str,
+        now_ms: i64,
+    ) -> Result<AnswerOutcome, VisitError> {
         let outcome = self.session.answer(reference, value)?;
         if outcome == AnswerOutcome::Saved {
             self.save(store, Some(reference), now_ms)?;
@@ -205,19 +238,33 @@ impl Visit {
 
     fn save(&self, store: &Store, position: Option<&str>, now_ms: i64) -> Result<(), VisitError> {
         let xml = self.session.instance_xml();
-        store.write(|tx| interviews::save_draft(tx, &self.id, &xml, position, now_ms))?;
+        let stale = self.stale_attachments(store)?;
+        store.write(|tx| {
+            interviews::save_draft(tx, &self.id, &xml, position, now_ms)?;
+            if !stale.is_empty() {
+                attachments::release(tx, &self.id, &stale)?;
+            }
+            Ok(())
+        })?;
         Ok(())
     }
 
     /// The household's answers by role, with whether they differ from the preload.
     pub fn household(&self) -> Household {
         let changed = self.preload.as_ref().map(|record| self.session.differs_from(record));
-        Household::from_session(&self.session, changed)
+        let mut household = Household::from_session(&self.session, changed);
+        household.known_location = self
+            .preload
+            .as_ref()
+            .and_then(|record| record.pointer("/lokasi/titik"))
+            .and_then(Json::as_str)
+            .map(str::to_owned);
+        household
     }
 
     /// The rules' findings now.
     pub fn findings(&self, prelist: &dyn PrelistLookup, today: Date) -> Vec<Finding> {
-        rules::check(&self.household(), prelist, today)
+        rules::check_with(&self.household(), prelist, today, &self.rule_settings)
     }
 
     /// Finalizes when the form has no violation, the rules no error, and every warning has a
@@ -263,8 +310,11 @@ impl Visit {
         let xml = self.session.instance_xml();
         let submission = self.session.submission_xml();
         let document = document.to_string();
-        store
-            .write(|tx| interviews::finalize(tx, &self.id, &xml, &submission, &document, now_ms))?;
+        let files = self.submitted_attachments(store, &submission)?;
+        store.write(|tx| {
+            interviews::finalize(tx, &self.id, &xml, &submission, &document, now_ms)?;
+            attachments::mark_for_submission(tx, &self.id, &files)
+        })?;
         self.state = InterviewState::Finalized;
         Ok(FinalizeOutcome::Finalized { checks })
     }

@@ -42,7 +42,8 @@ mod tests {
     use super::*;
 
     fn tiff(big_endian: bool, value: u16) -> Vec<u8> {
-        let (w16, w32): (fn(u16) -> [u8; 2], fn(u32) -> [u8; 4]) = if big_endian {
+        type Writers = (fn(u16) -> [u8; 2], fn(u32) -> [u8; 4]);
+        let (w16, w32): Writers = if big_endian {
             (u16::to_be_bytes, u32::to_be_bytes)
         } else {
             (u16::to_le_bytes, u32::to_le_bytes)

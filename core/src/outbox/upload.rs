@@ -9,7 +9,7 @@ use super::{
     client::{self, Outcome, Part, Server},
     mark_needs_person, mark_retry, mark_sent,
 };
-use crate::store::{Result, Store};
+use crate::store::{Result, Store, attachments};
 
 /// What one run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -56,14 +56,16 @@ pub fn upload_pending(
                 },
             )?)
         })?;
-        let parts: Vec<Part> = checks
-            .map(|json| Part {
-                name: "verivali-checks.json".into(),
-                content_type: "application/json".into(),
-                bytes: json.into_bytes(),
-            })
+        let files = store.read(|c| attachments::for_submission(c, &id))?;
+        let mut parts: Vec<Part> = files
             .into_iter()
+            .map(|(name, content_type, bytes)| Part { name, content_type, bytes })
             .collect();
+        parts.extend(checks.map(|json| Part {
+            name: "verivali-checks.json".into(),
+            content_type: "application/json".into(),
+            bytes: json.into_bytes(),
+        }));
         report.bytes_sent +=
             (xml.len() + parts.iter().map(|p| p.bytes.len()).sum::<usize>()) as u64;
         let limit = *limit.get_or_insert_with(|| client::accepted_length(agent, server));

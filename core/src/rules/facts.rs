@@ -29,6 +29,10 @@ pub struct Household {
     pub phone: Option<Field>,
     pub members: Vec<Member>,
     pub kyc: Kyc,
+    /// The house's GPS point as answered (`lat lon alt accuracy`).
+    pub location: Option<Field>,
+    /// Where the registry last placed the house (`lat lon`), from the prelist record.
+    pub known_location: Option<String>,
     /// Whether the answers differ from the prelist's record; `None` without a preload.
     pub changed: Option<bool>,
 }
@@ -105,6 +109,8 @@ impl Household {
                 mother_maiden_name: field("kyc_mother_maiden_name"),
                 address: field("kyc_address"),
             },
+            location: field("house_location"),
+            known_location: None,
             changed,
         }
     }

@@ -8,6 +8,7 @@
 
 pub mod facts;
 mod household;
+mod location;
 mod names;
 pub mod nik;
 mod phone;
@@ -155,6 +156,29 @@ impl PrelistLookup for NoPrelist {
 /// Runs every rule on a household, in a fixed order: existence status, members (NIK, KK, names),
 /// household consistency, then the pengurus and KYC when the household is active (status 1 or 2).
 pub fn check(household: &Household, prelist: &dyn PrelistLookup, today: Date) -> Vec<Finding> {
+    check_with(household, prelist, today, &Settings::default())
+}
+
+/// The rules' tunable thresholds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settings {
+    /// How far the house's GPS point may be from where the prelist placed it before a warning.
+    pub far_from_known_m: f64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { far_from_known_m: 5_000.0 }
+    }
+}
+
+/// [`check`] with explicit thresholds.
+pub fn check_with(
+    household: &Household,
+    prelist: &dyn PrelistLookup,
+    today: Date,
+    settings: &Settings,
+) -> Vec<Finding> {
     let mut findings = household::status(household, prelist);
     findings.extend(household::members(household, prelist, today));
     findings.extend(household::consistency(household, today));
@@ -163,6 +187,7 @@ pub fn check(household: &Household, prelist: &dyn PrelistLookup, today: Date) ->
         findings.extend(household::kyc(household, today));
     }
     findings.extend(phone::check_phone_field(household));
+    findings.extend(location::far_from_known(household, settings));
     findings
 }
 

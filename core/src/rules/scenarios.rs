@@ -84,6 +84,8 @@ fn household() -> Household {
             mother_maiden_name: field("Suryani Manurung", "/data/kyc/nama_ibu_kandung"),
             address: field("Jl. Kenanga No. 17", "/data/kyc/alamat"),
         },
+        location: None,
+        known_location: None,
         changed: Some(false),
     }
 }

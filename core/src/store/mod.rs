@@ -11,6 +11,7 @@
 //!   reported; it may hold the only copy of unsent interviews;
 //! - a database written by a newer build is refused, not downgraded.
 
+pub mod attachments;
 mod corrupt;
 mod error;
 pub mod interviews;

@@ -9,13 +9,14 @@
 //! - v1: prelist households and members.
 //! - v2: full-text name search, the import log, and a staging table for CSV member files.
 //! - v3: installed forms (every version kept) with their media, interviews, and the outbox.
+//! - v4: interview attachments (photos) and which question holds each.
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use super::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 
 const CREATE_V2: &str = r#"
 CREATE TABLE prelist_imports (
@@ -138,6 +139,37 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_state ON outbox(state, next_attempt_at);
 "#;
 
+/// Objects added in v4, the same on both paths.
+const ATTACHMENTS_V4: &str = r#"
+-- Photos of an interview, processed (ADR 0011) and stored once per content: `name` is the file
+-- name the instance records, made from `sha256`. `in_submission` is set at finalize for the
+-- ones the submission refers to; `bytes` becomes NULL once the server has acknowledged the
+-- interview and the retention period has passed.
+CREATE TABLE attachments (
+    interview_id  TEXT NOT NULL REFERENCES interviews(id) ON DELETE CASCADE,
+    name          TEXT NOT NULL,
+    sha256        TEXT NOT NULL,
+    media_type    TEXT NOT NULL,
+    byte_len      INTEGER NOT NULL,
+    bytes         BLOB,
+    in_submission INTEGER NOT NULL DEFAULT 0,
+    created_at    INTEGER NOT NULL,
+    purged_at     INTEGER,
+    PRIMARY KEY (interview_id, name)
+);
+
+-- Which question holds which attachment. An attachment that no question holds any more (the
+-- photo was taken again, the member removed) is deleted with the save that let it go.
+CREATE TABLE attachment_uses (
+    interview_id TEXT NOT NULL,
+    question     TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    PRIMARY KEY (interview_id, question),
+    FOREIGN KEY (interview_id, name) REFERENCES attachments(interview_id, name) ON DELETE CASCADE
+);
+CREATE INDEX attachment_uses_name ON attachment_uses(interview_id, name);
+"#;
+
 const UPGRADE_V1_TO_V2: &str = r#"
 CREATE TABLE prelist_imports (
     id          INTEGER PRIMARY KEY,
@@ -187,6 +219,7 @@ fn create(tx: &Transaction<'_>) -> Result<()> {
     tx.execute_batch(CREATE_V2)?;
     tx.execute_batch(SEARCH_AND_STAGING_V2)?;
     tx.execute_batch(FORMS_AND_INTERVIEWS_V3)?;
+    tx.execute_batch(ATTACHMENTS_V4)?;
     Ok(())
 }
 
@@ -201,6 +234,7 @@ fn upgrade_from(tx: &Transaction<'_>, version: u32) -> Result<()> {
             Ok(())
         }
         2 => Ok(tx.execute_batch(FORMS_AND_INTERVIEWS_V3)?),
+        3 => Ok(tx.execute_batch(ATTACHMENTS_V4)?),
         other => unreachable!("no upgrade step from schema version {other}"),
     }
 }
@@ -240,9 +274,16 @@ pub(crate) mod tests {
         format!("{CREATE_V2}{SEARCH_AND_STAGING_V2}PRAGMA user_version = 2;")
     }
 
+    /// The v3 schema as v3 builds created it.
+    fn v3_schema() -> String {
+        format!(
+            "{CREATE_V2}{SEARCH_AND_STAGING_V2}{FORMS_AND_INTERVIEWS_V3}PRAGMA user_version = 3;"
+        )
+    }
+
     /// Every earlier version's schema with some data, indexed by version - 1.
     fn earlier_schemas() -> Vec<(String, &'static str)> {
-        vec![(V1_SCHEMA.to_owned(), V1_DATA), (v2_schema(), V2_DATA)]
+        vec![(V1_SCHEMA.to_owned(), V1_DATA), (v2_schema(), V2_DATA), (v3_schema(), V3_DATA)]
     }
 
     /// A comparable description of a schema: tables with their columns and foreign keys,
@@ -310,6 +351,14 @@ pub(crate) mod tests {
         INSERT INTO households VALUES (1, 'H-1', '32.01.01.2001', 'Siti Aminah', 1, '{}', 0, NULL);
         INSERT INTO members VALUES (1, 1, 1, '3201014101800001', 'Siti Aminah', '{}');
         INSERT INTO member_names(rowid, name) VALUES (1, 'Siti Aminah');
+    "#;
+
+    const V3_DATA: &str = r#"
+        INSERT INTO forms VALUES (1, 'dtks', '1', 'DTKS', '<h:html/>', 'abc', 0);
+        INSERT INTO interviews VALUES
+            ('uuid:1', 1, 'H-1', 'finalized', '<data/>', NULL, '{}', NULL, 0, 1, 1);
+        INSERT INTO outbox (interview_id, submission_xml, state, queued_at)
+            VALUES ('uuid:1', '<data/>', 'queued', 1);
     "#;
 
     #[test]

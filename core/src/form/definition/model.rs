@@ -64,6 +64,8 @@ pub struct Bind {
     pub preload: Option<(String, Option<String>)>,
     /// `verivali:role`: what the field means to the DTKS rules.
     pub role: Option<String>,
+    /// `orx:max-pixels` (or `odk:`): the longest side of a photo answer.
+    pub max_pixels: Option<u32>,
     /// Line of the bind in the form, for messages.
     pub line: u32,
 }
@@ -181,6 +183,10 @@ fn parse_bind(doc: &Source<'_>, node: roxmltree::Node<'_, '_>) -> Result<Bind, F
         required_msg: jr("requiredMsg"),
         preload: jr("preload").map(|p| (p, jr("preloadParams"))),
         role,
+        max_pixels: node
+            .attributes()
+            .find(|a| a.name() == "max-pixels")
+            .and_then(|a| a.value().trim().parse().ok()),
         line: line(doc, node),
         nodeset,
     })

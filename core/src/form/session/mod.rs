@@ -6,6 +6,7 @@
 //! read the changed node (and what they in turn change) are recomputed, in the order the
 //! dependency graph ([`deps`]) fixed at load: see docs/adr/0007-form-instance-and-recompute.md.
 
+mod controls;
 mod deps;
 mod navigation;
 mod prefill;
