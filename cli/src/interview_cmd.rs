@@ -1,14 +1,17 @@
 //! `verivali interview run`: replays a visit from a JSON file of answers and prints what
 //! happened, as JSON. The same answer format drives tests, training scripts and the demo.
 
-use std::{path::PathBuf, process::ExitCode};
+use std::{
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
 
 use clap::Subcommand;
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 use verivali_core::api::{
-    AnswerResult, FinalizeResult, FindingSeverity, Interview, RuleFinding, Verivali,
-    WarningConfirmation,
+    AnswerResult, FinalizeResult, FindingSeverity, GeopointInput, Interview, RuleFinding,
+    VerivaliError, WarningConfirmation,
 };
 
 use crate::{CliError, StoreArgs, prelist_cmd};
@@ -21,7 +24,8 @@ pub enum InterviewCommand {
     /// Putar ulang kunjungan dari berkas jawaban / Replay a visit from an answers file
     ///
     /// The file holds `{"steps": [{"answer": REF, "value": V} | {"add_repeat": REF} |
-    /// {"remove_repeat": REF}], "confirmations": [{"rule", "reference", "reason"}], "finalize":
+    /// {"remove_repeat": REF} | {"photo": REF, "path": FILE} | {"location": REF, "latitude": LAT,
+    /// "longitude": LON, "altitude": ALT, "accuracy": M}], "confirmations": [{"rule", "reference", "reason"}], "finalize":
     /// true}`. Prints the interview id, each step's result, the rule findings and, when asked,
     /// the finalize outcome, as JSON.
     Run {
@@ -50,9 +54,30 @@ struct Script {
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum Step {
-    Answer { answer: String, value: String },
-    AddRepeat { add_repeat: String },
-    RemoveRepeat { remove_repeat: String },
+    Answer {
+        answer: String,
+        value: String,
+    },
+    AddRepeat {
+        add_repeat: String,
+    },
+    RemoveRepeat {
+        remove_repeat: String,
+    },
+    /// A photo file (relative to the answers file) for a photo question.
+    Photo {
+        photo: String,
+        path: PathBuf,
+    },
+    /// A GPS fix for a location question.
+    Location {
+        location: String,
+        latitude: f64,
+        longitude: f64,
+        #[serde(default)]
+        altitude: f64,
+        accuracy: f64,
+    },
 }
 
 #[derive(Deserialize)]
@@ -82,13 +107,14 @@ pub fn run(store: &StoreArgs, command: InterviewCommand) -> Result<ExitCode, Cli
         None => DEFAULT_FORM_ID.to_owned(),
     };
     let interview = verivali.start_interview(form_id, household)?;
-    let report = replay(&verivali, &interview, script)?;
+    let base = answers.parent().map(PathBuf::from).unwrap_or_default();
+    let report = replay(&interview, script, &base)?;
     println!("{}", serde_json::to_string_pretty(&report).expect("JSON"));
     let blocked = report["finalize"]["result"] == "blocked";
     Ok(if blocked { ExitCode::from(3) } else { ExitCode::SUCCESS })
 }
 
-fn replay(_: &Verivali, interview: &Interview, script: Script) -> Result<Json, CliError> {
+fn replay(interview: &Interview, script: Script, base: &Path) -> Result<Json, CliError> {
     let mut steps = Vec::new();
     for step in script.steps {
         steps.push(match step {
@@ -104,6 +130,16 @@ fn replay(_: &Verivali, interview: &Interview, script: Script) -> Result<Json, C
                 interview.remove_repeat(remove_repeat.clone())?;
                 json!({"remove_repeat": remove_repeat, "result": "ok"})
             }
+            Step::Photo { photo, path } => photo_step(interview, photo, &base.join(path))?,
+            Step::Location { location, latitude, longitude, altitude, accuracy } => {
+                let point = GeopointInput { latitude, longitude, altitude, accuracy };
+                let result = interview.set_location(location.clone(), point)?;
+                json!({
+                    "location": location,
+                    "quality": format!("{:?}", result.quality).to_lowercase(),
+                    "result": result.answer.as_ref().map_or(json!("refused"), answer_result),
+                })
+            }
         });
     }
     let findings: Vec<Json> = interview.findings()?.iter().map(finding_json).collect();
@@ -117,6 +153,24 @@ fn replay(_: &Verivali, interview: &Interview, script: Script) -> Result<Json, C
         report["finalize"] = finalize_json(&interview.finalize(confirmations)?);
     }
     Ok(report)
+}
+
+/// Attaches a photo; a refused file is reported as the step's result, not an abort.
+fn photo_step(interview: &Interview, reference: String, path: &Path) -> Result<Json, CliError> {
+    match interview.attach_photo(reference.clone(), path.display().to_string()) {
+        Ok(photo) => Ok(json!({
+            "photo": reference,
+            "file": photo.file_name,
+            "bytes": photo.bytes,
+            "source_bytes": photo.source_bytes,
+            "result": answer_result(&photo.answer),
+        })),
+        Err(VerivaliError::PhotoRejected { problem, reason }) => Ok(json!({
+            "photo": reference,
+            "result": {"refused": format!("{problem:?}"), "message": reason},
+        })),
+        Err(other) => Err(other.into()),
+    }
 }
 
 fn answer_result(result: &AnswerResult) -> Json {

@@ -3,6 +3,7 @@
 
 mod form_cmd;
 mod interview_cmd;
+mod media_cmd;
 mod prelist_cmd;
 mod serve_cmd;
 
@@ -47,6 +48,9 @@ enum Command {
     /// Wawancara: putar ulang kunjungan dari berkas jawaban / Interviews: replay a visit from an answers file
     #[command(subcommand)]
     Interview(interview_cmd::InterviewCommand),
+    /// Foto: proses seperti di ponsel / Photos: process as the phone does
+    #[command(subcommand)]
+    Media(media_cmd::MediaCommand),
     /// Penerima OpenRosa rujukan (data di --data) / The reference OpenRosa receiver (data in --data)
     Serve(serve_cmd::ServeArgs),
     /// Kirim wawancara final yang menunggu / Send finalized interviews that are waiting
@@ -84,6 +88,7 @@ fn main() -> ExitCode {
         Command::Prelist(command) => prelist_cmd::run(&cli.store, command),
         Command::Form(command) => form_cmd::run(command),
         Command::Interview(command) => interview_cmd::run(&cli.store, command),
+        Command::Media(command) => media_cmd::run(command),
         Command::Serve(args) => serve_cmd::serve(&cli.store, args),
         Command::Upload(args) => serve_cmd::upload(&cli.store, args),
         Command::Sync(args) => serve_cmd::sync(&cli.store, args),
