@@ -38,5 +38,6 @@ java -cp "$build/classes:$jars:$(dirname "$(dirname "$kotlinc")")/lib/kotlin-std
   -Dverivali.token="$token" \
   -Djna.library.path="$lib_dir" \
   -Dverivali.sample="$root/test-fixtures/prelist/sample.jsonl" \
+  -Dverivali.photos="$root/test-fixtures/photos" \
   -Dverivali.miniForm="$root/test-fixtures/forms/mini-verivali/form.xml" \
   id.verivali.core.RunJvmTestsKt

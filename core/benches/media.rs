@@ -101,7 +101,8 @@ fn report_memory_and_sizes(name: &str, photo: &Path) {
 }
 
 fn bench(c: &mut Criterion) {
-    let photos = [("12mp", camera_photo(4000, 3000), 4000), ("48mp", camera_photo(8000, 6000), 8000)];
+    let photos =
+        [("12mp", camera_photo(4000, 3000), 4000), ("48mp", camera_photo(8000, 6000), 8000)];
     let turbo = has_turbo();
     if !turbo {
         println!("media: djpeg/cjpeg not found (apt install libjpeg-turbo-progs); ours only");

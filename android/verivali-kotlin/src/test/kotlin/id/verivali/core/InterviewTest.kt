@@ -36,7 +36,7 @@ class InterviewTest {
                 assertEquals("/data/id_dtks", first.questions.single().reference)
                 assertEquals(firstHouseholdId(), first.questions.single().value)
                 assertEquals(InputKind.NOTE, first.questions.single().kind)
-                assertEquals(listOf("Kunjungan", "Anggota"), first.sections.map { it.label })
+                assertEquals(listOf("Kunjungan", "Anggota", "Bukti"), first.sections.map { it.label })
                 val status = interview.next().questions.single()
                 assertEquals(InputKind.SELECT_ONE, status.kind)
                 assertEquals(listOf("1", "2", "3", "4", "5"), status.choices.map { it.value })

@@ -6,7 +6,12 @@ import org.junit.runner.notification.Failure
 
 /** Runs the JVM tests and prints the summary line CI reads: `kotlin-jvm: N passed, M failed`. */
 fun main() {
-    val result = JUnitCore.runClasses(PrelistTest::class.java, InterviewTest::class.java, UploadTest::class.java)
+    val result = JUnitCore.runClasses(
+        PrelistTest::class.java,
+        InterviewTest::class.java,
+        EvidenceTest::class.java,
+        UploadTest::class.java,
+    )
     result.failures.forEach { failure: Failure ->
         System.err.println("FAILED ${failure.testHeader}: ${failure.message}")
         System.err.println(failure.trace)

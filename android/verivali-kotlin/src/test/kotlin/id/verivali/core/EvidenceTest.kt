@@ -1,0 +1,84 @@
+package id.verivali.core
+
+import java.io.File
+import java.nio.file.Files
+import java.security.SecureRandom
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertNotNull
+import org.junit.Assert.assertNull
+import org.junit.Assert.assertTrue
+import org.junit.Assert.fail
+import org.junit.Test
+
+/**
+ * Evidence as the shell hands it over: the camera's file path for a photo question, a GPS fix
+ * for the location question. Fixtures come from `verivali.photos`; the mini form asks for at
+ * most 320 px on the house photo and 5 m / 30 m accuracy.
+ */
+class EvidenceTest {
+    private val sample = File(System.getProperty("verivali.sample") ?: error("set -Dverivali.sample"))
+    private val form = File(System.getProperty("verivali.miniForm") ?: error("set -Dverivali.miniForm"))
+    private val photos = File(System.getProperty("verivali.photos") ?: error("set -Dverivali.photos"))
+
+    private fun visit(store: Verivali): Interview {
+        val household = Regex("\"id_dtks\":\"([^\"]+)\"").find(sample.useLines { it.first() })!!.groupValues[1]
+        val interview = store.startInterview("mini_verivali", household)
+        assertEquals(AnswerResult.Saved, interview.answer("/data/status_keberadaan", "4"))
+        return interview
+    }
+
+    private fun provisioned(): Verivali {
+        val key = ByteArray(32).also { SecureRandom().nextBytes(it) }
+        val store = Verivali.open(Files.createTempDirectory("verivali-kt-evidence").toString(), key)
+        store.installForm(form.path)
+        store.importPrelist(sample.path, null)
+        return store
+    }
+
+    @Test
+    fun aCameraPhotoBecomesASmallUprightAnswerAndABadFileChangesNothing() {
+        provisioned().use { store ->
+            visit(store).use { interview ->
+                val photo = interview.attachPhoto("/data/bukti/foto_rumah", File(photos, "exif-6.jpg").path)
+                assertEquals(AnswerResult.Saved, photo.answer)
+                assertEquals(320u, photo.width)
+                assertEquals(240u, photo.height)
+                assertTrue(photo.bytes < photo.sourceBytes)
+                try {
+                    interview.attachPhoto("/data/bukti/foto_rumah", File(photos, "truncated.jpg").path)
+                    fail("a truncated photo must be refused")
+                } catch (refused: VerivaliException.PhotoRejected) {
+                    assertEquals(PhotoProblem.TRUNCATED, refused.problem)
+                    assertTrue(refused.reason, refused.reason.contains(" / "))
+                }
+                assertEquals(1u, interview.photoTotals().count)
+                assertTrue(interview.submissionXml().contains(">${photo.fileName}<"))
+            }
+        }
+    }
+
+    @Test
+    fun aFixIsTakenOrRefusedByTheFormsAccuracyAndTheScreenSaysWhatToWaitFor() {
+        provisioned().use { store ->
+            visit(store).use { interview ->
+                var screen = interview.screen()
+                while (screen.questions.none { it.reference == "/data/bukti/lokasi_rumah" }) {
+                    if (!screen.canGoForward) fail("no screen shows the location question")
+                    screen = interview.next()
+                }
+                val policy = screen.questions.single { it.reference == "/data/bukti/lokasi_rumah" }.locationPolicy
+                assertNotNull(policy)
+                assertEquals(5.0, policy!!.captureAccuracyM, 0.0)
+                assertEquals(30.0, policy.warningAccuracyM, 0.0)
+
+                val far = interview.setLocation("/data/bukti/lokasi_rumah", GeopointInput(-8.58, 116.12, 0.0, 60.0))
+                assertEquals(FixQualityView.UNACCEPTABLE, far.quality)
+                assertNull(far.answer)
+                val good = interview.setLocation("/data/bukti/lokasi_rumah", GeopointInput(-8.58, 116.12, 9.0, 3.5))
+                assertEquals(FixQualityView.GOOD, good.quality)
+                assertEquals(AnswerResult.Saved, good.answer)
+                assertTrue(interview.submissionXml().contains("<lokasi_rumah>-8.58 116.12 9.0 3.5</lokasi_rumah>"))
+            }
+        }
+    }
+}
