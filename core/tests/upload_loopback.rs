@@ -160,6 +160,13 @@ fn an_unreachable_server_means_retry_later() {
     let entry = &device.outbox_status().unwrap()[0];
     assert_eq!(entry.state, UploadState::RetryLater);
     assert!(entry.next_attempt_at.is_some());
+    // Not due yet: another run sends nothing; "send now" makes it due at once.
+    let server = receiver(0);
+    let report = device.upload_pending(server.url.clone(), Some("good".into()), 30_000, None, None);
+    assert_eq!(report.unwrap().acknowledged, 0);
+    assert_eq!(device.send_now().unwrap(), 1);
+    let report = device.upload_pending(server.url, Some("good".into()), 30_000, None, None);
+    assert_eq!(report.unwrap().acknowledged, 1);
 }
 
 #[test]

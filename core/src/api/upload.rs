@@ -161,6 +161,12 @@ impl Verivali {
         })
     }
 
+    /// "Send now": makes every interview waiting for a retry or a person due at once, for
+    /// the next `upload_pending`. Returns how many.
+    pub fn send_now(&self) -> ApiResult<u32> {
+        Ok(self.store.write(outbox::retry_all_now)? as u32)
+    }
+
     /// Every interview in the outbox, oldest first.
     pub fn outbox_status(&self) -> ApiResult<Vec<OutboxEntry>> {
         let items = self.store.read(outbox::items)?;

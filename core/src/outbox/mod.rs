@@ -114,6 +114,15 @@ pub fn requeue(tx: &Transaction<'_>, id: &str) -> Result<()> {
     set(tx, id, OutboxState::Queued, None, None)
 }
 
+/// "Send now": everything waiting for a retry or a person is due at once. Returns how many.
+pub fn retry_all_now(tx: &Transaction<'_>) -> Result<usize> {
+    Ok(tx.execute(
+        "UPDATE outbox SET state = 'queued', next_attempt_at = NULL
+         WHERE state IN ('retry_later', 'needs_person')",
+        [],
+    )?)
+}
+
 fn set(
     tx: &Transaction<'_>,
     id: &str,
