@@ -1,6 +1,7 @@
 //! `verivali`: the desktop front end of the Verivali core, for operators, trainers and
 //! developers. It calls the same API as the Android shell.
 
+mod demo;
 mod form_cmd;
 mod interview_cmd;
 mod media_cmd;
@@ -39,6 +40,13 @@ pub struct StoreArgs {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Demo satu hari lapangan penuh, tanpa argumen / A whole field day, no arguments needed
+    ///
+    /// Starts a receiver on a loopback port, provisions a device with the DTKS form and the
+    /// sample prelist, runs scripted visits (all five statuses, a new household, a warning with a
+    /// reason, an error fixed), uploads while offline and online, and prints a summary. Leaves
+    /// everything in --dir.
+    Demo(demo::DemoArgs),
     /// Prelist: impor dan cari rumah tangga / import and search households
     #[command(subcommand)]
     Prelist(prelist_cmd::PrelistCommand),
@@ -85,6 +93,7 @@ fn main() -> ExitCode {
     init_logging();
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(args) => demo::run(args),
         Command::Prelist(command) => prelist_cmd::run(&cli.store, command),
         Command::Form(command) => form_cmd::run(command),
         Command::Interview(command) => interview_cmd::run(&cli.store, command),

@@ -87,7 +87,7 @@ pub struct UploadArgs {
 }
 
 /// A terminal progress bar over the interviews waiting.
-struct UploadBar(indicatif::ProgressBar);
+pub(crate) struct UploadBar(pub(crate) indicatif::ProgressBar);
 
 impl verivali_core::api::UploadProgressListener for UploadBar {
     fn on_progress(&self, progress: verivali_core::api::UploadSummary) {

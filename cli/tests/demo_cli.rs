@@ -1,0 +1,114 @@
+//! `verivali demo` end to end, as a new user runs it: a real process, a real loopback receiver
+//! and real stores. The receiver must hold exactly the demo's submissions, each with its
+//! photos and its checks file, and the visits must cover every status and a new household.
+
+use std::{collections::BTreeMap, path::Path, process::Command};
+
+fn demo(dir: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_verivali"))
+        .args(["demo", "--json", "--pace", "0", "--dir"])
+        .arg(dir)
+        .output()
+        .unwrap()
+}
+
+struct Submission {
+    xml: String,
+    attachments: Vec<(String, Vec<u8>)>,
+}
+
+fn receiver_holds(dir: &Path) -> BTreeMap<String, Submission> {
+    let conn = rusqlite::Connection::open(dir.join("receiver/receiver.db")).unwrap();
+    let mut stmt = conn.prepare("SELECT instance_id, xml FROM submissions").unwrap();
+    let rows: Vec<(String, Vec<u8>)> =
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
+    rows.into_iter()
+        .map(|(id, xml)| {
+            let mut stmt = conn
+                .prepare("SELECT name, bytes FROM attachments WHERE instance_id = ?1 ORDER BY name")
+                .unwrap();
+            let attachments = stmt
+                .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            (id, Submission { xml: String::from_utf8(xml).unwrap(), attachments })
+        })
+        .collect()
+}
+
+fn tag<'x>(xml: &'x str, name: &str) -> &'x str {
+    xml.split(&format!("<{name}>")).nth(1).and_then(|rest| rest.split('<').next()).unwrap_or("")
+}
+
+#[test]
+fn the_demo_sends_every_visit_once_with_its_photos_and_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path().join("demo");
+    let run = demo(&dir);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(stderr.contains("DEMO KEY") && stderr.contains("KUNCI DEMO"), "the loud notice");
+    let summary: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(summary["uploads"]["acknowledged"], 8, "{summary}");
+    assert_eq!(summary["offline"]["retry_later"], 8, "queued while offline");
+    assert!(summary["status_page"].as_str().unwrap().ends_with("/status"));
+
+    let held = receiver_holds(&dir);
+    assert_eq!(held.len(), 8, "exactly the demo's visits");
+    let mut statuses: Vec<(&str, bool)> = held
+        .values()
+        .map(|s| (tag(&s.xml, "status_keberadaan"), tag(&s.xml, "id_dtks").starts_with("USULAN")))
+        .collect();
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [
+            ("1", false),
+            ("1", false),
+            ("1", false),
+            ("2", false),
+            ("2", true),
+            ("3", false),
+            ("4", false),
+            ("5", false)
+        ]
+    );
+    for submission in held.values() {
+        let names: Vec<&str> = submission.attachments.iter().map(|(n, _)| n.as_str()).collect();
+        assert!(names.contains(&"verivali-checks.json"), "{names:?}");
+        let photos: Vec<&(String, Vec<u8>)> =
+            submission.attachments.iter().filter(|(n, _)| n.ends_with(".jpg")).collect();
+        let expected = if tag(&submission.xml, "status_keberadaan") == "3" { 0 } else { 3 };
+        assert_eq!(photos.len(), expected, "{names:?}");
+        for (name, bytes) in photos {
+            assert!(submission.xml.contains(&format!(">{name}<")), "the instance names {name}");
+            assert_eq!(&bytes[..2], &[0xFF, 0xD8], "a JPEG");
+        }
+    }
+    // The warnings travel with their reasons.
+    let reasons: Vec<String> = held
+        .values()
+        .flat_map(|s| s.attachments.iter().filter(|(n, _)| n == "verivali-checks.json"))
+        .map(|(_, bytes)| serde_json::from_slice::<serde_json::Value>(bytes).unwrap())
+        .flat_map(|checks| checks["findings"].as_array().cloned().unwrap_or_default())
+        .filter(|f| f["severity"] == "warning")
+        .map(|f| format!("{} {}", f["rule"].as_str().unwrap(), f["reason"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(reasons.iter().any(|r| r.starts_with("status.1_changed Ejaan")), "{reasons:?}");
+
+    // A second run empties its own folder and ends the same.
+    assert!(demo(&dir).status.success());
+    assert_eq!(receiver_holds(&dir).len(), 8);
+}
+
+#[test]
+fn the_demo_refuses_a_folder_that_is_not_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("thesis.docx"), b"precious").unwrap();
+    let run = demo(dir.path());
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("--dir"));
+    assert!(dir.path().join("thesis.docx").exists());
+}
