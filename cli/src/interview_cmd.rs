@@ -6,7 +6,7 @@ use std::{
     process::ExitCode,
 };
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 use verivali_core::api::{
@@ -18,6 +18,23 @@ use crate::{CliError, StoreArgs, prelist_cmd};
 
 /// The form the field uses unless told otherwise.
 const DEFAULT_FORM_ID: &str = "dtks_verivali";
+
+/// `verivali interview`: interactive, or a subcommand.
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct InterviewArgs {
+    #[command(subcommand)]
+    command: Option<InterviewCommand>,
+    /// ID DTKS rumah tangga prelist (tanpa pencarian) / Prelist household (skips the search)
+    #[arg(long, value_name = "ID_DTKS")]
+    household: Option<String>,
+    /// Langsung rumah tangga baru / Go straight to a new household
+    #[arg(long, conflicts_with = "household")]
+    new: bool,
+    /// Pasang formulir ini dulu (CSV eksternal di foldernya) / Install this form first (external CSVs beside it)
+    #[arg(long, value_name = "FORM.xml")]
+    form: Option<PathBuf>,
+}
 
 #[derive(Subcommand)]
 pub enum InterviewCommand {
@@ -87,7 +104,40 @@ struct Confirmation {
     reason: String,
 }
 
-pub fn run(store: &StoreArgs, command: InterviewCommand) -> Result<ExitCode, CliError> {
+pub fn run(store: &StoreArgs, args: InterviewArgs) -> Result<ExitCode, CliError> {
+    match args.command {
+        Some(command) => replay_command(store, command),
+        None => interactive(store, args.form, args.household, args.new),
+    }
+}
+
+/// The interactive interview (`crate::interview_tui`).
+fn interactive(
+    store: &StoreArgs,
+    form: Option<PathBuf>,
+    household: Option<String>,
+    new: bool,
+) -> Result<ExitCode, CliError> {
+    let verivali = prelist_cmd::open(store)?;
+    let form_id = match form {
+        Some(path) => verivali.install_form(path.display().to_string())?.form_id,
+        None => verivali.forms()?.first().map(|f| f.form_id.clone()).ok_or_else(|| {
+            CliError::Usage(
+                "Belum ada formulir terpasang: beri --form FORM.xml atau jalankan `verivali sync`. / \
+                 No form is installed: give --form FORM.xml or run `verivali sync`."
+                    .into(),
+            )
+        })?,
+    };
+    let household = match (household, new) {
+        (Some(id), _) => Some(Some(id)),
+        (None, true) => Some(None),
+        (None, false) => None,
+    };
+    crate::interview_tui::run(&verivali, &form_id, household)
+}
+
+fn replay_command(store: &StoreArgs, command: InterviewCommand) -> Result<ExitCode, CliError> {
     let InterviewCommand::Run { household, answers, form } = command;
     let text = std::fs::read_to_string(&answers).map_err(|e| {
         CliError::Usage(format!(

@@ -4,6 +4,7 @@
 mod demo;
 mod form_cmd;
 mod interview_cmd;
+mod interview_tui;
 mod media_cmd;
 mod prelist_cmd;
 mod serve_cmd;
@@ -53,9 +54,13 @@ enum Command {
     /// Formulir: periksa, hitung XPath, jalankan skenario / Forms: check, evaluate XPath, replay scenarios
     #[command(subcommand)]
     Form(form_cmd::FormCommand),
-    /// Wawancara: putar ulang kunjungan dari berkas jawaban / Interviews: replay a visit from an answers file
-    #[command(subcommand)]
-    Interview(interview_cmd::InterviewCommand),
+    /// Wawancara interaktif di terminal, atau putar ulang dari berkas / An interactive interview, or a replay from a file
+    ///
+    /// Without a subcommand: find a household (name, NIK, ID DTKS) or start a new one, answer
+    /// screen by screen, see errors and warnings inline, go back, jump to sections, add and
+    /// remove members, switch the form's language, and finalize. Esc opens the menu; every
+    /// answer is saved at once.
+    Interview(interview_cmd::InterviewArgs),
     /// Foto: proses seperti di ponsel / Photos: process as the phone does
     #[command(subcommand)]
     Media(media_cmd::MediaCommand),

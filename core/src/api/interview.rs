@@ -274,6 +274,23 @@ impl Interview {
         Ok(outcome.into())
     }
 
+    /// The form's languages, as it names them (e.g. "Bahasa Indonesia", "English").
+    pub fn languages(&self) -> Vec<String> {
+        lock(&self.inner).visit.session().form().def.itext.languages.clone()
+    }
+
+    /// Shows labels, hints and choices in `language`, one of `languages()`.
+    pub fn set_language(&self, language: String) -> ApiResult<()> {
+        let mut inner = lock(&self.inner);
+        if !inner.visit.session().form().def.itext.languages.contains(&language) {
+            return Err(VerivaliError::InvalidInput {
+                reason: format!("bahasa/language '{language}'"),
+            });
+        }
+        inner.visit.set_language(&language);
+        Ok(())
+    }
+
     /// The submission XML as it would be sent now.
     pub fn submission_xml(&self) -> String {
         lock(&self.inner).visit.session().submission_xml()

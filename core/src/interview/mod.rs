@@ -174,6 +174,11 @@ impl Visit {
         &self.session
     }
 
+    /// Shows labels in `language`, one of the form's itext languages.
+    pub fn set_language(&mut self, language: &str) {
+        self.session.set_language(language);
+    }
+
     pub fn state(&self) -> InterviewState {
         self.state
     }
