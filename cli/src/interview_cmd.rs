@@ -121,13 +121,7 @@ fn interactive(
     let verivali = prelist_cmd::open(store)?;
     let form_id = match form {
         Some(path) => verivali.install_form(path.display().to_string())?.form_id,
-        None => verivali.forms()?.first().map(|f| f.form_id.clone()).ok_or_else(|| {
-            CliError::Usage(
-                "Belum ada formulir terpasang: beri --form FORM.xml atau jalankan `verivali sync`. / \
-                 No form is installed: give --form FORM.xml or run `verivali sync`."
-                    .into(),
-            )
-        })?,
+        None => installed_form(&verivali)?,
     };
     let household = match (household, new) {
         (Some(id), _) => Some(Some(id)),
@@ -135,6 +129,21 @@ fn interactive(
         (None, false) => None,
     };
     crate::interview_tui::run(&verivali, &form_id, household)
+}
+
+/// The DTKS form when installed, else the newest installed form.
+fn installed_form(verivali: &verivali_core::api::Verivali) -> Result<String, CliError> {
+    let forms = verivali.forms()?;
+    if forms.iter().any(|f| f.form_id == DEFAULT_FORM_ID) {
+        return Ok(DEFAULT_FORM_ID.to_owned());
+    }
+    forms.first().map(|f| f.form_id.clone()).ok_or_else(|| {
+        CliError::Usage(
+            "Belum ada formulir terpasang: beri --form FORM.xml atau jalankan `verivali sync`. / \
+             No form is installed: give --form FORM.xml or run `verivali sync`."
+                .into(),
+        )
+    })
 }
 
 fn replay_command(store: &StoreArgs, command: InterviewCommand) -> Result<ExitCode, CliError> {
@@ -154,7 +163,7 @@ fn replay_command(store: &StoreArgs, command: InterviewCommand) -> Result<ExitCo
     let verivali = prelist_cmd::open(store)?;
     let form_id = match form {
         Some(path) => verivali.install_form(path.display().to_string())?.form_id,
-        None => DEFAULT_FORM_ID.to_owned(),
+        None => installed_form(&verivali)?,
     };
     let interview = verivali.start_interview(form_id, household)?;
     let base = answers.parent().map(PathBuf::from).unwrap_or_default();

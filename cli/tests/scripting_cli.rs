@@ -1,0 +1,76 @@
+//! The commands scripts call print JSON when asked: `upload --json` and `sync --json`, over a
+//! real loopback receiver and a closed port.
+
+use std::{path::PathBuf, process::Command};
+
+use verivali_cli::serve::{self, Receiver};
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../test-fixtures")
+}
+
+fn verivali(data: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_verivali"));
+    command.arg("--data").arg(data).arg("--insecure-dev-key");
+    command
+}
+
+fn json(out: std::process::Output) -> (i32, serde_json::Value) {
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    (out.status.code().unwrap(), value)
+}
+
+#[test]
+fn sync_and_upload_report_as_json() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let mini = fixtures().join("forms/mini-verivali/form.xml");
+    serve::publish_form(server_dir.path(), &mini).unwrap();
+    let token = serve::add_token(server_dir.path(), "Ayu", &["52".into()]).unwrap();
+    let receiver = Receiver::start(server_dir.path(), "127.0.0.1", 0).unwrap();
+    let phone = tempfile::tempdir().unwrap();
+
+    let (code, synced) = json(
+        verivali(phone.path())
+            .args(["sync", "--json", "--server", &receiver.url, "--token", &token])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(code, 0);
+    assert_eq!(synced["installed"][0], "mini_verivali 1", "{synced}");
+
+    let imported = verivali(phone.path())
+        .args(["prelist", "import"])
+        .arg(fixtures().join("prelist/sample.jsonl"))
+        .output()
+        .unwrap();
+    assert!(imported.status.success());
+    let answers = phone.path().join("visit.json");
+    std::fs::write(
+        &answers,
+        r#"{"steps": [{"answer": "/data/status_keberadaan", "value": "4"}], "finalize": true}"#,
+    )
+    .unwrap();
+    let (code, _) = json(
+        verivali(phone.path())
+            .args(["interview", "run", "--household", "5271011009000001", "--answers"])
+            .arg(&answers)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(code, 0);
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let offline = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let (code, report) = json(
+        verivali(phone.path())
+            .args(["upload", "--json", "--server", &offline, "--token", &token])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(code, 0);
+    assert_eq!(report["retry_later"], 1, "{report}");
+    assert_eq!(report["outbox"][0]["state"], "retrylater");
+    assert!(report["outbox"][0]["next_attempt_at"].is_i64());
+}
