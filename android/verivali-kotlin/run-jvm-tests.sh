@@ -39,5 +39,6 @@ java -cp "$build/classes:$jars:$(dirname "$(dirname "$kotlinc")")/lib/kotlin-std
   -Djna.library.path="$lib_dir" \
   -Dverivali.sample="$root/test-fixtures/prelist/sample.jsonl" \
   -Dverivali.photos="$root/test-fixtures/photos" \
+  -Dverivali.dtksForm="$root/test-fixtures/forms/dtks-verivali/form.xml" \
   -Dverivali.miniForm="$root/test-fixtures/forms/mini-verivali/form.xml" \
   id.verivali.core.RunJvmTestsKt

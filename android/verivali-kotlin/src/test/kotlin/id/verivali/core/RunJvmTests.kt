@@ -10,6 +10,7 @@ fun main() {
         PrelistTest::class.java,
         InterviewTest::class.java,
         EvidenceTest::class.java,
+        ShellTest::class.java,
         UploadTest::class.java,
     )
     result.failures.forEach { failure: Failure ->

@@ -1,0 +1,134 @@
+package id.verivali.shell
+
+import id.verivali.core.AnswerResult
+import id.verivali.core.FinalizeResult
+import id.verivali.core.Interview
+import id.verivali.core.InterviewStatus
+import id.verivali.core.RuleFinding
+import id.verivali.core.ScreenView
+import id.verivali.core.SearchRequest
+import id.verivali.core.Verivali
+import id.verivali.core.VerivaliException
+import id.verivali.core.WarningConfirmation
+
+/** A household row of the list screen. */
+data class HouseholdRow(val idDtks: String, val title: String, val subtitle: String)
+
+/** What an interview screen shows, decided here. */
+data class ScreenSpec(
+    val header: String,
+    val widgets: List<WidgetSpec>,
+    /** "Add another member?" after the last one: the repeat to add to, and the question. */
+    val addTo: String?,
+    val addQuestion: String?,
+    /** The repeat instance the screen belongs to, for "remove this member". */
+    val member: String?,
+    val sections: List<String>,
+    val canGoBack: Boolean,
+    val canGoForward: Boolean,
+    val finalized: Boolean,
+)
+
+/** What finalizing asks of the enumerator next. */
+sealed class FinalizeStep {
+    object Done : FinalizeStep()
+    /** Fix these first (form violations and rule errors), in the UI language. */
+    data class Fix(val problems: List<String>) : FinalizeStep()
+    /** Each needs a reason to go on. */
+    data class NeedReasons(val warnings: List<RuleFinding>) : FinalizeStep()
+}
+
+/**
+ * The field app's use of the core, as the activities call it (on the [CoreExecutor]). Blocking;
+ * every answer is saved by the core before it returns.
+ */
+class Field(private val core: Verivali, private val language: UiLanguage) {
+    fun search(text: String): List<HouseholdRow> =
+        core.search(SearchRequest(text, null, 50u), 0u).hits.map {
+            HouseholdRow(it.idDtks, it.headName ?: "-", "${it.memberCount} ART · desa ${it.desaCode}")
+        }
+
+    /** Starts a visit to `idDtks`, or to a new household when null. */
+    fun start(formId: String, idDtks: String?): Visit = Visit(core.startInterview(formId, idDtks), language)
+
+    fun reopen(interviewId: String): Visit = Visit(core.interview(interviewId), language)
+}
+
+/** One interview on screen. */
+class Visit(val interview: Interview, private val language: UiLanguage) {
+    private val confirmations = mutableListOf<WarningConfirmation>()
+
+    init {
+        language.formLanguage(interview.languages())?.let { interview.setLanguage(it) }
+    }
+
+    val id: String get() = interview.id()
+
+    fun screen(): ScreenSpec = spec(interview.screen())
+    fun next(): ScreenSpec = spec(interview.next())
+    fun previous(): ScreenSpec = spec(interview.previous())
+    fun jump(section: Int): ScreenSpec = spec(interview.jump(section.toUInt()))
+    fun addMember(repeat: String): ScreenSpec = spec(interview.addRepeat(repeat))
+    fun removeMember(member: String): ScreenSpec = spec(interview.removeRepeat(member))
+
+    /** Answers; a refusal comes back as the message to show under the question. */
+    fun answer(reference: String, value: String): String? = try {
+        refusal(interview.answer(reference, value))
+    } catch (e: VerivaliException) {
+        bilingual(e.message ?: "", language)
+    }
+
+    fun attachPhoto(reference: String, path: String): String? = try {
+        refusal(interview.attachPhoto(reference, path).answer)
+    } catch (e: VerivaliException) {
+        bilingual(e.message ?: "", language)
+    }
+
+    fun confirm(warning: RuleFinding, reason: String) {
+        confirmations.removeAll { it.rule == warning.rule && it.reference == warning.reference }
+        confirmations += WarningConfirmation(warning.rule, warning.reference, reason.trim())
+    }
+
+    fun finalize(): FinalizeStep = when (val result = interview.finalize(confirmations.toList())) {
+        is FinalizeResult.Finalized -> FinalizeStep.Done
+        is FinalizeResult.Blocked -> when {
+            result.formViolations.isNotEmpty() || result.errors.isNotEmpty() -> FinalizeStep.Fix(
+                result.formViolations.map {
+                    if (language == UiLanguage.EN) "$it: required or invalid" else "$it: wajib diisi atau tidak sah"
+                } + result.errors.map { it.inline(language).text },
+            )
+            else -> FinalizeStep.NeedReasons(result.unconfirmed)
+        }
+    }
+
+    private fun refusal(result: AnswerResult): String? = when (result) {
+        is AnswerResult.Saved -> null
+        is AnswerResult.RequiredButEmpty -> if (language == UiLanguage.EN) "Required" else "Wajib diisi"
+        is AnswerResult.ConstraintViolated -> result.message
+            ?: if (language == UiLanguage.EN) "The answer breaks a rule" else "Jawaban tidak memenuhi syarat"
+        is AnswerResult.Invalid -> bilingual(result.message, language)
+    }
+
+    private fun spec(view: ScreenView): ScreenSpec {
+        val header = listOfNotNull(view.section, view.title).joinToString(" · ") +
+            "  ${view.index + 1u}/${view.count}"
+        val member = view.questions.firstOrNull()?.reference?.let { ref ->
+            ref.lastIndexOf(']').takeIf { it > 0 }?.let { ref.substring(0, it + 1) }
+        }
+        return ScreenSpec(
+            header = header.trim(),
+            widgets = view.questions.map { WidgetSpec.of(it, language) },
+            addTo = view.repeatPrompt?.repeat,
+            addQuestion = view.repeatPrompt?.let {
+                val label = it.label ?: it.repeat
+                if (language == UiLanguage.EN) "$label: ${it.count} now. Add another?"
+                else "$label: ${it.count} sekarang. Tambah lagi?"
+            },
+            member = member,
+            sections = view.sections.map { it.label },
+            canGoBack = view.canGoBack,
+            canGoForward = view.canGoForward,
+            finalized = view.status == InterviewStatus.FINALIZED,
+        )
+    }
+}

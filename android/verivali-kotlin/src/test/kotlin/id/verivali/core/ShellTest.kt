@@ -1,0 +1,154 @@
+package id.verivali.core
+
+import id.verivali.shell.CoreExecutor
+import id.verivali.shell.Field
+import id.verivali.shell.FinalizeStep
+import id.verivali.shell.Provisioning
+import id.verivali.shell.UiLanguage
+import id.verivali.shell.UploadPolicy
+import id.verivali.shell.WidgetSpec
+import java.io.File
+import java.nio.file.Files
+import java.security.SecureRandom
+import java.util.concurrent.CountDownLatch
+import java.util.concurrent.TimeUnit
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertFalse
+import org.junit.Assert.assertNull
+import org.junit.Assert.assertTrue
+import org.junit.Test
+
+/**
+ * The presentation layer the Android activities use (`id.verivali.shell`), against the
+ * host-built core: widget specs for every question kind of the DTKS form, a whole interview
+ * through the same wrappers, the upload policy and provisioning checks.
+ */
+class ShellTest {
+    private val sample = File(System.getProperty("verivali.sample") ?: error("set -Dverivali.sample"))
+    private val miniForm = File(System.getProperty("verivali.miniForm") ?: error("set -Dverivali.miniForm"))
+    private val dtksForm = File(System.getProperty("verivali.dtksForm") ?: error("set -Dverivali.dtksForm"))
+
+    private fun store(form: File): Verivali {
+        val key = ByteArray(32).also { SecureRandom().nextBytes(it) }
+        val store = Verivali.open(Files.createTempDirectory("verivali-kt-shell").toString(), key)
+        store.installForm(form.path)
+        store.importPrelist(sample.path, null)
+        return store
+    }
+
+    @Test
+    fun everyQuestionOfTheDtksFormMapsToTheWidgetItsKindNeeds() {
+        store(dtksForm).use { store ->
+            val visit = Field(store, UiLanguage.ID).start("dtks_verivali", "5271011009000001")
+            visit.answer("/data/status_keberadaan", "1")
+            val seen = mutableMapOf<InputKind, MutableSet<String>>()
+            var view = visit.interview.screen()
+            while (true) {
+                for (q in view.questions) {
+                    val spec = WidgetSpec.of(q, UiLanguage.ID)
+                    seen.getOrPut(q.kind) { mutableSetOf() } += spec::class.simpleName!!
+                    when (q.kind) {
+                        InputKind.GEOPOINT -> {
+                            spec as WidgetSpec.Location
+                            assertEquals(10.0, spec.captureAccuracyM, 0.0)
+                            assertEquals(50.0, spec.warningAccuracyM, 0.0)
+                        }
+                        InputKind.SELECT_ONE -> assertEquals(
+                            q.reference, q.choices.size > WidgetSpec.RADIO_LIMIT, (spec as WidgetSpec.SingleChoice).searchable,
+                        )
+                        else -> {}
+                    }
+                }
+                if (!view.canGoForward) break
+                view = visit.interview.next()
+            }
+            val expected = mapOf(
+                InputKind.TEXT to "TextField", InputKind.INTEGER to "TextField", InputKind.DATE to "DateField",
+                InputKind.SELECT_ONE to "SingleChoice", InputKind.PHOTO to "Photo", InputKind.GEOPOINT to "Location",
+            )
+            for ((kind, widget) in expected) {
+                assertEquals("$kind", setOf(widget), seen[kind])
+            }
+            assertTrue("every kind has one widget: $seen", seen.values.all { it.size == 1 })
+        }
+    }
+
+    @Test
+    fun aWholeInterviewRunsThroughTheWrappersFromSearchToFinalize() {
+        store(miniForm).use { store ->
+            val done = CountDownLatch(1)
+            val executor = CoreExecutor { it.run() }
+            var outcome: FinalizeStep? = null
+            executor.run({
+                val field = Field(store, UiLanguage.EN)
+                val row = field.search("5271011009000001").single()
+                val visit = field.start("mini_verivali", row.idDtks)
+                assertEquals("Required", visit.answer("/data/status_keberadaan", ""))
+                assertNull(visit.answer("/data/status_keberadaan", "4"))
+                var screen = visit.screen()
+                while (screen.canGoForward) screen = visit.next()
+                assertFalse(screen.finalized)
+                visit.finalize()
+            }) { result ->
+                outcome = result.getOrThrow()
+                done.countDown()
+            }
+            assertTrue(done.await(30, TimeUnit.SECONDS))
+            executor.shutdown()
+            assertEquals(FinalizeStep.Done, outcome)
+            assertEquals(UploadState.QUEUED, store.outboxStatus().single().state)
+        }
+    }
+
+    private fun entry(state: UploadState, next: Long? = null, reason: String? = null) =
+        OutboxEntry("uuid:x", state, 1u, next, reason)
+
+    @Test
+    fun theUploadJobIsScheduledOnlyWhenSomethingWaitsAndSaysWhatHappened() {
+        assertFalse(UploadPolicy.plan(emptyList(), 0, false).schedule)
+        assertFalse(UploadPolicy.plan(listOf(entry(UploadState.SENT)), 0, false).schedule)
+        assertEquals(0L, UploadPolicy.plan(listOf(entry(UploadState.QUEUED)), 1_000, true).delayMs)
+        val later = UploadPolicy.plan(listOf(entry(UploadState.RETRY_LATER, next = 61_000)), 1_000, true)
+        assertTrue(later.schedule && later.unmeteredOnly)
+        assertEquals(60_000L, later.delayMs)
+
+        val offline = UploadSummary(0u, 2u, 0u, 0uL, false)
+        val after = UploadPolicy.afterRun(
+            offline, listOf(entry(UploadState.RETRY_LATER), entry(UploadState.RETRY_LATER)), UiLanguage.ID,
+        )
+        assertTrue(after.retryWithBackoff)
+        assertEquals("0 terkirim, 2 menunggu sinyal.", after.notification)
+        val refused = UploadPolicy.afterRun(
+            UploadSummary(0u, 0u, 1u, 10uL, false),
+            listOf(entry(UploadState.NEEDS_PERSON, reason = "Token ditolak / The token was refused")),
+            UiLanguage.EN,
+        )
+        assertTrue(refused.needsPerson && !refused.retryWithBackoff)
+        assertEquals("The token was refused", refused.notification)
+        assertNull(UploadPolicy.afterRun(UploadSummary(0u, 0u, 0u, 0uL, false), emptyList(), UiLanguage.EN).notification)
+    }
+
+    @Test
+    fun provisioningNamesTheFieldThatIsWrongAndPinsAreSaltedHashes() {
+        val line = "verivali://setup?server=https%3A%2F%2Fdtks.example.go.id&token=abcdefgh12&enumerator=Ayu&area=52.71"
+        val fields = Provisioning.parseSetupLine(line)
+        val ok = Provisioning.validate(fields["server"]!!, fields["token"]!!, fields["enumerator"]!!, fields["area"]!!, false)
+        assertEquals(listOf("52.71"), (ok as Provisioning.Result.Ok).settings.areas)
+        val bad = Provisioning.validate("http://example.com", "abcdefgh12", "Ayu", "52.71", false)
+        assertEquals("server", (bad as Provisioning.Result.Invalid).field)
+        assertEquals("area", (Provisioning.validate("https://x.id", "abcdefgh12", "Ayu", "Mataram", false) as Provisioning.Result.Invalid).field)
+        assertEquals(null, Provisioning.pinProblem("2580"))
+        assertTrue(Provisioning.pinProblem("1111") != null && Provisioning.pinProblem("12a4") != null)
+        val stored = Provisioning.hashPin("2580")
+        assertTrue(Provisioning.pinMatches("2580", stored))
+        assertFalse(Provisioning.pinMatches("2581", stored))
+    }
+
+    @Test
+    fun theFormIsShownInTheDevicesLanguage() {
+        val languages = listOf("Bahasa Indonesia", "English")
+        assertEquals("English", UiLanguage.fromTag("en-US").formLanguage(languages))
+        assertEquals("Bahasa Indonesia", UiLanguage.fromTag("in-ID").formLanguage(languages))
+        assertEquals(UiLanguage.ID, UiLanguage.fromTag("jv"))
+    }
+}
