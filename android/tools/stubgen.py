@@ -62,6 +62,24 @@ RETURN_WIDTHS = {
     ("android.app.job.JobParameters", "getJobId"): "int",
     ("android.os.StatFs", "getAvailableBytes"): "long",
     ("java.io.File", "length"): "long",
+    # Overrides of JDK methods whose width the stubs lose.
+    ("*", "skip"): "long",
+    ("*", "charAt"): "char",
+}
+
+# java.lang.Object's own methods, which an interface may not redeclare as default methods.
+OBJECT_METHODS = {"hashCode", "toString", "equals", "getClass", "notify", "notifyAll", "wait", "clone", "finalize"}
+
+# Every generated class gets a constructor taking this marker, and every generated constructor
+# calls its superclass through it: the stubs do not say which constructors a superclass has.
+MARKER = "verivali.stub.Marker"
+
+# JDK superclasses without a no-argument constructor, and how a stub calls them.
+JDK_SUPER_CALLS = {
+    "java.io.FileOutputStream": "super((java.io.FileDescriptor) null);",
+    "java.io.FileInputStream": "super((java.io.FileDescriptor) null);",
+    "java.io.FilterOutputStream": "super(null);",
+    "java.io.FilterInputStream": "super(null);",
 }
 
 # Packages of the Java platform that the host JDK provides for the check.
@@ -144,6 +162,18 @@ class Generator:
             if isinstance(child, ast.ClassDef):
                 self.want(f"{fqn}.{child.name}")
 
+    def want_returns(self, fqn):
+        """Also generates the Android types that `fqn`'s methods return."""
+        package, node = self.stubs.find(fqn)
+        if node is None:
+            return
+        for child in node.body:
+            if isinstance(child, ast.FunctionDef) and child.returns is not None:
+                for name in annotation_names(child.returns):
+                    resolved = self.resolve_class(name, package, fqn)
+                    if resolved:
+                        self.want(resolved)
+
     def resolve_class(self, name, package, owner):
         """A dotted name in module `package` (inside class `owner`) to a class FQN."""
         if not name or name in ("typing.Generic", "java.lang.Object"):
@@ -170,7 +200,10 @@ class Generator:
                        for b in node.bases)
 
         for fqn, (package, node) in self.defs.items():
-            if not has_init(node) and not is_enum(node):
+            jdk_class_base = any(
+                b.startswith(JDK_PREFIXES) and b not in ("java.lang.Object", "java.lang.Enum") and not jdk_interface(b)
+                for b in self.base_names(fqn))
+            if not has_init(node) and not is_enum(node) and not jdk_class_base:
                 self.interfaces.add(fqn)
         # A type with constructors is a class; an interface may only extend interfaces.
         changed = True
@@ -192,7 +225,7 @@ class Generator:
         out = []
         for base in node.bases:
             name = dotted(base.value) if isinstance(base, ast.Subscript) else dotted(base)
-            resolved = self.resolve_class(name or "", package, fqn)
+            resolved = name if (name or "").startswith(JDK_PREFIXES) else self.resolve_class(name or "", package, fqn)
             if resolved:
                 out.append(resolved)
         return out
@@ -238,11 +271,14 @@ class Generator:
             params = []
             for a in args:
                 t, _ = self.java_type(a, package, owner, type_vars)
-                params.append(box(t))
+                # The stubs write a wildcard (`AdapterView<?>`) as Object.
+                params.append("?" if dotted(a) in ("typing.Any", "java.lang.Object") else box(t))
             return f"{raw}<{', '.join(params)}>", None
         name = dotted(node)
         if name is None:
             return "Object", None
+        if name in PRIMITIVES:
+            return PRIMITIVES[name], None
         if name == "int":
             return "int", "int"
         if name == "float":
@@ -270,6 +306,10 @@ class Generator:
     # ---- output -------------------------------------------------------------------------
     def write_all(self, out):
         self.classify()
+        marker = os.path.join(out, "verivali", "stub", "Marker.java")
+        os.makedirs(os.path.dirname(marker), exist_ok=True)
+        with open(marker, "w", encoding="utf-8") as f:
+            f.write("package verivali.stub;\n\n/** Marks the stubs' own constructors. */\npublic final class Marker {\n    private Marker() {}\n}\n")
         tops = sorted(f for f in self.wanted if self.defs[f][0] == f.rsplit(".", 1)[0])
         for fqn in tops:
             package, node = self.defs[fqn]
@@ -280,6 +320,40 @@ class Generator:
             with open(path, "w", encoding="utf-8") as f:
                 f.write("\n".join(lines) + "\n")
         return len(tops)
+
+    def resolve_default_clashes(self, interfaces, declared, indent):
+        """Redeclares methods that two super-interfaces both give defaults for (Java requires it)."""
+        counts, first = {}, {}
+        for parent in interfaces:
+            parent = erase(parent)
+            if parent not in self.defs:
+                continue
+            package, node = self.defs[parent]
+            for m in self.methods(parent, node, package, self.type_vars_of(node)):
+                if m["ctor"] or m["static"] or redeclares_object(m):
+                    continue
+                key = (m["name"], tuple(erase(p) for p, _ in m["params"]), False)
+                counts[key] = counts.get(key, 0) + 1
+                first.setdefault(key, m)
+        out = []
+        for key, count in counts.items():
+            if count > 1 and key not in declared:
+                m = first[key]
+                params = ", ".join(f"{t} {n}" for t, n in m["params"])
+                out.append(f"{indent}default {m['ret']} {safe(m['name'])}({params}) {{ throw new RuntimeException(\"stub\"); }}")
+        return out
+
+    def inherits(self, supers, key):
+        """Whether a generated superclass of a class declares method `key` (name, params, static)."""
+        current = erase(supers) if supers else None
+        while current and current in self.defs:
+            package, node = self.defs[current]
+            for m in self.methods(current, node, package, self.type_vars_of(node)):
+                if (m["name"], tuple(erase(p) for p, _ in m["params"]), m["static"]) == key:
+                    return True
+            parents = [b for b in self.base_names(current) if b not in self.interfaces]
+            current = parents[0] if parents else None
+        return False
 
     def type_vars_of(self, node):
         names = []
@@ -341,22 +415,30 @@ class Generator:
                          and dotted(c.annotation.slice if isinstance(c.annotation, ast.Subscript) else c.annotation) in (node.name, f"{fqn.rsplit('.', 1)[-1]}")]
             lines.append(inner + (", ".join(constants) or "") + ";")
         lines += self.fields(fqn, node, package, type_vars, kind, inner)
-        abstract_ok = kind == "interface" and len([m for m in methods if not m["static"] and not m["ctor"]]) == 1
+        abstract_ok = kind == "interface" and len(
+            [m for m in methods if not m["static"] and not m["ctor"] and not redeclares_object(m)]) == 1
+        super_call = ""
+        if kind == "class":
+            generated_super = supers is not None and erase(supers) in self.wanted
+            super_call = f"super(({MARKER}) null);" if generated_super else JDK_SUPER_CALLS.get(erase(supers or ""), "")
+            lines.append(f"{inner}protected {node.name}({MARKER} marker) {{ {super_call} }}")
         seen = set()
         for m in methods:
             if kind == "enum" and m["name"] in ("values", "valueOf"):
                 continue
-            if kind == "interface" and m["ctor"]:
+            if kind == "interface" and (m["ctor"] or redeclares_object(m)):
                 continue
             key = (m["name"], tuple(erase(p) for p, _ in m["params"]), m["static"])
             if key in seen:
+                continue
+            if not m["ctor"] and m["ret"] == "Object" and self.inherits(supers, key):
                 continue
             seen.add(key)
             params = ", ".join(f"{t} {n}" for t, n in m["params"])
             if m["ctor"]:
                 if kind == "enum":
                     continue
-                lines.append(f"{inner}public {node.name}({params}) {{ throw new RuntimeException(\"stub\"); }}")
+                lines.append(f"{inner}public {node.name}({params}) {{ {super_call} throw new RuntimeException(\"stub\"); }}")
                 continue
             generics_m = ""
             body = " { throw new RuntimeException(\"stub\"); }"
@@ -370,6 +452,8 @@ class Generator:
             else:
                 static_kw = "static " if m["static"] else ""
                 lines.append(f"{inner}public {static_kw}{generics_m}{m['ret']} {safe(m['name'])}({params}){body}")
+        if kind == "interface":
+            lines += self.resolve_default_clashes(interfaces, seen, inner)
         for child in node.body:
             if isinstance(child, ast.ClassDef) and f"{fqn}.{child.name}" in self.wanted:
                 lines += self.class_source(f"{fqn}.{child.name}", child, package, True, inner)
@@ -421,15 +505,35 @@ class Generator:
             if m["name"].startswith("set") and len(m["params"]) == 1:
                 setters[m["name"][3:]] = m["params"][0][0]
         for m in found:
+            if m["name"] == "charAt" and m["ret"] == "String":
+                m["ret"] = "char"
             if m["ambiguous"]:
                 key = (fqn, m["name"])
-                if key in RETURN_WIDTHS:
-                    m["ret"] = RETURN_WIDTHS[key]
+                if key in RETURN_WIDTHS or ("*", m["name"]) in RETURN_WIDTHS:
+                    m["ret"] = RETURN_WIDTHS.get(key) or RETURN_WIDTHS[("*", m["name"])]
                 else:
                     prop = re.sub(r"^(get|is)", "", m["name"])
                     if prop in setters and setters[prop] in ("long", "double", "short", "byte", "float", "int"):
                         m["ret"] = setters[prop]
         return found
+
+
+def annotation_names(node):
+    """The dotted names in an annotation (unions and subscripts opened)."""
+    if isinstance(node, ast.BinOp):
+        return annotation_names(node.left) + annotation_names(node.right)
+    if isinstance(node, ast.Subscript):
+        inner = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        return annotation_names(node.value) + [n for a in inner for n in annotation_names(a)]
+    name = dotted(node)
+    return [name] if name else []
+
+
+def redeclares_object(method):
+    """Whether `method` is one of java.lang.Object's own (which an interface may not declare)."""
+    arity = len(method["params"])
+    return (method["name"] in OBJECT_METHODS and arity == 0) or (method["name"] == "equals" and arity == 1) \
+        or method["name"] == "wait"
 
 
 def box(t):
@@ -451,7 +555,12 @@ def default_value(java):
 
 
 def jdk_interface(fqn):
+    if fqn.startswith("java.util.function."):
+        return True
     return fqn in {
+        "java.util.Iterator", "java.util.Enumeration", "java.util.RandomAccess", "java.util.Queue",
+        "java.util.Deque", "java.util.concurrent.Callable", "java.util.concurrent.Future",
+        "java.util.SortedMap", "java.util.NavigableMap", "java.util.SortedSet", "java.lang.annotation.Annotation",
         "java.lang.Runnable", "java.lang.Comparable", "java.lang.Iterable", "java.lang.AutoCloseable",
         "java.io.Closeable", "java.io.Serializable", "java.lang.Cloneable", "java.lang.CharSequence",
         "java.lang.Appendable", "java.lang.Readable", "java.io.Flushable", "java.util.EventListener",
@@ -464,7 +573,7 @@ def jdk_interface(fqn):
     }
 
 
-REFERENCE = re.compile(r"\b((?:android|org|dalvik)(?:\.[a-z][a-z0-9_]*)+(?:\.[A-Z][A-Za-z0-9_]*)+)")
+REFERENCE = re.compile(r"\b((?:android|org|dalvik)(?:\.[a-z][a-z0-9_]*)*(?:\.[A-Z][A-Za-z0-9_]*)+)")
 
 
 def roots_from_sources(dirs):
@@ -487,11 +596,15 @@ def main():
     stubs = Stubs(args.stubs)
     generator = Generator(stubs)
     missing = []
-    for root in sorted(roots_from_sources(args.sources)):
+    roots = sorted(roots_from_sources(args.sources))
+    for root in roots:
         # `android.view.View.OnClickListener` and `android.widget.TextView` alike.
         if stubs.find(root)[1] is None:
             missing.append(root)
         generator.want(root)
+    # What the app's classes hand back is usable without naming it (prefs.edit(), clip.getItemAt()).
+    for root in roots:
+        generator.want_returns(root)
     count = generator.write_all(args.out)
     print(f"stubgen: {count} top-level classes, {len(generator.wanted)} with nested, "
           f"{len(generator.interfaces)} taken as interfaces")

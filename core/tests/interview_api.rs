@@ -145,3 +145,23 @@ fn a_draft_started_on_an_older_form_version_still_opens_and_submits_with_it() {
     assert!(matches!(resumed.finalize(vec![]).unwrap(), FinalizeResult::Finalized { .. }));
     assert!(resumed.submission_xml().contains(r#"version="1""#), "submitted with its own version");
 }
+
+#[test]
+fn visits_list_each_interview_with_its_household_state_and_upload() {
+    let dir = tempfile::tempdir().unwrap();
+    let verivali = provisioned(dir.path());
+    let draft = verivali.start_interview("mini_verivali".into(), None).unwrap();
+    let done = verivali.start_interview("mini_verivali".into(), Some(HOUSEHOLD.into())).unwrap();
+    done.answer("/data/status_keberadaan".into(), "4".into()).unwrap();
+    let finalized = done.finalize(vec![]).unwrap();
+    assert!(matches!(finalized, FinalizeResult::Finalized { .. }), "{finalized:?}");
+    let visits = verivali.visits().unwrap();
+    assert_eq!(visits.len(), 2);
+    let of = |id: &str| visits.iter().find(|v| v.interview_id == id).unwrap().clone();
+    assert_eq!(of(&draft.id()).id_dtks, None, "a new household");
+    assert_eq!(of(&draft.id()).status, verivali_core::api::InterviewStatus::Draft);
+    assert_eq!(of(&draft.id()).upload, None);
+    assert_eq!(of(&done.id()).id_dtks.as_deref(), Some(HOUSEHOLD));
+    assert_eq!(of(&done.id()).status, verivali_core::api::InterviewStatus::Finalized);
+    assert_eq!(of(&done.id()).upload, Some(verivali_core::api::UploadState::Queued));
+}

@@ -11,7 +11,7 @@ use super::{
     ApiResult, Verivali, VerivaliError, now_ms,
     records::{
         AnswerResult, FinalizeResult, FormInfo, InputKind, InterviewStatus, QuestionView,
-        RepeatPromptView, RuleFinding, ScreenView, SectionView, WarningConfirmation,
+        RepeatPromptView, RuleFinding, ScreenView, SectionView, VisitSummary, WarningConfirmation,
     },
 };
 use crate::{
@@ -153,6 +153,25 @@ impl Verivali {
         let clock = clock_now(*lock(&self.utc_offset));
         let visit = Visit::start(&self.store, form, row, id_dtks.as_deref(), clock)?;
         Ok(self.wrap(visit, 0))
+    }
+
+    /// Every interview on the device, newest first: its household, state and upload state.
+    /// The household list filters by these (not visited, draft, final, waiting, sent, returned).
+    pub fn visits(&self) -> ApiResult<Vec<VisitSummary>> {
+        let rows = self.store.read(interviews::visits)?;
+        Ok(rows
+            .into_iter()
+            .map(|(interview_id, id_dtks, state, upload)| VisitSummary {
+                interview_id,
+                id_dtks,
+                status: match state {
+                    InterviewState::Draft => InterviewStatus::Draft,
+                    InterviewState::Finalized => InterviewStatus::Finalized,
+                    InterviewState::Returned => InterviewStatus::Returned,
+                },
+                upload: upload.as_deref().map(super::upload::upload_state),
+            })
+            .collect())
     }
 
     /// Reopens a saved interview where it stopped.

@@ -26,7 +26,7 @@ pub use prelist::{
 pub use records::{
     AnswerResult, ChoiceItem, FinalizeResult, FindingSeverity, FormInfo, InputKind,
     InterviewStatus, QuestionView, RepeatPromptView, RuleFinding, ScreenView, SectionView,
-    WarningConfirmation,
+    VisitSummary, WarningConfirmation,
 };
 pub use upload::{
     OutboxEntry, SyncProgressListener, SyncSummary, UploadInterrupt, UploadProgressListener,

@@ -277,3 +277,14 @@ impl From<FinalizeOutcome> for FinalizeResult {
         }
     }
 }
+
+/// One interview on the device, for the household list.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct VisitSummary {
+    pub interview_id: String,
+    /// `None` for a new household.
+    pub id_dtks: Option<String>,
+    pub status: InterviewStatus,
+    /// Where its upload stands, once finalized.
+    pub upload: Option<super::UploadState>,
+}

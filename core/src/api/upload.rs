@@ -174,17 +174,26 @@ impl Verivali {
             .into_iter()
             .map(|item| OutboxEntry {
                 interview_id: item.interview_id,
-                state: match item.state {
-                    OutboxState::Queued => UploadState::Queued,
-                    OutboxState::Sending => UploadState::Sending,
-                    OutboxState::Sent => UploadState::Sent,
-                    OutboxState::RetryLater => UploadState::RetryLater,
-                    OutboxState::NeedsPerson => UploadState::NeedsPerson,
-                },
+                state: from_outbox(item.state),
                 attempts: item.attempts,
                 next_attempt_at: item.next_attempt_at,
                 reason: item.reason,
             })
             .collect())
     }
+}
+
+fn from_outbox(state: OutboxState) -> UploadState {
+    match state {
+        OutboxState::Queued => UploadState::Queued,
+        OutboxState::Sending => UploadState::Sending,
+        OutboxState::Sent => UploadState::Sent,
+        OutboxState::RetryLater => UploadState::RetryLater,
+        OutboxState::NeedsPerson => UploadState::NeedsPerson,
+    }
+}
+
+/// An outbox state as stored (`queued`, `retry_later`, …).
+pub(super) fn upload_state(stored: &str) -> UploadState {
+    from_outbox(OutboxState::parse(stored))
 }

@@ -40,7 +40,7 @@ impl OutboxState {
         }
     }
 
-    fn parse(text: &str) -> OutboxState {
+    pub fn parse(text: &str) -> OutboxState {
         match text {
             "sending" => OutboxState::Sending,
             "sent" => OutboxState::Sent,

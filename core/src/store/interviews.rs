@@ -271,6 +271,21 @@ pub fn interviews_of(
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// An interview for the household list: id, household, state, and the outbox state as stored.
+pub type VisitRow = (String, Option<String>, InterviewState, Option<String>);
+
+/// Every interview with its household, state and upload state (if queued), newest first.
+pub fn visits(conn: &Connection) -> Result<Vec<VisitRow>> {
+    let mut stmt = conn.prepare(
+        "SELECT i.id, i.id_dtks, i.state, o.state FROM interviews i
+         LEFT JOIN outbox o ON o.interview_id = i.id ORDER BY i.updated_at DESC",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((r.get(0)?, r.get(1)?, InterviewState::parse(&r.get::<_, String>(2)?), r.get(3)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ fun main() {
         InterviewTest::class.java,
         EvidenceTest::class.java,
         ShellTest::class.java,
+        HouseholdFilterTest::class.java,
         UploadTest::class.java,
     )
     result.failures.forEach { failure: Failure ->

@@ -152,3 +152,26 @@ class ShellTest {
         assertEquals(UiLanguage.ID, UiLanguage.fromTag("jv"))
     }
 }
+
+class HouseholdFilterTest {
+    private fun visit(id: String?, status: InterviewStatus, upload: UploadState? = null) =
+        VisitSummary("uuid:$id$status", id, status, upload)
+
+    @Test
+    fun aHouseholdTakesTheStatusOfItsNewestVisit() {
+        val statuses = id.verivali.shell.HouseholdFilter.byHousehold(
+            listOf(
+                visit("A", InterviewStatus.FINALIZED, UploadState.RETRY_LATER),
+                visit("A", InterviewStatus.DRAFT),
+                visit("B", InterviewStatus.FINALIZED, UploadState.SENT),
+                visit("C", InterviewStatus.RETURNED),
+                visit(null, InterviewStatus.DRAFT),
+            ),
+        )
+        assertEquals(id.verivali.shell.HouseholdStatus.WAITING, statuses["A"])
+        assertEquals(id.verivali.shell.HouseholdStatus.SENT, statuses["B"])
+        assertEquals(id.verivali.shell.HouseholdStatus.RETURNED, statuses["C"])
+        assertTrue(id.verivali.shell.HouseholdFilter.matches("D", id.verivali.shell.HouseholdStatus.NOT_VISITED, statuses))
+        assertFalse(id.verivali.shell.HouseholdFilter.matches("B", id.verivali.shell.HouseholdStatus.DRAFT, statuses))
+    }
+}

@@ -1,0 +1,81 @@
+package id.verivali.app
+
+import android.Manifest
+import android.app.Activity
+import android.content.Intent
+import android.os.Build
+import android.os.Bundle
+import android.text.Editable
+import android.text.TextWatcher
+import android.view.View
+import android.widget.AdapterView
+import android.widget.ArrayAdapter
+import android.widget.EditText
+import android.widget.ListView
+import android.widget.Spinner
+import id.verivali.shell.HouseholdFilter
+import id.verivali.shell.HouseholdRow
+import id.verivali.shell.HouseholdStatus
+import id.verivali.shell.Word
+
+/** Search the prelist, filter by where each household stands, open a visit. */
+class HouseholdListActivity : Activity() {
+    private var rows: List<HouseholdRow> = emptyList()
+
+    override fun onCreate(savedInstanceState: Bundle?) {
+        super.onCreate(savedInstanceState)
+        val app = VerivaliApp.of(this)
+        if (app.settings() == null) {
+            startActivity(Intent(this, ProvisionActivity::class.java))
+            finish()
+            return
+        }
+        val lang = app.language
+        val column = Views.column(this)
+        val search = EditText(this).apply { hint = Word.SEARCH.text(lang) }
+        val filter = Spinner(this)
+        val choices = listOf("—") + HouseholdStatus.values().map { it.text(lang) }
+        filter.adapter = ArrayAdapter(this, android.R.layout.simple_spinner_item, choices)
+        val list = ListView(this)
+        val adapter = ArrayAdapter<String>(this, android.R.layout.simple_list_item_1, ArrayList())
+        list.adapter = adapter
+        fun refresh() {
+            val text = search.text.toString()
+            val wanted = HouseholdStatus.values().getOrNull(filter.selectedItemPosition - 1)
+            app.executor.run({
+                val statuses = HouseholdFilter.byHousehold(app.core.visits())
+                app.field.search(text).filter { HouseholdFilter.matches(it.idDtks, wanted, statuses) }
+            }) { result ->
+                rows = result.getOrDefault(emptyList())
+                adapter.clear()
+                adapter.addAll(rows.map { "${it.idDtks} · ${it.title}\n${it.subtitle}" })
+            }
+        }
+        search.addTextChangedListener(object : TextWatcher {
+            override fun afterTextChanged(s: Editable?) = refresh()
+            override fun beforeTextChanged(s: CharSequence?, start: Int, count: Int, after: Int) {}
+            override fun onTextChanged(s: CharSequence?, start: Int, before: Int, count: Int) {}
+        })
+        filter.onItemSelectedListener = object : AdapterView.OnItemSelectedListener {
+            override fun onItemSelected(parent: AdapterView<*>?, view: View?, position: Int, id: Long) = refresh()
+            override fun onNothingSelected(parent: AdapterView<*>?) {}
+        }
+        list.setOnItemClickListener { _, _, position, _ -> open(rows[position].idDtks) }
+        column.addView(search)
+        column.addView(filter)
+        column.addView(Views.button(this, Word.NEW_HOUSEHOLD.text(lang)) { open(null) })
+        column.addView(
+            Views.button(this, Word.OUTBOX.text(lang)) { startActivity(Intent(this, OutboxActivity::class.java)) },
+        )
+        column.addView(list)
+        setContentView(column)
+        if (Build.VERSION.SDK_INT >= 33) {
+            requestPermissions(arrayOf(Manifest.permission.POST_NOTIFICATIONS), 1)
+        }
+        UploadScheduler.schedule(this)
+    }
+
+    private fun open(idDtks: String?) {
+        startActivity(Intent(this, InterviewActivity::class.java).putExtra(InterviewActivity.HOUSEHOLD, idDtks))
+    }
+}

@@ -1,0 +1,230 @@
+package id.verivali.app
+
+import android.Manifest
+import android.app.Activity
+import android.app.AlertDialog
+import android.content.Intent
+import android.content.pm.PackageManager
+import android.os.Bundle
+import android.provider.MediaStore
+import android.text.InputType
+import android.widget.CheckBox
+import android.widget.EditText
+import android.widget.LinearLayout
+import android.widget.RadioButton
+import android.widget.RadioGroup
+import android.widget.ScrollView
+import id.verivali.core.FixQualityView
+import id.verivali.core.GeopointInput
+import id.verivali.shell.FinalizeStep
+import id.verivali.shell.ScreenSpec
+import id.verivali.shell.Visit
+import id.verivali.shell.WidgetSpec
+import id.verivali.shell.Word
+import java.io.File
+
+/** One visit: draws each screen spec as views, forwards answers, and asks for reasons. */
+class InterviewActivity : Activity() {
+    private lateinit var app: VerivaliApp
+    private var visit: Visit? = null
+    private val body by lazy { Views.column(this) }
+    private var pendingPhoto: Pair<String, File>? = null
+    private var location: LocationReader? = null
+
+    override fun onCreate(savedInstanceState: Bundle?) {
+        super.onCreate(savedInstanceState)
+        app = VerivaliApp.of(this)
+        setContentView(ScrollView(this).apply { addView(body) })
+        val household = intent.getStringExtra(HOUSEHOLD)
+        app.executor.run({ app.field.start(VerivaliApp.FORM_ID, household).also { visit = it }.screen() }) {
+            it.onSuccess(::show).onFailure { e -> showError(e.message) }
+        }
+    }
+
+    override fun onDestroy() {
+        location?.stop()
+        super.onDestroy()
+    }
+
+    private fun act(work: (Visit) -> ScreenSpec) {
+        val current = visit ?: return
+        app.executor.run({ work(current) }) { it.onSuccess(::show).onFailure { e -> showError(e.message) } }
+    }
+
+    private fun answer(reference: String, value: String) {
+        val current = visit ?: return
+        app.executor.run({ current.answer(reference, value) to current.screen() }) { result ->
+            result.onSuccess { (refusal, screen) ->
+                show(screen)
+                refusal?.let { showError(it) }
+            }
+        }
+    }
+
+    private fun show(screen: ScreenSpec) {
+        val lang = app.language
+        body.removeAllViews()
+        body.addView(Views.text(this, screen.header, 14f))
+        for (widget in screen.widgets) {
+            body.addView(Views.text(this, widget.label + if (widget.required) " *" else "", 18f))
+            widget.hint?.let { body.addView(Views.text(this, it, 14f)) }
+            body.addView(viewFor(widget))
+            widget.messages.forEach { body.addView(Views.message(this, it)) }
+        }
+        screen.addQuestion?.let { question ->
+            body.addView(Views.text(this, question))
+            body.addView(Views.button(this, Word.ADD_MEMBER.text(lang)) { act { v -> v.addMember(screen.addTo!!) } })
+        }
+        val nav = Views.row(this)
+        if (screen.canGoBack) nav.addView(Views.button(this, Word.BACK.text(lang)) { act { it.previous() } })
+        if (screen.canGoForward) nav.addView(Views.button(this, Word.NEXT.text(lang)) { act { it.next() } })
+        nav.addView(Views.button(this, Word.SECTIONS.text(lang)) { chooseSection(screen) })
+        screen.member?.let { member ->
+            nav.addView(Views.button(this, Word.REMOVE_MEMBER.text(lang)) { act { it.removeMember(member) } })
+        }
+        if (!screen.canGoForward) nav.addView(Views.button(this, Word.FINALIZE.text(lang)) { finalizeVisit() })
+        body.addView(nav)
+    }
+
+    private fun viewFor(widget: WidgetSpec): android.view.View = when (widget) {
+        is WidgetSpec.TextField -> EditText(this).apply {
+            setText(widget.value)
+            isEnabled = !widget.readOnly
+            inputType = when (widget.keyboard) {
+                WidgetSpec.Keyboard.NUMBER -> InputType.TYPE_CLASS_NUMBER
+                WidgetSpec.Keyboard.SIGNED_DECIMAL ->
+                    InputType.TYPE_CLASS_NUMBER or InputType.TYPE_NUMBER_FLAG_DECIMAL or InputType.TYPE_NUMBER_FLAG_SIGNED
+                WidgetSpec.Keyboard.PHONE -> InputType.TYPE_CLASS_PHONE
+                WidgetSpec.Keyboard.TEXT -> InputType.TYPE_CLASS_TEXT
+            }
+            setOnFocusChangeListener { _, focused -> if (!focused) answer(widget.reference, text.toString()) }
+        }
+        is WidgetSpec.DateField -> EditText(this).apply {
+            setText(widget.value)
+            inputType = InputType.TYPE_CLASS_DATETIME
+            setOnFocusChangeListener { _, focused -> if (!focused) answer(widget.reference, text.toString()) }
+        }
+        is WidgetSpec.SingleChoice -> RadioGroup(this).apply {
+            widget.choices.forEachIndexed { i, choice ->
+                addView(RadioButton(this@InterviewActivity).apply {
+                    id = i + 1
+                    text = choice.label
+                    isChecked = choice.selected
+                })
+            }
+            setOnCheckedChangeListener { _, checked ->
+                widget.choices.getOrNull(checked - 1)?.let { answer(widget.reference, it.value) }
+            }
+        }
+        is WidgetSpec.MultiChoice -> LinearLayout(this).apply {
+            orientation = LinearLayout.VERTICAL
+            val boxes = widget.choices.map { choice ->
+                CheckBox(this@InterviewActivity).apply { text = choice.label; isChecked = choice.selected }
+                    .also { addView(it) }
+            }
+            boxes.forEach { box ->
+                box.setOnCheckedChangeListener { _, _ ->
+                    val chosen = widget.choices.filterIndexed { i, _ -> boxes[i].isChecked }.map { it.value }
+                    answer(widget.reference, chosen.joinToString(" "))
+                }
+            }
+        }
+        is WidgetSpec.Photo -> Views.button(this, Word.TAKE_PHOTO.text(app.language) + (widget.fileName?.let { " ✓" } ?: "")) {
+            takePhoto(widget.reference)
+        }
+        is WidgetSpec.Location -> Views.button(this, Word.GET_LOCATION.text(app.language) + " " + widget.value) {
+            if (checkSelfPermission(Manifest.permission.ACCESS_FINE_LOCATION) != PackageManager.PERMISSION_GRANTED) {
+                requestPermissions(arrayOf(Manifest.permission.ACCESS_FINE_LOCATION), ASK_LOCATION)
+                return@button
+            }
+            location?.stop()
+            location = LocationReader(this) { lat, lon, alt, acc ->
+                val current = visit ?: return@LocationReader
+                app.executor.run({
+                    val fix = current.interview.setLocation(widget.reference, GeopointInput(lat, lon, alt, acc))
+                    fix.quality to current.screen()
+                }) { result ->
+                    result.onSuccess { (quality, screen) ->
+                        // The core judges the fix; a good one ends the listening.
+                        if (quality == FixQualityView.GOOD) location?.stop()
+                        show(screen)
+                    }
+                }
+            }.also { it.start() }
+        }
+        is WidgetSpec.Note -> Views.text(this, widget.value)
+        is WidgetSpec.Acknowledge -> CheckBox(this).apply {
+            isChecked = widget.acknowledged
+            setOnCheckedChangeListener { _, on -> answer(widget.reference, if (on) "OK" else "") }
+        }
+    }
+
+    private fun takePhoto(reference: String) {
+        val file = PhotoProvider.newFile(this)
+        pendingPhoto = reference to file
+        val intent = Intent(MediaStore.ACTION_IMAGE_CAPTURE)
+            .putExtra(MediaStore.EXTRA_OUTPUT, PhotoProvider.uriFor(file))
+            .addFlags(Intent.FLAG_GRANT_WRITE_URI_PERMISSION)
+        startActivityForResult(intent, TAKE_PHOTO)
+    }
+
+    @Deprecated("Framework-only app: startActivityForResult is the API level 24 way.")
+    override fun onActivityResult(requestCode: Int, resultCode: Int, data: Intent?) {
+        super.onActivityResult(requestCode, resultCode, data)
+        val (reference, file) = pendingPhoto ?: return
+        pendingPhoto = null
+        if (requestCode != TAKE_PHOTO || resultCode != RESULT_OK) return
+        val current = visit ?: return
+        app.executor.run({
+            val refusal = current.attachPhoto(reference, file.absolutePath)
+            file.delete()
+            refusal to current.screen()
+        }) { result -> result.onSuccess { (refusal, screen) -> show(screen); refusal?.let(::showError) } }
+    }
+
+    private fun chooseSection(screen: ScreenSpec) {
+        AlertDialog.Builder(this)
+            .setTitle(Word.SECTIONS.text(app.language))
+            .setItems(screen.sections.toTypedArray()) { _, which -> act { it.jump(which) } }
+            .show()
+    }
+
+    private fun finalizeVisit() {
+        val current = visit ?: return
+        app.executor.run({ current.finalize() }) { result ->
+            when (val step = result.getOrNull()) {
+                FinalizeStep.Done -> finish()
+                is FinalizeStep.Fix -> showError(step.problems.joinToString("\n"))
+                is FinalizeStep.NeedReasons -> askReason(current, step)
+                null -> showError(result.exceptionOrNull()?.message)
+            }
+        }
+    }
+
+    private fun askReason(current: Visit, step: FinalizeStep.NeedReasons) {
+        val warning = step.warnings.first()
+        val input = EditText(this).apply { hint = Word.REASON.text(app.language) }
+        AlertDialog.Builder(this)
+            .setTitle(Word.GO_ON_WITH_REASON.text(app.language))
+            .setMessage(if (app.language == id.verivali.shell.UiLanguage.EN) warning.messageEn else warning.messageId)
+            .setView(input)
+            .setPositiveButton(Word.FINALIZE.text(app.language)) { _, _ ->
+                val reason = input.text.toString()
+                if (reason.isNotBlank()) {
+                    app.executor.run({ current.confirm(warning, reason) }) { finalizeVisit() }
+                }
+            }
+            .setNegativeButton(Word.BACK.text(app.language), null)
+            .show()
+    }
+
+    private fun showError(message: String?) {
+        AlertDialog.Builder(this).setMessage(message ?: "?").setPositiveButton("OK", null).show()
+    }
+
+    companion object {
+        const val HOUSEHOLD = "household"
+        private const val TAKE_PHOTO = 1
+        private const val ASK_LOCATION = 2
+    }
+}

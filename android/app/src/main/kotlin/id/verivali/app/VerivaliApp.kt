@@ -1,0 +1,53 @@
+package id.verivali.app
+
+import android.app.Application
+import android.content.Context
+import android.os.Handler
+import android.os.Looper
+import id.verivali.core.Verivali
+import id.verivali.shell.CoreExecutor
+import id.verivali.shell.DeviceSettings
+import id.verivali.shell.Field
+import id.verivali.shell.UiLanguage
+import java.util.Locale
+
+/** The process's one core, opened with the Keystore-wrapped key, and the device's settings. */
+class VerivaliApp : Application() {
+    val core: Verivali by lazy { Verivali.open(filesDir.absolutePath + "/store", DatabaseKey.load(this)) }
+    val executor: CoreExecutor by lazy {
+        val main = Handler(Looper.getMainLooper())
+        CoreExecutor { runnable -> main.post(runnable) }
+    }
+    val language: UiLanguage get() = UiLanguage.fromTag(Locale.getDefault().toLanguageTag())
+    val field: Field by lazy { Field(core, language) }
+
+    fun settings(): DeviceSettings? {
+        val prefs = getSharedPreferences(PREFS, Context.MODE_PRIVATE)
+        val server = prefs.getString("server", null) ?: return null
+        return DeviceSettings(
+            server,
+            prefs.getString("token", "") ?: "",
+            prefs.getString("enumerator", "") ?: "",
+            (prefs.getString("areas", "") ?: "").split(',').filter { it.isNotEmpty() },
+            prefs.getBoolean("unmetered_only", false),
+        )
+    }
+
+    fun saveSettings(settings: DeviceSettings, pinHash: String) {
+        getSharedPreferences(PREFS, Context.MODE_PRIVATE).edit()
+            .putString("server", settings.serverUrl)
+            .putString("token", settings.token)
+            .putString("enumerator", settings.enumerator)
+            .putString("areas", settings.areas.joinToString(","))
+            .putBoolean("unmetered_only", settings.unmeteredOnly)
+            .putString("pin", pinHash)
+            .commit()
+    }
+
+    companion object {
+        const val PREFS = "verivali"
+        const val FORM_ID = "dtks_verivali"
+
+        fun of(context: Context): VerivaliApp = context.applicationContext as VerivaliApp
+    }
+}

@@ -1,0 +1,43 @@
+package id.verivali.app
+
+import android.content.Context
+import android.graphics.Color
+import android.view.View
+import android.widget.Button
+import android.widget.LinearLayout
+import android.widget.TextView
+import id.verivali.shell.InlineMessage
+
+/** Small builders for views made in code. */
+object Views {
+    fun column(context: Context): LinearLayout = LinearLayout(context).apply {
+        orientation = LinearLayout.VERTICAL
+        setPadding(32, 32, 32, 32)
+    }
+
+    fun row(context: Context): LinearLayout = LinearLayout(context).apply { orientation = LinearLayout.HORIZONTAL }
+
+    fun text(context: Context, value: String, size: Float = 16f): TextView = TextView(context).apply {
+        text = value
+        textSize = size
+    }
+
+    fun button(context: Context, label: String, onClick: () -> Unit): Button = Button(context).apply {
+        text = label
+        setOnClickListener { onClick() }
+    }
+
+    fun message(context: Context, message: InlineMessage): TextView = text(context, message.text, 14f).apply {
+        setTextColor(
+            when (message.level) {
+                InlineMessage.Level.ERROR -> Color.rgb(183, 28, 28)
+                InlineMessage.Level.WARNING -> Color.rgb(230, 81, 0)
+                InlineMessage.Level.INFO -> Color.rgb(21, 101, 192)
+            },
+        )
+    }
+
+    fun gone(view: View) {
+        view.visibility = View.GONE
+    }
+}

@@ -1,0 +1,43 @@
+package id.verivali.shell
+
+import id.verivali.core.InterviewStatus
+import id.verivali.core.UploadState
+import id.verivali.core.VisitSummary
+
+/** Where a household stands for the enumerator, as the list's filter offers it. */
+enum class HouseholdStatus(val id: String, val en: String) {
+    NOT_VISITED("Belum dikunjungi", "Not visited"),
+    DRAFT("Draf", "Draft"),
+    FINALIZED("Final", "Finalized"),
+    WAITING("Menunggu dikirim", "Waiting to send"),
+    SENT("Terkirim", "Sent"),
+    RETURNED("Dikembalikan", "Returned");
+
+    fun text(language: UiLanguage) = if (language == UiLanguage.EN) en else id
+}
+
+object HouseholdFilter {
+    /** The status of one visit: its interview state, then its upload. */
+    fun statusOf(visit: VisitSummary): HouseholdStatus = when (visit.status) {
+        InterviewStatus.DRAFT -> HouseholdStatus.DRAFT
+        InterviewStatus.RETURNED -> HouseholdStatus.RETURNED
+        InterviewStatus.FINALIZED -> when (visit.upload) {
+            UploadState.SENT -> HouseholdStatus.SENT
+            UploadState.RETRY_LATER, UploadState.NEEDS_PERSON -> HouseholdStatus.WAITING
+            else -> HouseholdStatus.FINALIZED
+        }
+    }
+
+    /** Each prelist household's status from its newest visit (`visits` come newest first). */
+    fun byHousehold(visits: List<VisitSummary>): Map<String, HouseholdStatus> {
+        val out = LinkedHashMap<String, HouseholdStatus>()
+        for (visit in visits) {
+            val id = visit.idDtks ?: continue
+            out.putIfAbsent(id, statusOf(visit))
+        }
+        return out
+    }
+
+    fun matches(idDtks: String, wanted: HouseholdStatus?, statuses: Map<String, HouseholdStatus>): Boolean =
+        wanted == null || (statuses[idDtks] ?: HouseholdStatus.NOT_VISITED) == wanted
+}
