@@ -2,10 +2,12 @@ package id.verivali.app
 
 import android.Manifest
 import android.app.Activity
+import android.app.AlertDialog
 import android.content.Intent
 import android.os.Build
 import android.os.Bundle
 import android.text.Editable
+import android.text.InputType
 import android.text.TextWatcher
 import android.view.View
 import android.widget.AdapterView
@@ -16,6 +18,7 @@ import android.widget.Spinner
 import id.verivali.shell.HouseholdFilter
 import id.verivali.shell.HouseholdRow
 import id.verivali.shell.HouseholdStatus
+import id.verivali.shell.Provisioning
 import id.verivali.shell.Word
 
 /** Search the prelist, filter by where each household stands, open a visit. */
@@ -69,10 +72,27 @@ class HouseholdListActivity : Activity() {
         )
         column.addView(list)
         setContentView(column)
+        if (savedInstanceState == null) askPin()
         if (Build.VERSION.SDK_INT >= 33) {
             requestPermissions(arrayOf(Manifest.permission.POST_NOTIFICATIONS), 1)
         }
         UploadScheduler.schedule(this)
+    }
+
+    /** The PIN chosen at provisioning unlocks the list; a wrong one asks again. */
+    private fun askPin() {
+        val stored = getSharedPreferences(VerivaliApp.PREFS, MODE_PRIVATE).getString("pin", null) ?: return
+        val input = EditText(this).apply {
+            inputType = InputType.TYPE_CLASS_NUMBER or InputType.TYPE_NUMBER_VARIATION_PASSWORD
+        }
+        AlertDialog.Builder(this)
+            .setTitle(Word.PIN.text(VerivaliApp.of(this).language))
+            .setView(input)
+            .setCancelable(false)
+            .setPositiveButton("OK") { _, _ ->
+                if (!Provisioning.pinMatches(input.text.toString(), stored)) askPin()
+            }
+            .show()
     }
 
     private fun open(idDtks: String?) {

@@ -193,7 +193,10 @@ class InterviewActivity : Activity() {
         val current = visit ?: return
         app.executor.run({ current.finalize() }) { result ->
             when (val step = result.getOrNull()) {
-                FinalizeStep.Done -> finish()
+                FinalizeStep.Done -> {
+                    UploadScheduler.schedule(this)
+                    finish()
+                }
                 is FinalizeStep.Fix -> showError(step.problems.joinToString("\n"))
                 is FinalizeStep.NeedReasons -> askReason(current, step)
                 null -> showError(result.exceptionOrNull()?.message)
