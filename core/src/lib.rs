@@ -5,6 +5,7 @@
 //! call. Later layers (`rules`, `media`, `outbox`) arrive with their issues.
 
 pub mod api;
+pub mod bundle;
 pub mod form;
 pub mod interview;
 pub mod media;

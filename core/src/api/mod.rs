@@ -4,6 +4,7 @@
 //! Following mozilla/application-services: one object per open store, records for data,
 //! one small error enum, and no threads or async of our own. See docs/adr/0002-ffi-style.md.
 
+mod bundle;
 mod error;
 mod evidence;
 mod interview;
@@ -13,6 +14,7 @@ mod upload;
 
 use std::{path::PathBuf, sync::Arc};
 
+pub use bundle::{BundleCheck, BundleInfo};
 pub use error::{ApiResult, VerivaliError};
 pub use evidence::{
     FixQualityView, GeopointInput, LocationPolicyView, LocationResult, PhotoProblem, PhotoResult,

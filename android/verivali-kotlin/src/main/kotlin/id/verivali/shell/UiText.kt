@@ -42,7 +42,9 @@ enum class Word(val id: String, val en: String) {
     AREA("Kode wilayah tugas", "Area codes"),
     PIN("PIN (4–8 angka)", "PIN (4–8 digits)"),
     UPLOADING("Mengirim wawancara", "Sending interviews"),
-    OUTBOX("Kotak keluar", "Outbox");
+    OUTBOX("Kotak keluar", "Outbox"),
+    SHARE_BUNDLE("Bagikan bundel tanpa jaringan", "Share a bundle without network"),
+    PASSPHRASE("Frasa sandi bundel (min. 8)", "Bundle passphrase (8 or more)");
 
     fun text(language: UiLanguage): String = if (language == UiLanguage.EN) en else id
 }

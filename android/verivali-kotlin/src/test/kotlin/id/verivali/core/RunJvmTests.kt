@@ -12,6 +12,7 @@ fun main() {
         EvidenceTest::class.java,
         ShellTest::class.java,
         HouseholdFilterTest::class.java,
+        SharingTest::class.java,
         UploadTest::class.java,
     )
     result.failures.forEach { failure: Failure ->

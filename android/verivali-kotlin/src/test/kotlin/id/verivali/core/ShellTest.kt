@@ -175,3 +175,17 @@ class HouseholdFilterTest {
         assertFalse(id.verivali.shell.HouseholdFilter.matches("B", id.verivali.shell.HouseholdStatus.DRAFT, statuses))
     }
 }
+
+class SharingTest {
+    @Test
+    fun aBundleIsSharedByNameWithItsCountsInTheDevicesLanguage() {
+        val info = BundleInfo("/data/cache/bundles/verivali-1764288000000.vvbundle", 8u, 21u, 858_662uL)
+        val bahasa = id.verivali.shell.Sharing.bundle(info, id.verivali.shell.UiLanguage.ID)
+        assertEquals("android.intent.action.SEND", bahasa.action)
+        assertEquals("verivali-1764288000000.vvbundle", bahasa.fileName)
+        assertEquals("Bundel Verivali: 8 wawancara", bahasa.subject)
+        assertTrue(bahasa.text.contains("21 foto") && bahasa.text.contains("839 KB"))
+        val en = id.verivali.shell.Sharing.bundle(info, id.verivali.shell.UiLanguage.EN)
+        assertTrue(en.text.startsWith("8 interviews, 21 photos"))
+    }
+}

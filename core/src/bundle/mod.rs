@@ -1,0 +1,206 @@
+//! Offline bundles (DESIGN §3): finalized interviews that cannot reach the server travel from
+//! phone to phone (or to a laptop) as one file. The bundle is a SQLCipher database keyed by a
+//! passphrase the two people share out of band, holding each submission with its attachments
+//! and a manifest of SHA-256 sums; it is written under a temporary name and renamed only when
+//! complete, so a half-written bundle never looks like one. `verify` checks every sum.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, params};
+use sha2::{Digest, Sha256};
+
+use crate::store::{self, Store, attachments};
+
+const SCHEMA: &str = r#"
+CREATE TABLE submissions (
+    instance_id TEXT PRIMARY KEY,
+    form_id     TEXT NOT NULL,
+    version     TEXT NOT NULL,
+    xml         BLOB NOT NULL,
+    checks      BLOB
+);
+CREATE TABLE attachments (
+    instance_id TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    bytes       BLOB NOT NULL,
+    PRIMARY KEY (instance_id, name)
+);
+-- One row per stored blob: `part` is `xml`, `checks` or the attachment's name.
+CREATE TABLE manifest (
+    instance_id TEXT NOT NULL,
+    part        TEXT NOT NULL,
+    sha256      TEXT NOT NULL,
+    bytes       INTEGER NOT NULL,
+    PRIMARY KEY (instance_id, part)
+);
+PRAGMA user_version = 1;
+"#;
+
+/// Why a bundle cannot be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    #[error("The bundle file cannot be written or read: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("The bundle is not readable with this passphrase, or is not a bundle: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("The passphrase must have at least 8 characters.")]
+    WeakPassphrase,
+    #[error("There is nothing to bundle: no finalized interview is waiting to be sent.")]
+    Empty,
+}
+
+/// What a written bundle holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub path: PathBuf,
+    pub submissions: u32,
+    pub attachments: u32,
+    pub bytes: u64,
+}
+
+/// What checking a bundle found: counts, and every part whose sum does not match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    pub submissions: u32,
+    pub attachments: u32,
+    pub damaged: Vec<String>,
+}
+
+fn open_keyed(path: &Path, passphrase: &str) -> Result<Connection, BundleError> {
+    if passphrase.chars().count() < 8 {
+        return Err(BundleError::WeakPassphrase);
+    }
+    let conn = Connection::open(path)?;
+    // SQLCipher derives the key from the passphrase (PBKDF2) itself.
+    conn.pragma_update(None, "key", passphrase)?;
+    Ok(conn)
+}
+
+fn sum(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Writes every finalized interview not yet acknowledged by a server into a new bundle in
+/// `dir`, named by `now_ms`.
+pub fn export(
+    store: &Store,
+    dir: &Path,
+    passphrase: &str,
+    now_ms: i64,
+) -> Result<Written, BundleError> {
+    let rows = store.read(waiting)?;
+    if rows.is_empty() {
+        return Err(BundleError::Empty);
+    }
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(format!("verivali-{now_ms}.vvbundle"));
+    let temporary = dir.join(format!("verivali-{now_ms}.vvbundle.part"));
+    let _ = std::fs::remove_file(&temporary);
+    let mut written = Written { path: path.clone(), submissions: 0, attachments: 0, bytes: 0 };
+    {
+        let mut bundle = open_keyed(&temporary, passphrase)?;
+        bundle.execute_batch(SCHEMA)?;
+        let tx = bundle.transaction()?;
+        for (instance_id, form_id, version, xml, checks) in rows {
+            tx.execute(
+                "INSERT INTO submissions VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    instance_id,
+                    form_id,
+                    version,
+                    xml.as_bytes(),
+                    checks.as_deref().map(str::as_bytes)
+                ],
+            )?;
+            add_part(&tx, &instance_id, "xml", xml.as_bytes(), &mut written)?;
+            if let Some(checks) = &checks {
+                add_part(&tx, &instance_id, "checks", checks.as_bytes(), &mut written)?;
+            }
+            for (name, _, bytes) in store.read(|c| attachments::for_submission(c, &instance_id))? {
+                tx.execute(
+                    "INSERT INTO attachments VALUES (?1, ?2, ?3)",
+                    params![instance_id, name, bytes],
+                )?;
+                add_part(&tx, &instance_id, &name, &bytes, &mut written)?;
+                written.attachments += 1;
+            }
+            written.submissions += 1;
+        }
+        tx.commit()?;
+    }
+    std::fs::rename(&temporary, &path)?;
+    tracing::info!(submissions = written.submissions, bytes = written.bytes, "bundle written");
+    Ok(written)
+}
+
+fn add_part(
+    tx: &rusqlite::Transaction<'_>,
+    instance_id: &str,
+    part: &str,
+    bytes: &[u8],
+    written: &mut Written,
+) -> Result<(), BundleError> {
+    tx.execute(
+        "INSERT INTO manifest VALUES (?1, ?2, ?3, ?4)",
+        params![instance_id, part, sum(bytes), bytes.len() as i64],
+    )?;
+    written.bytes += bytes.len() as u64;
+    Ok(())
+}
+
+type WaitingRow = (String, String, String, String, Option<String>);
+
+/// Finalized interviews whose upload the server has not acknowledged.
+fn waiting(conn: &Connection) -> Result<Vec<WaitingRow>, store::Error> {
+    let mut stmt = conn.prepare(
+        "SELECT i.id, f.form_id, f.version, o.submission_xml, i.checks
+         FROM interviews i JOIN forms f ON f.id = i.form JOIN outbox o ON o.interview_id = i.id
+         WHERE i.state = 'finalized' AND o.state != 'sent' ORDER BY i.finalized_at",
+    )?;
+    let rows =
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Opens a bundle with `passphrase` and checks every part against the manifest.
+pub fn verify(path: &Path, passphrase: &str) -> Result<Checked, BundleError> {
+    let conn = open_keyed(path, passphrase)?;
+    let mut checked = Checked { submissions: 0, attachments: 0, damaged: Vec::new() };
+    let mut manifest =
+        conn.prepare("SELECT instance_id, part, sha256 FROM manifest ORDER BY instance_id, part")?;
+    let parts: Vec<(String, String, String)> = manifest
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (instance_id, part, expected) in parts {
+        let bytes: Option<Vec<u8>> = match part.as_str() {
+            "xml" => conn.query_row(
+                "SELECT xml FROM submissions WHERE instance_id = ?1",
+                [&instance_id],
+                |r| r.get(0),
+            ),
+            "checks" => conn.query_row(
+                "SELECT checks FROM submissions WHERE instance_id = ?1",
+                [&instance_id],
+                |r| r.get(0),
+            ),
+            name => conn.query_row(
+                "SELECT bytes FROM attachments WHERE instance_id = ?1 AND name = ?2",
+                params![instance_id, name],
+                |r| r.get(0),
+            ),
+        }
+        .ok();
+        match bytes {
+            Some(bytes) if sum(&bytes) == expected => {}
+            _ => checked.damaged.push(format!("{instance_id}/{part}")),
+        }
+        match part.as_str() {
+            "xml" => checked.submissions += 1,
+            "checks" => {}
+            _ => checked.attachments += 1,
+        }
+    }
+    Ok(checked)
+}
