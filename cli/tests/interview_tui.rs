@@ -111,3 +111,42 @@ fn a_refused_answer_is_shown_inline_and_the_form_language_switches_to_english() 
     p.exp_string("Draf tersimpan / Draft saved").unwrap();
     p.exp_eof().unwrap();
 }
+
+#[test]
+fn opening_a_household_again_goes_on_with_its_draft() {
+    let dir = tempfile::tempdir().unwrap();
+    import_sample(dir.path());
+    let form = fixtures().join("forms/mini-verivali/form.xml");
+    let run = |dir: &std::path::Path| {
+        let mut command = verivali(dir);
+        command.args(["interview", "--household", "5271011009000001", "--form"]).arg(&form);
+        spawn_command(command, Some(20_000)).unwrap()
+    };
+    let mut p = run(dir.path());
+    p.exp_string("Status keberadaan").unwrap();
+    keys(&mut p, "4 ");
+    keys(&mut p, ENTER);
+    p.exp_string("No. ART").unwrap();
+    keys(&mut p, ESC);
+    p.exp_string("Menu:").unwrap();
+    keys(&mut p, "Keluar");
+    keys(&mut p, ENTER);
+    p.exp_string("Draf tersimpan / Draft saved").unwrap();
+    p.exp_eof().unwrap();
+
+    let mut p = run(dir.path());
+    p.exp_string("This household has a draft").unwrap();
+    keys(&mut p, ENTER);
+    p.exp_string("Status keberadaan").unwrap();
+    keys(&mut p, ESC);
+    p.exp_string("Menu:").unwrap();
+    keys(&mut p, "Final");
+    keys(&mut p, ENTER);
+    p.exp_string("Final: wawancara").unwrap();
+    p.exp_eof().unwrap();
+
+    let device = device(dir.path());
+    assert_eq!(device.visits().unwrap().len(), 1, "one interview, resumed, not two");
+    let xml = device.interview(device.outbox_status().unwrap()[0].interview_id.clone()).unwrap();
+    assert!(xml.submission_xml().contains("<status_keberadaan>4</status_keberadaan>"));
+}

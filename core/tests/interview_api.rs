@@ -165,3 +165,15 @@ fn visits_list_each_interview_with_its_household_state_and_upload() {
     assert_eq!(of(&done.id()).status, verivali_core::api::InterviewStatus::Finalized);
     assert_eq!(of(&done.id()).upload, Some(verivali_core::api::UploadState::Queued));
 }
+
+#[test]
+fn opening_a_household_finds_its_draft_until_it_is_finalized() {
+    let dir = tempfile::tempdir().unwrap();
+    let verivali = provisioned(dir.path());
+    assert_eq!(verivali.open_draft_of(HOUSEHOLD.into()).unwrap(), None);
+    let visit = verivali.start_interview("mini_verivali".into(), Some(HOUSEHOLD.into())).unwrap();
+    assert_eq!(verivali.open_draft_of(HOUSEHOLD.into()).unwrap(), Some(visit.id()));
+    visit.answer("/data/status_keberadaan".into(), "4".into()).unwrap();
+    assert!(matches!(visit.finalize(vec![]).unwrap(), FinalizeResult::Finalized { .. }));
+    assert_eq!(verivali.open_draft_of(HOUSEHOLD.into()).unwrap(), None);
+}

@@ -47,10 +47,32 @@ pub fn run(
             None => return Ok(ExitCode::SUCCESS),
         },
     };
-    let interview = verivali.start_interview(form_id.to_owned(), household)?;
+    let interview = match resumable(verivali, household.as_deref())? {
+        Some(draft) if resume_or_new()? => verivali.interview(draft)?,
+        _ => verivali.start_interview(form_id.to_owned(), household)?,
+    };
     println!("Wawancara / Interview {}", interview.id());
     Session { interview, confirmations: Vec::new() }.drive()
 }
+
+/// The newest draft (or returned) interview of a prelist household, to go on with.
+fn resumable(verivali: &Verivali, household: Option<&str>) -> Result<Option<String>, CliError> {
+    let Some(household) = household else { return Ok(None) };
+    Ok(verivali.open_draft_of(household.to_owned())?)
+}
+
+fn resume_or_new() -> Result<bool, CliError> {
+    let options = vec![RESUME, START_NEW];
+    match Select::new("Rumah tangga ini punya draf / This household has a draft:", options).prompt()
+    {
+        Ok(choice) => Ok(choice == RESUME),
+        Err(e) if cancelled(&e) || interrupted(&e) => Ok(true),
+        Err(e) => Err(prompt_error(e)),
+    }
+}
+
+const RESUME: &str = "↻ Lanjutkan draf / Go on with the draft";
+const START_NEW: &str = "＋ Kunjungan baru / A new visit";
 
 /// Search until a household is chosen; `Some(None)` is a new household, `None` quitting.
 fn pick_household(verivali: &Verivali) -> Result<Option<Option<String>>, CliError> {

@@ -174,6 +174,16 @@ impl Verivali {
             .collect())
     }
 
+    /// The interview to go on with for prelist household `id_dtks`: its newest draft or
+    /// returned interview, if any. Opening a household goes there instead of starting another.
+    pub fn open_draft_of(&self, id_dtks: String) -> ApiResult<Option<String>> {
+        let rows = self.store.read(|c| interviews::interviews_of(c, Some(&id_dtks)))?;
+        Ok(rows.into_iter().next().and_then(|(id, state)| match state {
+            InterviewState::Draft | InterviewState::Returned => Some(id),
+            InterviewState::Finalized => None,
+        }))
+    }
+
     /// Reopens a saved interview where it stopped.
     pub fn interview(&self, id: String) -> ApiResult<Arc<Interview>> {
         let stored = self

@@ -51,6 +51,12 @@ class Field(private val core: Verivali, private val language: UiLanguage) {
     /** Starts a visit to `idDtks`, or to a new household when null. */
     fun start(formId: String, idDtks: String?): Visit = Visit(core.startInterview(formId, idDtks), language)
 
+    /** Opening a household goes on with its draft (or returned) interview, else starts a visit. */
+    fun open(formId: String, idDtks: String?): Visit {
+        val draft = idDtks?.let { core.openDraftOf(it) }
+        return if (draft != null) reopen(draft) else start(formId, idDtks)
+    }
+
     fun reopen(interviewId: String): Visit = Visit(core.interview(interviewId), language)
 }
 
