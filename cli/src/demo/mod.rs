@@ -91,11 +91,13 @@ fn prepare_dir(dir: &Path) -> Result<PathBuf, CliError> {
 
 impl Demo {
     /// Progress for people: stdout, or stderr when stdout carries JSON.
-    fn say(&self, line: &str) {
-        if self.args.json {
-            eprintln!("{line}");
-        } else {
-            println!("{line}");
+    fn say(&self, text: &str) {
+        for line in text.lines().flat_map(|line| wrap(line, 80)) {
+            if self.args.json {
+                eprintln!("{line}");
+            } else {
+                println!("{line}");
+            }
         }
     }
 
@@ -149,16 +151,13 @@ impl Demo {
             device.upload_pending(url.clone(), Some(token.clone()), 10_000, None, None)?;
         let waiting = device.outbox_status()?;
         self.say(&format!(
-            "[4/6] Luring / Offline: {} wawancara menunggu / interviews waiting (sambungan ditolak / connection refused)",
+            "[4/6] Luring / Offline: {} menunggu / waiting (ditolak / connection refused)",
             offline.retry_later
         ));
         let now = now_ms();
         for entry in waiting.iter().filter(|e| e.state == UploadState::RetryLater).take(3) {
             let seconds = entry.next_attempt_at.map_or(0, |at| (at - now).max(0) / 1000);
-            self.say(&format!(
-                "      {} · percobaan berikut / next attempt: {seconds} s",
-                entry.interview_id
-            ));
+            self.say(&format!("      {} · lagi/retry: {seconds} s", entry.interview_id));
         }
 
         // 5. Online: the receiver is back on the same port; "send now".
@@ -198,11 +197,13 @@ impl Demo {
         total: usize,
     ) -> Result<VisitOutcome, CliError> {
         self.say(&format!(
-            "  ▸ {number}/{total} {} · status {} — {}",
+            "  ▸ {number}/{total} · {} · status {}",
             script.household.as_deref().unwrap_or("(baru / new)"),
             script.status,
-            script.title
         ));
+        for part in script.title.split(" / ") {
+            self.say(&format!("    {part}"));
+        }
         let interview = device.start_interview(FORM_ID.into(), script.household.clone())?;
         let mut outcome = VisitOutcome {
             household: script.household.clone(),
@@ -278,27 +279,35 @@ impl Demo {
 
     fn print_summary(&self, summary: &Json) {
         self.say("[6/6] Ringkasan / Summary");
-        let per_status = &summary["visits_per_status"];
-        self.say(&format!("  Kunjungan per status / Visits per status: {per_status}"));
+        let per_status: Vec<String> = summary["visits_per_status"]
+            .as_object()
+            .map(|o| o.iter().map(|(k, v)| format!("{k}×{v}")).collect())
+            .unwrap_or_default();
+        let rules = |key: &str| -> String {
+            let list = summary["findings"][key].as_array().cloned().unwrap_or_default();
+            list.iter().filter_map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+        };
+        self.say(&format!("  Kunjungan per status / Visits per status: {}", per_status.join(" ")));
+        self.say(&format!("  Kesalahan diperbaiki / Errors fixed: {}", rules("errors_fixed")));
         self.say(&format!(
-            "  Temuan aturan / Rule findings: {} kesalahan diperbaiki / errors fixed {}, {} peringatan dengan alasan / warnings with a reason {}",
-            summary["findings"]["errors_fixed"].as_array().map_or(0, Vec::len),
-            summary["findings"]["errors_fixed"],
-            summary["findings"]["warnings_confirmed"].as_array().map_or(0, Vec::len),
-            summary["findings"]["warnings_confirmed"],
+            "  Peringatan dengan alasan / Warnings with a reason: {}",
+            rules("warnings_confirmed")
         ));
         self.say(&format!(
-            "  Unggahan / Uploads: {} diterima server / acknowledged, {} byte terkirim / bytes sent",
-            summary["uploads"]["acknowledged"], summary["uploads"]["bytes_sent"]
+            "  Diterima server / Acknowledged: {} wawancara/interviews, {} KB",
+            summary["uploads"]["acknowledged"],
+            summary["uploads"]["bytes_sent"].as_u64().unwrap_or(0) / 1024
         ));
         self.say(&format!(
-            "  Penerima / Receiver: {} kiriman / submissions, {} lampiran / attachments; halaman status / status page: {}",
-            summary["receiver"]["submissions"],
-            summary["receiver"]["attachments"],
+            "  Penerima / Receiver: {} kiriman/submissions, {} lampiran/attachments",
+            summary["receiver"]["submissions"], summary["receiver"]["attachments"]
+        ));
+        self.say(&format!(
+            "  Halaman status / Status page: {}",
             summary["status_page"].as_str().unwrap_or_default()
         ));
         self.say(&format!(
-            "  Selesai dalam / Done in {:.1} s; semua berkas di / all files in {}",
+            "  Selesai / Done: {:.1} s · berkas / files: {}",
             self.started.elapsed().as_secs_f64(),
             self.dir.display()
         ));
@@ -426,6 +435,27 @@ fn summary(
             "bytes_sent": online.bytes_sent,
         },
     })
+}
+
+/// Breaks a line at spaces to `width` columns, continuing with the line's indent plus two.
+fn wrap(line: &str, width: usize) -> Vec<String> {
+    let indent = line.len() - line.trim_start().len();
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for word in line.split(' ').filter(|w| !w.is_empty()) {
+        let pad = if out.is_empty() { indent } else { indent + 2 };
+        if !current.is_empty() && pad + current.chars().count() + 1 + word.chars().count() > width {
+            out.push(format!("{}{current}", " ".repeat(pad)));
+            current.clear();
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    let pad = if out.is_empty() { indent } else { indent + 2 };
+    out.push(format!("{}{current}", " ".repeat(pad)));
+    out
 }
 
 fn now_ms() -> i64 {
