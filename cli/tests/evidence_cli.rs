@@ -5,10 +5,10 @@
 
 use std::{path::PathBuf, process::Command, sync::Arc};
 
-use sha2::{Digest, Sha256};
 use verivali_cli::serve::{self, Receiver};
 use verivali_core::{
     api::{AnswerResult, FinalizeResult, GeopointInput, Interview, Verivali},
+    hex::sha256_hex,
     store::prelist::NoProgress,
 };
 
@@ -43,7 +43,7 @@ fn media_process_writes_a_small_upright_jpeg_and_refuses_a_bomb_without_output()
     assert_eq!(report["source"]["orientation"], 8);
     let written = std::fs::read(&out).unwrap();
     assert_eq!(report["bytes"].as_u64(), Some(written.len() as u64));
-    assert_eq!(report["sha256"], hex(&Sha256::digest(&written)));
+    assert_eq!(report["sha256"], sha256_hex(&written));
 
     let refused_out = dir.path().join("bomb-out.jpg");
     let run = verivali_cmd()
@@ -174,7 +174,7 @@ fn relevant_photos_arrive_once_byte_for_byte_and_are_purged_after_the_retention_
     let names: Vec<String> = arrived.iter().map(|(n, _)| n.clone()).collect();
     assert_eq!(names, expected);
     for (name, bytes) in &arrived[..2] {
-        assert_eq!(&hex(&Sha256::digest(bytes))[..20], &name[..20], "byte for byte");
+        assert_eq!(&sha256_hex(bytes)[..20], &name[..20], "byte for byte");
     }
     let names: Vec<String> =
         received(server_dir.path(), &gone.id()).into_iter().map(|(n, _)| n).collect();
@@ -187,8 +187,4 @@ fn relevant_photos_arrive_once_byte_for_byte_and_are_purged_after_the_retention_
     assert_eq!(device.purge_acknowledged_photos().unwrap(), 3, "two photos and one");
     let totals = found.photo_totals().unwrap();
     assert_eq!((totals.count, totals.bytes), (2, 0));
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod bundle;
 pub mod form;
+pub mod hex;
 pub mod interview;
 pub mod media;
 pub mod outbox;

@@ -334,7 +334,7 @@ pub fn publish_form(dir: &Path, form: &Path) -> Result<(String, String), ServeEr
 pub fn add_token(dir: &Path, enumerator: &str, areas: &[String]) -> Result<String, ServeError> {
     let mut bytes = [0u8; 24];
     getrandom::fill(&mut bytes).map_err(|e| ServeError::Form(e.to_string()))?;
-    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let token = verivali_core::hex::hex(&bytes);
     let conn = store::open(dir)?;
     let device = store::Device { enumerator: enumerator.to_owned(), areas: areas.to_vec() };
     store::add_token(&conn, &token, &device, now_ms())?;
@@ -345,7 +345,7 @@ pub fn add_token(dir: &Path, enumerator: &str, areas: &[String]) -> Result<Strin
 pub fn openrosa_hash(bytes: &[u8]) -> String {
     use md5::{Digest, Md5};
     let digest = Md5::digest(bytes);
-    format!("md5:{}", digest.iter().map(|b| format!("{b:02x}")).collect::<String>())
+    format!("md5:{}", verivali_core::hex::hex(&digest))
 }
 
 fn base_url(request: &Request) -> String {

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
-use sha2::{Digest, Sha256};
+use verivali_core::hex::sha256_hex;
 
 pub const FILE: &str = "receiver.db";
 
@@ -58,10 +58,6 @@ pub fn open(dir: &Path) -> Result<Connection, super::ServeError> {
     )?;
     conn.execute_batch(SCHEMA)?;
     Ok(conn)
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A device: who it is and the desa codes (or code prefixes) it may submit for.

@@ -7,9 +7,11 @@
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, params};
-use sha2::{Digest, Sha256};
 
-use crate::store::{self, Store, attachments};
+use crate::{
+    hex::sha256_hex,
+    store::{self, Store, attachments},
+};
 
 const SCHEMA: &str = r#"
 CREATE TABLE submissions (
@@ -78,10 +80,6 @@ fn open_keyed(path: &Path, passphrase: &str) -> Result<Connection, BundleError> 
     Ok(conn)
 }
 
-fn sum(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Writes every finalized interview not yet acknowledged by a server into a new bundle in
 /// `dir`, named by `now_ms`.
 pub fn export(
@@ -144,7 +142,7 @@ fn add_part(
 ) -> Result<(), BundleError> {
     tx.execute(
         "INSERT INTO manifest VALUES (?1, ?2, ?3, ?4)",
-        params![instance_id, part, sum(bytes), bytes.len() as i64],
+        params![instance_id, part, sha256_hex(bytes), bytes.len() as i64],
     )?;
     written.bytes += bytes.len() as u64;
     Ok(())
@@ -193,7 +191,7 @@ pub fn verify(path: &Path, passphrase: &str) -> Result<Checked, BundleError> {
         }
         .ok();
         match bytes {
-            Some(bytes) if sum(&bytes) == expected => {}
+            Some(bytes) if sha256_hex(&bytes) == expected => {}
             _ => checked.damaged.push(format!("{instance_id}/{part}")),
         }
         match part.as_str() {

@@ -16,7 +16,6 @@ use std::{
 };
 
 use fast_image_resize as fr;
-use sha2::{Digest, Sha256};
 
 use super::{PhotoError, exif, orient};
 use crate::media::Orientation;
@@ -159,7 +158,7 @@ fn decode_and_encode<R: Read>(reader: R, settings: &PhotoSettings) -> Result<Pho
     let (pixels, w, h) =
         orient::upright(pixels, target_w as usize, target_h as usize, channels, orientation);
     let jpeg = encode(&pixels, w as u16, h as u16, channels, settings.quality)?;
-    let sha256 = hex(&Sha256::digest(&jpeg));
+    let sha256 = crate::hex::sha256_hex(&jpeg);
     Ok(Photo {
         jpeg,
         width: w as u32,
@@ -263,10 +262,6 @@ fn encode(
         if channels == 3 { jpeg_encoder::ColorType::Rgb } else { jpeg_encoder::ColorType::Luma };
     encoder.encode(pixels, w, h, color).map_err(|e| PhotoError::Encode(e.to_string()))?;
     Ok(out)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

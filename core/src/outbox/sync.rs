@@ -103,7 +103,7 @@ fn download(agent: &ureq::Agent, server: &Server, form: &Listed) -> Result<Store
 }
 
 fn check_hash(what: &str, bytes: &[u8], expected: &str) -> Result<(), String> {
-    let actual: String = Md5::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let actual = crate::hex::hex(&Md5::digest(bytes));
     match expected.strip_prefix("md5:") {
         Some(hex) if hex.eq_ignore_ascii_case(&actual) => Ok(()),
         Some(_) => Err(format!(
@@ -187,7 +187,7 @@ mod tests {
     #[test]
     fn content_that_does_not_match_its_md5_is_refused() {
         let bytes = b"name,label\n1,A\n";
-        let good: String = Md5::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let good = crate::hex::hex(&Md5::digest(bytes));
         assert!(check_hash("desa.csv", bytes, &format!("md5:{good}")).is_ok());
         let err = check_hash("desa.csv", b"name,label\n1,B\n", &format!("md5:{good}")).unwrap_err();
         assert!(err.contains("desa.csv") && err.contains("does not match"), "{err}");

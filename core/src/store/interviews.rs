@@ -107,7 +107,7 @@ fn content_hash(xml: &str, media: &[(String, Vec<u8>)]) -> String {
         hasher.update([0]);
         hasher.update(bytes);
     }
-    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex::hex(&hasher.finalize())
 }
 
 /// A form by row, with its media.

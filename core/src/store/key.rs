@@ -32,7 +32,7 @@ impl StoreKey {
 
     /// The `PRAGMA key` statement for this key, in SQLCipher's raw-key syntax (no KDF).
     pub(crate) fn pragma(&self) -> String {
-        format!("PRAGMA key = \"x'{}'\";", hex(&self.0))
+        format!("PRAGMA key = \"x'{}'\";", crate::hex::hex(&self.0))
     }
 
     fn fingerprint(&self, salt: &[u8]) -> [u8; 32] {
@@ -100,10 +100,6 @@ pub(crate) fn store_key_check(path: &Path, key: &StoreKey) -> Result<()> {
         fs::rename(&tmp, path)
     };
     write().map_err(|e| Error::io("write the key check file", path, e))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

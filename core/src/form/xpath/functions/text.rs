@@ -218,7 +218,7 @@ pub(super) fn digest(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
     };
     match encoding.as_str() {
         "base64" => Ok(Value::Str(base64::engine::general_purpose::STANDARD.encode(bytes))),
-        "hex" => Ok(Value::Str(bytes.iter().map(|b| format!("{b:02x}")).collect())),
+        "hex" => Ok(Value::Str(crate::hex::hex(&bytes))),
         other => Err(XPathError::InvalidArgument {
             function: "digest",
             reason: format!("unknown encoding {other}"),
