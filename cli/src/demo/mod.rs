@@ -21,6 +21,7 @@ use serde_json::{Value as Json, json};
 use verivali_cli::serve::{self, Receiver};
 use verivali_core::api::{
     FinalizeResult, Interview, RuleFinding, ScreenView, UploadState, Verivali, WarningConfirmation,
+    now_ms,
 };
 
 use crate::CliError;
@@ -456,11 +457,4 @@ fn wrap(line: &str, width: usize) -> Vec<String> {
     let pad = if out.is_empty() { indent } else { indent + 2 };
     out.push(format!("{}{current}", " ".repeat(pad)));
     out
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
 }

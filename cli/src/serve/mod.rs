@@ -13,7 +13,7 @@ use std::{io::Read, path::Path, sync::Arc, thread::JoinHandle};
 use rusqlite::Connection;
 use tiny_http::{Header, Method, Request, Response, Server};
 use verivali_core::form::{definition::FormDef, dom::Document};
-use verivali_core::interview::FolderMedia;
+use verivali_core::{api::now_ms, interview::FolderMedia};
 
 /// The largest submission accepted, announced in `X-OpenRosa-Accept-Content-Length`.
 pub const MAX_SUBMISSION_BYTES: usize = 10 * 1024 * 1024;
@@ -71,13 +71,6 @@ impl Drop for Receiver {
             let _ = thread.join();
         }
     }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
 }
 
 fn header(name: &str, value: &str) -> Header {

@@ -37,8 +37,8 @@ pub use upload::{
 
 use crate::store::{Store, StoreKey};
 
-/// Milliseconds since the Unix epoch, now.
-fn now_ms() -> i64 {
+/// Milliseconds since the Unix epoch, now: the one clock reading of the API and the CLI.
+pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
