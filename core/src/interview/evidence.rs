@@ -131,7 +131,7 @@ impl Visit {
                 }
             }
             Some(DataType::Binary) => {
-                let held = store.read(|c| attachments::bytes(c, &self.id, value))?.is_some();
+                let held = store.read(|c| attachments::holds(c, &self.id, value))?;
                 if held { Ok(()) } else { Err(VisitError::UnknownAttachment) }
             }
             _ => Ok(()),

@@ -85,16 +85,16 @@ pub fn for_submission(conn: &Connection, id: &str) -> Result<Vec<(String, String
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// The bytes of one file of interview `id`, unless purged.
-pub fn bytes(conn: &Connection, id: &str, name: &str) -> Result<Option<Vec<u8>>> {
+/// Whether interview `id` holds file `name` (not purged), without reading its bytes.
+pub fn holds(conn: &Connection, id: &str, name: &str) -> Result<bool> {
     Ok(conn
         .query_row(
-            "SELECT bytes FROM attachments WHERE interview_id = ?1 AND name = ?2",
+            "SELECT 1 FROM attachments WHERE interview_id = ?1 AND name = ?2 AND bytes IS NOT NULL",
             params![id, name],
-            |r| r.get::<_, Option<Vec<u8>>>(0),
+            |_| Ok(()),
         )
         .optional()?
-        .flatten())
+        .is_some())
 }
 
 /// Drops the bytes of every file whose interview the server acknowledged at or before
