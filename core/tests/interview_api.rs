@@ -177,3 +177,14 @@ fn opening_a_household_finds_its_draft_until_it_is_finalized() {
     assert!(matches!(visit.finalize(vec![]).unwrap(), FinalizeResult::Finalized { .. }));
     assert_eq!(verivali.open_draft_of(HOUSEHOLD.into()).unwrap(), None);
 }
+
+#[test]
+fn a_screen_inside_a_member_names_that_member_for_removal() {
+    let dir = tempfile::tempdir().unwrap();
+    let verivali = provisioned(dir.path());
+    let visit = verivali.start_interview("mini_verivali".into(), Some(HOUSEHOLD.into())).unwrap();
+    assert_eq!(visit.screen().unwrap().repeat_instance, None);
+    let members = visit.jump(1).unwrap();
+    assert_eq!(members.repeat_instance.as_deref(), Some("/data/members[1]"));
+    assert!(members.questions[0].reference.starts_with("/data/members[1]/"));
+}

@@ -196,7 +196,7 @@ impl Session {
 
     fn menu(&mut self, screen: &ScreenView) -> Result<Menu, CliError> {
         let mut options = vec![M_NEXT, M_BACK, M_JUMP];
-        if member_of(screen).is_some() {
+        if screen.repeat_instance.is_some() {
             options.push(M_REMOVE);
         }
         options.extend([M_FINDINGS, M_LANGUAGE, M_FINALIZE, M_QUIT]);
@@ -211,7 +211,7 @@ impl Session {
             M_BACK => Menu::Back,
             M_JUMP => self.jump(screen)?,
             M_REMOVE => {
-                if let Some(member) = member_of(screen) {
+                if let Some(member) = &screen.repeat_instance {
                     self.interview.remove_repeat(member.clone())?;
                     println!("  Dihapus / Removed: {member}");
                 }
@@ -295,13 +295,6 @@ impl Session {
             }
         }
     }
-}
-
-/// The repeat instance the screen's first question belongs to (`/data/members[2]`).
-fn member_of(screen: &ScreenView) -> Option<String> {
-    let reference = &screen.questions.first()?.reference;
-    let end = reference.rfind(']')?;
-    Some(reference[..=end].to_owned())
 }
 
 fn render(screen: &ScreenView) {

@@ -371,7 +371,11 @@ impl Interview {
             ),
             None => (None, None, Vec::new(), None),
         };
+        let repeat_instance = questions.first().and_then(|q: &QuestionView| {
+            q.reference.rfind(']').map(|end| q.reference[..=end].to_owned())
+        });
         Ok(ScreenView {
+            repeat_instance,
             interview_id: inner.visit.id.clone(),
             index: index as u32,
             count: screens.len() as u32,

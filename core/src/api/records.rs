@@ -194,6 +194,9 @@ pub struct ScreenView {
     pub title: Option<String>,
     pub questions: Vec<QuestionView>,
     pub repeat_prompt: Option<RepeatPromptView>,
+    /// The repeat instance the questions belong to (e.g. `/data/members[2]`): what "remove this
+    /// member" passes to `remove_repeat`.
+    pub repeat_instance: Option<String>,
     pub sections: Vec<SectionView>,
     pub can_go_back: bool,
     pub can_go_forward: bool,

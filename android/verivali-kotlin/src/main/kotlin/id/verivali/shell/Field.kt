@@ -118,9 +118,6 @@ class Visit(val interview: Interview, private val language: UiLanguage) {
     private fun spec(view: ScreenView): ScreenSpec {
         val header = listOfNotNull(view.section, view.title).joinToString(" · ") +
             "  ${view.index + 1u}/${view.count}"
-        val member = view.questions.firstOrNull()?.reference?.let { ref ->
-            ref.lastIndexOf(']').takeIf { it > 0 }?.let { ref.substring(0, it + 1) }
-        }
         return ScreenSpec(
             header = header.trim(),
             widgets = view.questions.map { WidgetSpec.of(it, language) },
@@ -130,7 +127,7 @@ class Visit(val interview: Interview, private val language: UiLanguage) {
                 if (language == UiLanguage.EN) "$label: ${it.count} now. Add another?"
                 else "$label: ${it.count} sekarang. Tambah lagi?"
             },
-            member = member,
+            member = view.repeatInstance,
             sections = view.sections.map { it.label },
             canGoBack = view.canGoBack,
             canGoForward = view.canGoForward,
