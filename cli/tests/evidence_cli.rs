@@ -3,7 +3,11 @@
 //! relevant photo arrives once, byte for byte, and is purged from the phone after the
 //! retention period.
 
-use std::{path::PathBuf, process::Command, sync::Arc};
+mod support;
+
+use support::{fixtures, verivali_bin};
+
+use std::{path::PathBuf, sync::Arc};
 
 use verivali_cli::serve::{self, Receiver};
 use verivali_core::{
@@ -11,10 +15,6 @@ use verivali_core::{
     hex::sha256_hex,
     store::prelist::NoProgress,
 };
-
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../test-fixtures")
-}
 
 fn photo(name: &str) -> String {
     fixtures().join("photos").join(name).display().to_string()
@@ -24,15 +24,11 @@ fn mini_form() -> PathBuf {
     fixtures().join("forms/mini-verivali/form.xml")
 }
 
-fn verivali_cmd() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_verivali"))
-}
-
 #[test]
 fn media_process_writes_a_small_upright_jpeg_and_refuses_a_bomb_without_output() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.jpg");
-    let run = verivali_cmd()
+    let run = verivali_bin()
         .args(["media", "process", &photo("exif-8.jpg"), "--max-side", "240", "--json", "--out"])
         .arg(&out)
         .output()
@@ -46,7 +42,7 @@ fn media_process_writes_a_small_upright_jpeg_and_refuses_a_bomb_without_output()
     assert_eq!(report["sha256"], sha256_hex(&written));
 
     let refused_out = dir.path().join("bomb-out.jpg");
-    let run = verivali_cmd()
+    let run = verivali_bin()
         .args(["media", "process", &photo("bomb.jpg"), "--out"])
         .arg(&refused_out)
         .output()
@@ -62,7 +58,7 @@ fn media_process_writes_a_small_upright_jpeg_and_refuses_a_bomb_without_output()
 fn a_scripted_visit_takes_photos_and_a_fix_and_reports_a_refused_file() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("device");
-    let imported = verivali_cmd()
+    let imported = verivali_bin()
         .arg("--data")
         .arg(&data)
         .args(["--insecure-dev-key", "prelist", "import"])
@@ -85,7 +81,7 @@ fn a_scripted_visit_takes_photos_and_a_fix_and_reports_a_refused_file() {
     });
     let file = dir.path().join("answers.json");
     std::fs::write(&file, answers.to_string()).unwrap();
-    let run = verivali_cmd()
+    let run = verivali_bin()
         .arg("--data")
         .arg(&data)
         .args(["--insecure-dev-key", "interview", "run", "--household", "5271011009000001"])

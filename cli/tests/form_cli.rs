@@ -1,14 +1,10 @@
 //! `verivali form …` as a user runs it: the JSON contracts of the conformance README.
 
-use std::{
-    io::Write,
-    path::PathBuf,
-    process::{Command, Stdio},
-};
+mod support;
 
-fn verivali() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_verivali"))
-}
+use support::verivali_bin;
+
+use std::{io::Write, path::PathBuf, process::Stdio};
 
 fn suite(form: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../test-fixtures/conformance/forms").join(form)
@@ -16,7 +12,8 @@ fn suite(form: &str) -> PathBuf {
 
 #[test]
 fn eval_prints_string_number_and_boolean() {
-    let out = verivali().args(["form", "eval", "--expr", "concat('a', 1 + 2)"]).output().unwrap();
+    let out =
+        verivali_bin().args(["form", "eval", "--expr", "concat('a', 1 + 2)"]).output().unwrap();
     assert!(out.status.success());
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["string"], "a3");
@@ -25,7 +22,7 @@ fn eval_prints_string_number_and_boolean() {
 
 #[test]
 fn eval_reports_an_unknown_function_as_an_error() {
-    let out = verivali().args(["form", "eval", "--expr", "fancy(1)"]).output().unwrap();
+    let out = verivali_bin().args(["form", "eval", "--expr", "fancy(1)"]).output().unwrap();
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(json["error"].as_str().unwrap().contains("fancy()"));
 }
@@ -34,7 +31,7 @@ fn eval_reports_an_unknown_function_as_an_error() {
 fn run_replays_a_scenario_with_the_recorded_results() {
     let dir = suite("12-jr-constraint-message");
     let scenario = std::fs::read(dir.join("scenario.violate-all.json")).unwrap();
-    let mut child = verivali()
+    let mut child = verivali_bin()
         .args(["form", "run"])
         .arg(dir.join("form.xml"))
         .stdin(Stdio::piped())
@@ -66,7 +63,7 @@ fn run_replays_a_scenario_with_the_recorded_results() {
 
 #[test]
 fn check_reports_statistics_and_a_broken_form_names_its_line() {
-    let out = verivali()
+    let out = verivali_bin()
         .args(["form", "check", "--json"])
         .arg(suite("18-pyx-tutorial/form.xml"))
         .output()
@@ -79,7 +76,7 @@ fn check_reports_statistics_and_a_broken_form_names_its_line() {
     let dir = tempfile::tempdir().unwrap();
     let broken = dir.path().join("broken.xml");
     std::fs::write(&broken, "<h:html xmlns:h=\"x\">\n<h:head>\n<model></h:head></h:html>").unwrap();
-    let out = verivali().args(["form", "check"]).arg(&broken).output().unwrap();
+    let out = verivali_bin().args(["form", "check"]).arg(&broken).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("broken.xml") && err.contains("line 3"), "{err}");

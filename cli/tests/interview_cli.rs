@@ -1,17 +1,9 @@
 //! `verivali interview run` as a trainer scripts it: a prelist visit replayed from an answers
 //! file, its rule findings, and finalize blocked until the warning has a reason.
 
-use std::{path::PathBuf, process::Command};
+mod support;
 
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../test-fixtures")
-}
-
-fn verivali(data: &std::path::Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_verivali"));
-    command.arg("--data").arg(data).arg("--insecure-dev-key");
-    command
-}
+use support::{fixtures, verivali};
 
 fn run(data: &std::path::Path, answers: &serde_json::Value) -> (i32, serde_json::Value) {
     let file = data.join("answers.json");

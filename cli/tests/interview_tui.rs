@@ -2,7 +2,11 @@
 //! find a household, answer, open the menu, switch language, finalize; then the stored
 //! interview is checked through the API.
 
-use std::{path::PathBuf, process::Command, time::Duration};
+mod support;
+
+use support::fixtures;
+
+use std::{process::Command, time::Duration};
 
 use rexpect::session::{PtySession, spawn_command};
 use verivali_core::api::{UploadState, Verivali};
@@ -10,13 +14,9 @@ use verivali_core::api::{UploadState, Verivali};
 const ENTER: &str = "\r";
 const ESC: &str = "\x1b";
 
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../test-fixtures")
-}
-
+/// The binary on `data` in an 80×24 xterm.
 fn verivali(data: &std::path::Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_verivali"));
-    command.arg("--data").arg(data).arg("--insecure-dev-key");
+    let mut command = support::verivali(data);
     command.env("TERM", "xterm-256color").env("COLUMNS", "80").env("LINES", "24");
     command
 }
@@ -35,6 +35,14 @@ fn keys(p: &mut PtySession, text: &str) {
     p.flush().unwrap();
     // Let the prompt redraw before the next key, as a person would.
     std::thread::sleep(Duration::from_millis(150));
+}
+
+/// Esc, then the menu item `item` (typed to filter, then Enter).
+fn menu(p: &mut PtySession, item: &str) {
+    keys(p, ESC);
+    p.exp_string("Menu:").unwrap();
+    keys(p, item);
+    keys(p, ENTER);
 }
 
 fn device(data: &std::path::Path) -> std::sync::Arc<Verivali> {
@@ -64,10 +72,7 @@ fn a_household_found_by_search_is_answered_and_finalized_from_the_keyboard() {
     keys(&mut p, ENTER);
     // The first member's number is preloaded; Esc opens the menu instead.
     p.exp_string("No. ART").unwrap();
-    keys(&mut p, ESC);
-    p.exp_string("Menu:").unwrap();
-    keys(&mut p, "Final");
-    keys(&mut p, ENTER);
+    menu(&mut p, "Final");
     p.exp_string("Final: wawancara").unwrap();
     p.exp_eof().unwrap();
 
@@ -91,10 +96,7 @@ fn a_refused_answer_is_shown_inline_and_the_form_language_switches_to_english() 
     let mut p = spawn_command(command, Some(30_000)).unwrap();
     p.exp_string("Wawancara / Interview uuid:").unwrap();
     p.exp_string("ID DTKS").unwrap();
-    keys(&mut p, ESC);
-    p.exp_string("Menu:").unwrap();
-    keys(&mut p, "Bahasa");
-    keys(&mut p, ENTER);
+    menu(&mut p, "Bahasa");
     p.exp_string("Bahasa / Language:").unwrap();
     keys(&mut p, "English");
     keys(&mut p, ENTER);
@@ -104,10 +106,7 @@ fn a_refused_answer_is_shown_inline_and_the_form_language_switches_to_english() 
     keys(&mut p, ENTER);
     p.exp_string("Wajib diisi / Required").unwrap();
     p.exp_string("DTKS ID").unwrap();
-    keys(&mut p, ESC);
-    p.exp_string("Menu:").unwrap();
-    keys(&mut p, "Keluar");
-    keys(&mut p, ENTER);
+    menu(&mut p, "Keluar");
     p.exp_string("Draf tersimpan / Draft saved").unwrap();
     p.exp_eof().unwrap();
 }
@@ -127,10 +126,7 @@ fn opening_a_household_again_goes_on_with_its_draft() {
     keys(&mut p, "4 ");
     keys(&mut p, ENTER);
     p.exp_string("No. ART").unwrap();
-    keys(&mut p, ESC);
-    p.exp_string("Menu:").unwrap();
-    keys(&mut p, "Keluar");
-    keys(&mut p, ENTER);
+    menu(&mut p, "Keluar");
     p.exp_string("Draf tersimpan / Draft saved").unwrap();
     p.exp_eof().unwrap();
 
@@ -138,10 +134,7 @@ fn opening_a_household_again_goes_on_with_its_draft() {
     p.exp_string("This household has a draft").unwrap();
     keys(&mut p, ENTER);
     p.exp_string("Status keberadaan").unwrap();
-    keys(&mut p, ESC);
-    p.exp_string("Menu:").unwrap();
-    keys(&mut p, "Final");
-    keys(&mut p, ENTER);
+    menu(&mut p, "Final");
     p.exp_string("Final: wawancara").unwrap();
     p.exp_eof().unwrap();
 

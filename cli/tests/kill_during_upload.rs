@@ -3,8 +3,12 @@
 
 #![cfg(unix)]
 
+mod support;
+
+use support::fixtures;
+
 use std::{
-    path::{Path, PathBuf},
+    path::Path,
     process::{Child, Command, Stdio},
     thread::sleep,
     time::{Duration, Instant},
@@ -20,10 +24,6 @@ const KEY: &str = "0f0e0d0c0b0a09080706050403020100f0e0d0c0b0a090807060504030201
 
 fn raw_key() -> Vec<u8> {
     (0..32).map(|i| u8::from_str_radix(&KEY[2 * i..2 * i + 2], 16).unwrap()).collect()
-}
-
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../test-fixtures")
 }
 
 /// A device store with a finalized visit for each of the first `count` sample households that

@@ -1,19 +1,11 @@
 //! The commands scripts call print JSON when asked: `upload --json` and `sync --json`, over a
 //! real loopback receiver and a closed port.
 
-use std::{path::PathBuf, process::Command};
+mod support;
+
+use support::{fixtures, verivali};
 
 use verivali_cli::serve::{self, Receiver};
-
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../test-fixtures")
-}
-
-fn verivali(data: &std::path::Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_verivali"));
-    command.arg("--data").arg(data).arg("--insecure-dev-key");
-    command
-}
 
 fn json(out: std::process::Output) -> (i32, serde_json::Value) {
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();

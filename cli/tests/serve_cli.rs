@@ -2,6 +2,10 @@
 //! upload over a real loopback socket; submissions are kept once, outside the area is refused,
 //! and an unpublished form is answered 404.
 
+mod support;
+
+use support::fixtures;
+
 use std::{
     io::{Read, Write},
     path::PathBuf,
@@ -13,10 +17,6 @@ use verivali_core::{
     api::{FinalizeResult, UploadState, Verivali},
     store::prelist::NoProgress,
 };
-
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../test-fixtures")
-}
 
 fn mini_form() -> PathBuf {
     fixtures().join("forms/mini-verivali/form.xml")

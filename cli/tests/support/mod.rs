@@ -1,0 +1,27 @@
+//! What the CLI's integration tests share: where the fixtures are, and the `verivali` binary
+//! on a store opened with the publicly known trial key. Each test file includes it with
+//! `mod support;` and uses what it needs.
+
+#![allow(dead_code)]
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+/// The repository's `test-fixtures/`.
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../test-fixtures")
+}
+
+/// The `verivali` binary this test run built.
+pub fn verivali_bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_verivali"))
+}
+
+/// The binary on the store in `data`, opened with the trial key.
+pub fn verivali(data: &Path) -> Command {
+    let mut command = verivali_bin();
+    command.arg("--data").arg(data).arg("--insecure-dev-key");
+    command
+}
