@@ -1,8 +1,6 @@
 package id.verivali.core
 
 import java.io.File
-import java.nio.file.Files
-import java.security.SecureRandom
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertNotNull
 import org.junit.Assert.assertNull
@@ -16,24 +14,15 @@ import org.junit.Test
  * most 320 px on the house photo and 5 m / 30 m accuracy.
  */
 class EvidenceTest {
-    private val sample = File(System.getProperty("verivali.sample") ?: error("set -Dverivali.sample"))
-    private val form = File(System.getProperty("verivali.miniForm") ?: error("set -Dverivali.miniForm"))
-    private val photos = File(System.getProperty("verivali.photos") ?: error("set -Dverivali.photos"))
+    private val photos = Fixtures.photos
 
     private fun visit(store: Verivali): Interview {
-        val household = Regex("\"id_dtks\":\"([^\"]+)\"").find(sample.useLines { it.first() })!!.groupValues[1]
-        val interview = store.startInterview("mini_verivali", household)
+        val interview = store.startInterview("mini_verivali", Fixtures.firstHouseholdId())
         assertEquals(AnswerResult.Saved, interview.answer("/data/status_keberadaan", "4"))
         return interview
     }
 
-    private fun provisioned(): Verivali {
-        val key = ByteArray(32).also { SecureRandom().nextBytes(it) }
-        val store = Verivali.open(Files.createTempDirectory("verivali-kt-evidence").toString(), key)
-        store.installForm(form.path)
-        store.importPrelist(sample.path, null)
-        return store
-    }
+    private fun provisioned(): Verivali = Fixtures.provisioned()
 
     @Test
     fun aCameraPhotoBecomesASmallUprightAnswerAndABadFileChangesNothing() {

@@ -1,8 +1,5 @@
 package id.verivali.core
 
-import java.io.File
-import java.nio.file.Files
-import java.security.SecureRandom
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertTrue
 import org.junit.Assert.fail
@@ -14,19 +11,9 @@ import org.junit.Test
  * `verivali.sample` and `verivali.miniForm` system properties.
  */
 class InterviewTest {
-    private val sample = File(System.getProperty("verivali.sample") ?: error("set -Dverivali.sample"))
-    private val form = File(System.getProperty("verivali.miniForm") ?: error("set -Dverivali.miniForm"))
+    private fun provisioned(): Verivali = Fixtures.provisioned()
 
-    private fun provisioned(): Verivali {
-        val key = ByteArray(32).also { SecureRandom().nextBytes(it) }
-        val store = Verivali.open(Files.createTempDirectory("verivali-kt").toString(), key)
-        store.installForm(form.path)
-        store.importPrelist(sample.path, null)
-        return store
-    }
-
-    private fun firstHouseholdId(): String =
-        Regex("\"id_dtks\":\"([^\"]+)\"").find(sample.useLines { it.first() })!!.groupValues[1]
+    private fun firstHouseholdId(): String = Fixtures.firstHouseholdId()
 
     @Test
     fun screensShowThePreloadedHouseholdAndSectionsToJumpTo() {

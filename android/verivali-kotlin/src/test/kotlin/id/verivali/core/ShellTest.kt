@@ -8,8 +8,6 @@ import id.verivali.shell.UiLanguage
 import id.verivali.shell.UploadPolicy
 import id.verivali.shell.WidgetSpec
 import java.io.File
-import java.nio.file.Files
-import java.security.SecureRandom
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.TimeUnit
 import org.junit.Assert.assertEquals
@@ -24,17 +22,10 @@ import org.junit.Test
  * through the same wrappers, the upload policy and provisioning checks.
  */
 class ShellTest {
-    private val sample = File(System.getProperty("verivali.sample") ?: error("set -Dverivali.sample"))
-    private val miniForm = File(System.getProperty("verivali.miniForm") ?: error("set -Dverivali.miniForm"))
-    private val dtksForm = File(System.getProperty("verivali.dtksForm") ?: error("set -Dverivali.dtksForm"))
+    private val miniForm = Fixtures.miniForm
+    private val dtksForm = Fixtures.dtksForm
 
-    private fun store(form: File): Verivali {
-        val key = ByteArray(32).also { SecureRandom().nextBytes(it) }
-        val store = Verivali.open(Files.createTempDirectory("verivali-kt-shell").toString(), key)
-        store.installForm(form.path)
-        store.importPrelist(sample.path, null)
-        return store
-    }
+    private fun store(form: File): Verivali = Fixtures.provisioned(form)
 
     @Test
     fun everyQuestionOfTheDtksFormMapsToTheWidgetItsKindNeeds() {

@@ -1,6 +1,5 @@
 package id.verivali.core
 
-import java.io.File
 import java.nio.file.Files
 import java.security.SecureRandom
 import org.junit.Assert.assertEquals
@@ -12,18 +11,12 @@ import org.junit.Test
  * run-jvm-tests.sh started (its URL and a device token come as system properties).
  */
 class UploadTest {
-    private val sample = File(System.getProperty("verivali.sample") ?: error("set -Dverivali.sample"))
-    private val form = File(System.getProperty("verivali.miniForm") ?: error("set -Dverivali.miniForm"))
     private val receiver = System.getProperty("verivali.receiver") ?: error("set -Dverivali.receiver")
     private val token = System.getProperty("verivali.token") ?: error("set -Dverivali.token")
 
     private fun deviceWithOneFinalizedVisit(): Verivali {
-        val key = ByteArray(32).also { SecureRandom().nextBytes(it) }
-        val device = Verivali.open(Files.createTempDirectory("verivali-kt").toString(), key)
-        device.installForm(form.path)
-        device.importPrelist(sample.path, null)
-        val id = Regex("\"id_dtks\":\"([^\"]+)\"").find(sample.useLines { it.first() })!!.groupValues[1]
-        device.startInterview("mini_verivali", id).use { interview ->
+        val device = Fixtures.provisioned()
+        device.startInterview("mini_verivali", Fixtures.firstHouseholdId()).use { interview ->
             interview.answer("/data/status_keberadaan", "4")
             assertTrue(interview.finalize(emptyList()) is FinalizeResult.Finalized)
         }
