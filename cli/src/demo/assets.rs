@@ -12,7 +12,8 @@ const FORM: &[(&str, &[u8])] = &[
     ("desa.csv", include_bytes!("../../../test-fixtures/forms/dtks-verivali/desa.csv")),
 ];
 
-const PRELIST: &[u8] = include_bytes!("../../../test-fixtures/prelist/sample.jsonl");
+/// The 200-household sample prelist; the visits take their answers from its first records.
+pub const PRELIST: &[u8] = include_bytes!("../../../test-fixtures/prelist/sample.jsonl");
 
 /// Camera-like photos: upright, and as phones held sideways store them.
 pub const PHOTOS: &[(&str, &[u8])] = &[

@@ -138,7 +138,7 @@ impl Demo {
 
         // 3. The visits.
         self.say("[3/6] Kunjungan / Visits:");
-        let records = sample_records(&assets.prelist).map_err(output)?;
+        let records = sample_records();
         let scripts = visits::scripts(&records);
         let mut outcomes = Vec::new();
         for (i, script) in scripts.iter().enumerate() {
@@ -381,9 +381,13 @@ fn upload_bar(hidden: bool, len: u64) -> indicatif::ProgressBar {
     bar
 }
 
-fn sample_records(prelist: &Path) -> std::io::Result<Vec<Json>> {
-    let text = std::fs::read_to_string(prelist)?;
-    Ok(text.lines().take(12).filter_map(|l| serde_json::from_str(l).ok()).collect())
+/// The first records of the embedded sample prelist, which the scripted visits start from.
+fn sample_records() -> Vec<Json> {
+    assets::PRELIST
+        .split(|&b| b == b'\n')
+        .take(12)
+        .filter_map(|line| serde_json::from_slice(line).ok())
+        .collect()
 }
 
 /// Submissions and attachments the receiver holds.
