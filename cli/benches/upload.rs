@@ -54,7 +54,8 @@ fn queue(store: &Store, from: usize, count: usize) -> u64 {
                     updated_at: 0,
                 };
                 interviews::insert_interview(tx, &draft)?;
-                interviews::finalize(tx, &id, &body, &body, "{}", i as i64)?;
+                let done = interviews::Finalized::plain(&id, &body, "{}");
+                interviews::finalize(tx, &id, &done, i as i64)?;
             }
             Ok(())
         })
@@ -69,7 +70,8 @@ fn bench(c: &mut Criterion) {
     serve::publish_form(server_dir.path(), &form_path).unwrap();
     let token = serve::add_token(server_dir.path(), "bench", &["00".into()]).unwrap();
     let receiver = Receiver::start(server_dir.path(), "127.0.0.1", 0).unwrap();
-    let server = client::Server { base_url: receiver.url.clone(), token: Some(token) };
+    let server =
+        client::Server { base_url: receiver.url.clone(), token: Some(token), device_id: None };
     let agent = client::agent(Duration::from_secs(5), Duration::from_secs(30));
     let device_dir = tempfile::tempdir().unwrap();
     let store = Store::open(device_dir.path(), &StoreKey::from_bytes(&[2; 32]).unwrap()).unwrap();

@@ -2,6 +2,7 @@
 //! developers. It calls the same API as the Android shell.
 
 mod demo;
+mod exchange_cmd;
 mod form_cmd;
 mod interview_cmd;
 mod interview_tui;
@@ -67,9 +68,12 @@ enum Command {
     /// Penerima OpenRosa rujukan (data di --data) / The reference OpenRosa receiver (data in --data)
     Serve(serve_cmd::ServeArgs),
     /// Kirim wawancara final yang menunggu / Send finalized interviews that are waiting
-    Upload(serve_cmd::UploadArgs),
+    Upload(exchange_cmd::UploadArgs),
+    /// Kotak keluar: status tiap wawancara final, percobaan, alasan / The outbox: each
+    /// finalized interview's upload state, attempts, next attempt and reason
+    Outbox(exchange_cmd::OutboxArgs),
     /// Unduh formulir baru dari server / Download new forms from the server
-    Sync(serve_cmd::SyncArgs),
+    Sync(exchange_cmd::SyncArgs),
     /// Data sintetis untuk uji dan pelatihan / Synthetic data for tests and training
     #[command(subcommand)]
     Fixtures(FixturesCommand),
@@ -104,8 +108,9 @@ fn main() -> ExitCode {
         Command::Interview(command) => interview_cmd::run(&cli.store, command),
         Command::Media(command) => media_cmd::run(command),
         Command::Serve(args) => serve_cmd::serve(&cli.store, args),
-        Command::Upload(args) => serve_cmd::upload(&cli.store, args),
-        Command::Sync(args) => serve_cmd::sync(&cli.store, args),
+        Command::Upload(args) => exchange_cmd::upload(&cli.store, args),
+        Command::Outbox(args) => exchange_cmd::outbox(&cli.store, args),
+        Command::Sync(args) => exchange_cmd::sync(&cli.store, args),
         Command::Fixtures(FixturesCommand::Prelist { households, seed, out }) => {
             write_fixture(households, seed, out)
         }

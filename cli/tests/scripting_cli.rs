@@ -63,6 +63,6 @@ fn sync_and_upload_report_as_json() {
     );
     assert_eq!(code, 0);
     assert_eq!(report["retry_later"], 1, "{report}");
-    assert_eq!(report["outbox"][0]["state"], "retrylater");
+    assert_eq!(report["outbox"][0]["state"], "retry_later");
     assert!(report["outbox"][0]["next_attempt_at"].is_i64());
 }

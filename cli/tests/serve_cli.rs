@@ -91,6 +91,7 @@ fn uploads_arrive_once_with_their_checks_and_the_status_page_counts_them() {
     let server = verivali_core::outbox::client::Server {
         base_url: receiver.url.clone(),
         token: Some(token),
+        device_id: None,
     };
     let resent = verivali_core::outbox::client::submit(&agent, &server, &xml, &[]);
     assert_eq!(resent, verivali_core::outbox::client::Outcome::Acknowledged);
@@ -139,7 +140,7 @@ fn a_submission_over_the_servers_limit_goes_in_parts_and_arrives_whole() {
     let token = serve::add_token(server_dir.path(), "Citra", &["52".into()]).unwrap();
     let receiver = Receiver::start(server_dir.path(), "127.0.0.1", 0).unwrap();
     let agent = client::agent(std::time::Duration::from_secs(5), std::time::Duration::from_secs(5));
-    let server = Server { base_url: receiver.url.clone(), token: Some(token) };
+    let server = Server { base_url: receiver.url.clone(), token: Some(token), device_id: None };
     assert_eq!(client::accepted_length(&agent, &server), Some(serve::MAX_SUBMISSION_BYTES));
     let xml = b"<data id=\"mini_verivali\"><lokasi><desa>52.71.01.1009</desa></lokasi><meta><instanceID>uuid:split-1</instanceID></meta></data>";
     let photo = |n: u8| Part {
@@ -174,15 +175,15 @@ fn sync_down_installs_the_published_form_with_its_media_once() {
     let phone = tempfile::tempdir().unwrap();
     let device = Verivali::open(phone.path().display().to_string(), vec![6; 32]).unwrap();
     device.import_prelist_with(&fixtures().join("prelist/sample.jsonl"), &NoProgress).unwrap();
-    let refused = device.sync_down(receiver.url.clone(), None, None).err().unwrap();
+    let refused = device.sync_down(receiver.url.clone(), None, None, None).err().unwrap();
     assert!(refused.to_string().contains("401"), "the form list needs a token: {refused}");
-    let first = device.sync_down(receiver.url.clone(), Some(token.clone()), None).unwrap();
+    let first = device.sync_down(receiver.url.clone(), Some(token.clone()), None, None).unwrap();
     assert_eq!(first.installed, ["dtks_verivali 2026112801"], "{first:?}");
     assert!(first.failed.is_empty());
     let visit =
         device.start_interview("dtks_verivali".into(), Some("5271011009000001".into())).unwrap();
     let kecamatan = visit.jump(0).unwrap();
     assert!(kecamatan.count > 10, "the form runs with its region CSVs: {kecamatan:?}");
-    let again = device.sync_down(receiver.url.clone(), Some(token), None).unwrap();
+    let again = device.sync_down(receiver.url.clone(), Some(token), None, None).unwrap();
     assert_eq!((again.installed.len(), again.up_to_date), (0, 1));
 }

@@ -174,7 +174,12 @@ fn queued_store(dir: &std::path::Path) -> Store {
                     updated_at: 0,
                 };
                 interviews::insert_interview(tx, &draft)?;
-                interviews::finalize(tx, &id, &xml, &xml, &format!("{{\"n\":{i}}}"), i as i64)?;
+                let checks = format!("{{\"n\":{i}}}");
+                let done = interviews::Finalized {
+                    checks_file: Some("verivali-checks.json"),
+                    ..interviews::Finalized::plain(&id, &xml, &checks)
+                };
+                interviews::finalize(tx, &id, &done, i as i64)?;
             }
             Ok(())
         })
@@ -188,7 +193,7 @@ fn a_thousand_submissions_arrive_exactly_once_through_thirty_percent_faults() {
     let store = queued_store(dir.path());
     let (url, received) = faulty_server(20_261_128);
     let agent = client::agent(Duration::from_millis(500), Duration::from_millis(200));
-    let server = Server { base_url: url, token: Some("t".into()) };
+    let server = Server { base_url: url, token: Some("t".into()), device_id: None };
     let clock = Mutex::new(0i64);
     let mut rounds = 0;
     let mut faults_seen = (0u32, 0u32);

@@ -113,9 +113,25 @@ fn each_finalized_interview_arrives_once_and_a_503_is_retried() {
         &["5271011009000001", "5271011009000002", "5271011009000003"],
     );
     let server = receiver(1);
+    let before = verivali_core::api::now_ms();
     let report =
         device.upload_pending(server.url.clone(), Some("good".into()), 30_000, None, None).unwrap();
-    assert_eq!((report.acknowledged, report.retry_later, report.needs_person), (3, 1, 0));
+    assert_eq!((report.acknowledged, report.retry_later, report.needs_person), (2, 1, 0));
+    let waiting: Vec<_> = device
+        .outbox_status()
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.state == UploadState::RetryLater)
+        .collect();
+    assert_eq!(waiting.len(), 1);
+    assert!(
+        waiting[0].next_attempt_at.unwrap() >= before + 5_000,
+        "Retry-After: 0 still waits the five-second floor: {waiting:?}"
+    );
+    assert_eq!(device.send_now().unwrap(), 1);
+    let retried =
+        device.upload_pending(server.url.clone(), Some("good".into()), 30_000, None, None).unwrap();
+    assert_eq!(retried.acknowledged, 1);
     let received = server.received.lock().unwrap().clone();
     assert_eq!(received.len(), 3);
     let statuses = device.outbox_status().unwrap();

@@ -128,7 +128,7 @@ impl Demo {
             self.dir.join("device").display().to_string(),
             verivali_cli::key::INSECURE_DEV_KEY.to_vec(),
         )?;
-        let synced = device.sync_down(url.clone(), Some(token.clone()), None)?;
+        let synced = device.sync_down(url.clone(), Some(token.clone()), None, None)?;
         let imported = device.import_prelist(assets.prelist.display().to_string(), None)?;
         self.say(&format!(
             "[2/6] Perangkat / Device: formulir diunduh / form downloaded ({}), prelist {} rumah tangga / households",
@@ -166,7 +166,7 @@ impl Demo {
         device.send_now()?;
         self.say("[5/6] Daring / Online: mengirim / sending…");
         let bar = upload_bar(self.args.json, waiting.len() as u64);
-        let listener = Arc::new(crate::serve_cmd::UploadBar(bar.clone()));
+        let listener = Arc::new(crate::exchange_cmd::UploadBar(bar.clone()));
         let online =
             device.upload_pending(url.clone(), Some(token), 30_000, Some(listener), None)?;
         bar.finish_and_clear();

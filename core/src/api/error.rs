@@ -46,8 +46,44 @@ pub enum VerivaliError {
     )]
     Finalized,
 
+    /// The server exchange failed; `problem` says which way, `reason` what to do (bilingual).
+    #[error("{reason}")]
+    Server { problem: ServerProblem, reason: String },
+
     #[error("Kesalahan internal: {reason} / Internal error: {reason}")]
     Internal { reason: String },
+}
+
+/// Which way a server exchange failed, for the shell to branch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ServerProblem {
+    /// No connection: no signal, a wrong host, the server down.
+    Unreachable,
+    /// The server refused the device's token (401/403).
+    TokenRefused,
+    /// The address is not the server's project or form (404, or not OpenRosa).
+    WrongAddress,
+    /// A form or a file the server offered was refused (too large, elsewhere, broken).
+    BadContent,
+}
+
+impl From<crate::outbox::sync::SyncError> for VerivaliError {
+    fn from(error: crate::outbox::sync::SyncError) -> Self {
+        use crate::outbox::sync::SyncError as E;
+        let problem = match &error {
+            E::Store(_) => {
+                let E::Store(inner) = error else { unreachable!() };
+                return inner.into();
+            }
+            E::Unreachable => ServerProblem::Unreachable,
+            E::Refused { .. } => ServerProblem::TokenRefused,
+            E::BadServerUrl | E::NotFound { .. } | E::NotOpenRosa { .. } => {
+                ServerProblem::WrongAddress
+            }
+            _ => ServerProblem::BadContent,
+        };
+        VerivaliError::Server { problem, reason: error.to_string() }
+    }
 }
 
 /// The API's result type.
@@ -77,7 +113,7 @@ impl From<store::Error> for VerivaliError {
             }
             E::NoInterview(id) => VerivaliError::NotFound { what: format!("interview {id}") },
             E::InterviewFinalized => VerivaliError::Finalized,
-            E::Sql(_) | E::Random(_) => {
+            E::Sql(_) | E::Random(_) | E::UnknownStoredValue { .. } | E::Sealing(_) => {
                 tracing::error!(%error, "internal store error");
                 VerivaliError::Internal { reason: error.to_string() }
             }

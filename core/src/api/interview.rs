@@ -15,11 +15,8 @@ use super::{
     },
 };
 use crate::{
-    form::{
-        definition::ExternalInstances,
-        session::{Clock, Form, Screen},
-    },
-    interview::{FolderMedia, StorePrelist, Visit, VisitError},
+    form::session::{Clock, Form, Screen},
+    interview::{FolderMedia, StoreMedia, StorePrelist, Visit, VisitError},
     rules::{Date, Finding},
     store::{
         Store,
@@ -36,30 +33,25 @@ impl FormCache {
         if let Some(form) = lock(&self.0).get(&row) {
             return Ok(Arc::clone(form));
         }
-        let stored = store
-            .read(|c| interviews::form(c, row))?
+        let (_, _, _, xml) = store
+            .read(|c| interviews::form_source(c, row))?
             .ok_or_else(|| VerivaliError::NotFound { what: format!("form #{row}") })?;
         let form = Arc::new(
-            Form::load(&stored.xml, &Media(&stored.media))
+            Form::load(&xml, &StoreMedia { store, row })
                 .map_err(|e| VerivaliError::InvalidInput { reason: e.to_string() })?,
         );
         lock(&self.0).insert(row, Arc::clone(&form));
         Ok(form)
     }
+
+    /// Forgets every loaded form: their media changed on the server.
+    pub(super) fn clear(&self) {
+        lock(&self.0).clear();
+    }
 }
 
 pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// A form's media, by file name (`jr://file/desa.csv` → `desa.csv`).
-struct Media<'m>(&'m [(String, Vec<u8>)]);
-
-impl ExternalInstances for Media<'_> {
-    fn fetch(&self, src: &str) -> Option<Vec<u8>> {
-        let name = src.rsplit('/').next()?;
-        self.0.iter().find(|(n, _)| n == name).map(|(_, bytes)| bytes.clone())
-    }
 }
 
 /// The clock of a visit: now, in the device's time zone.
@@ -159,19 +151,20 @@ impl Verivali {
     /// The household list filters by these (not visited, draft, final, waiting, sent, returned).
     pub fn visits(&self) -> ApiResult<Vec<VisitSummary>> {
         let rows = self.store.read(interviews::visits)?;
-        Ok(rows
-            .into_iter()
-            .map(|(interview_id, id_dtks, state, upload)| VisitSummary {
-                interview_id,
-                id_dtks,
-                status: match state {
-                    InterviewState::Draft => InterviewStatus::Draft,
-                    InterviewState::Finalized => InterviewStatus::Finalized,
-                    InterviewState::Returned => InterviewStatus::Returned,
-                },
-                upload: upload.as_deref().map(super::upload::upload_state),
+        rows.into_iter()
+            .map(|(interview_id, id_dtks, state, upload)| {
+                Ok(VisitSummary {
+                    interview_id,
+                    id_dtks,
+                    status: match state {
+                        InterviewState::Draft => InterviewStatus::Draft,
+                        InterviewState::Finalized => InterviewStatus::Finalized,
+                        InterviewState::Returned => InterviewStatus::Returned,
+                    },
+                    upload: upload.as_deref().map(super::upload::upload_state).transpose()?,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// The interview to go on with for prelist household `id_dtks`: its newest draft or

@@ -15,7 +15,7 @@ mod upload;
 use std::{path::PathBuf, sync::Arc};
 
 pub use bundle::{BundleCheck, BundleInfo};
-pub use error::{ApiResult, VerivaliError};
+pub use error::{ApiResult, ServerProblem, VerivaliError};
 pub use evidence::{
     FixQualityView, GeopointInput, LocationPolicyView, LocationResult, PhotoProblem, PhotoResult,
     PhotoTotals,
@@ -58,6 +58,8 @@ pub struct Verivali {
     forms: interview::FormCache,
     /// The device's offset from UTC in minutes (WIB, +7, until the shell says otherwise).
     utc_offset: std::sync::Mutex<i32>,
+    /// This installation's deviceID, sent with every submission.
+    device_id: String,
     /// Days acknowledged photos stay on the phone.
     photo_retention_days: std::sync::Mutex<u32>,
     /// The rules' thresholds for interviews opened from now on.
@@ -79,13 +81,24 @@ impl Verivali {
         if interrupted > 0 {
             tracing::info!(interrupted, "uploads interrupted by a crash are queued again");
         }
+        let left_over = store.write(crate::store::downloads::discard_all)?;
+        if left_over > 0 {
+            tracing::info!(left_over, "chunks of a sync interrupted by a crash are discarded");
+        }
+        let device_id = store.write(crate::store::device::device_id)?;
         Ok(Arc::new(Verivali {
             store: Arc::new(store),
+            device_id,
             forms: interview::FormCache::default(),
             utc_offset: std::sync::Mutex::new(7 * 60),
             photo_retention_days: std::sync::Mutex::new(14),
             rule_settings: std::sync::Mutex::new(crate::rules::Settings::default()),
         }))
+    }
+
+    /// This installation's deviceID (`verivali:…`), as the server records it.
+    pub fn device_id(&self) -> String {
+        self.device_id.clone()
     }
 
     /// Runs SQLite's full integrity check; an empty list means the database is sound.

@@ -76,6 +76,8 @@ pub trait SyncProgressListener: Send + Sync {
 pub struct SyncSummary {
     /// `form_id version` of each form version installed.
     pub installed: Vec<String>,
+    /// `form_id version: files` for installed versions whose media changed on the server.
+    pub media_updated: Vec<String>,
     pub up_to_date: u32,
     /// `form_id: why` for forms that could not be installed (the previous version stays).
     pub failed: Vec<String>,
@@ -95,6 +97,10 @@ pub enum UploadState {
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct OutboxEntry {
     pub interview_id: String,
+    /// The instanceID this submission carries (the interview id, unless it is an edit).
+    pub instance_id: String,
+    /// For an edit: the instanceID of the acknowledged submission it replaces.
+    pub deprecated_id: Option<String>,
     pub state: UploadState,
     pub attempts: u32,
     /// Milliseconds since the epoch, for `RetryLater`.
@@ -117,7 +123,8 @@ impl Verivali {
         interrupt: Option<Arc<UploadInterrupt>>,
     ) -> ApiResult<UploadSummary> {
         let agent = client::agent(Duration::from_secs(15), Duration::from_secs(60));
-        let server = Server { base_url: server_url, token };
+        let server =
+            Server { base_url: server_url, token, device_id: Some(self.device_id.clone()) };
         let deadline = now_ms() + budget_ms as i64;
         let report = upload::upload_pending(
             &self.store,
@@ -138,24 +145,41 @@ impl Verivali {
         Ok(summary(&report))
     }
 
-    /// Downloads the forms (and their media) the server lists that are not installed yet.
+    /// Downloads the forms (and their media) the server lists that are not installed yet,
+    /// and media that changed on the server for installed ones. A form or media file larger
+    /// than `max_file_mb` (default 100) is refused with its form.
+    #[uniffi::method(default(max_file_mb = None))]
     pub fn sync_down(
         &self,
         server_url: String,
         token: Option<String>,
         listener: Option<Arc<dyn SyncProgressListener>>,
+        max_file_mb: Option<u32>,
     ) -> ApiResult<SyncSummary> {
         let agent = client::agent(Duration::from_secs(15), Duration::from_secs(120));
-        let server = Server { base_url: server_url, token };
+        let server =
+            Server { base_url: server_url, token, device_id: Some(self.device_id.clone()) };
+        let options = sync::SyncOptions {
+            max_file_bytes: max_file_mb
+                .map_or(sync::DEFAULT_MAX_FILE_BYTES, |mb| u64::from(mb.max(1)) * 1024 * 1024),
+        };
         let mut progress = |form: &str, done: usize, total: usize| {
             if let Some(listener) = &listener {
                 listener.on_form(form.to_owned(), done as u32, total as u32);
             }
         };
-        let report = sync::sync_down(&self.store, &agent, &server, now_ms(), &mut progress)
-            .map_err(|reason| super::VerivaliError::File { reason })?;
+        let report =
+            sync::sync_down(&self.store, &agent, &server, options, now_ms(), &mut progress)?;
+        if !report.media_updated.is_empty() {
+            self.forms.clear();
+        }
         Ok(SyncSummary {
             installed: report.installed.into_iter().map(|(id, v)| format!("{id} {v}")).collect(),
+            media_updated: report
+                .media_updated
+                .into_iter()
+                .map(|(id, v, files)| format!("{id} {v}: {files}"))
+                .collect(),
             up_to_date: report.up_to_date,
             failed: report.failed.into_iter().map(|(id, why)| format!("{id}: {why}")).collect(),
         })
@@ -174,6 +198,8 @@ impl Verivali {
             .into_iter()
             .map(|item| OutboxEntry {
                 interview_id: item.interview_id,
+                instance_id: item.instance_id,
+                deprecated_id: item.deprecated_id,
                 state: from_outbox(item.state),
                 attempts: item.attempts,
                 next_attempt_at: item.next_attempt_at,
@@ -194,6 +220,6 @@ fn from_outbox(state: OutboxState) -> UploadState {
 }
 
 /// An outbox state as stored (`queued`, `retry_later`, …).
-pub(super) fn upload_state(stored: &str) -> UploadState {
-    from_outbox(OutboxState::parse(stored))
+pub(super) fn upload_state(stored: &str) -> ApiResult<UploadState> {
+    Ok(from_outbox(OutboxState::parse(stored)?))
 }

@@ -5,6 +5,7 @@
 mod evidence;
 mod folder;
 mod lookup;
+mod store_media;
 
 use std::sync::Arc;
 
@@ -14,9 +15,11 @@ use serde_json::Value as Json;
 pub use evidence::{LocationSet, PhotoAttached};
 pub use folder::FolderMedia;
 pub use lookup::StorePrelist;
+pub use store_media::StoreMedia;
 
 use crate::{
     form::session::{AnswerOutcome, Clock, Form, ResumeError, Session, SessionError},
+    outbox::{self, encryption},
     rules::{self, Date, Finding, Household, PrelistLookup, Severity},
     store::{
         self, Store, attachments,
@@ -34,6 +37,8 @@ pub enum VisitError {
     Session(#[from] SessionError),
     #[error("The saved interview cannot be reopened: {0}")]
     Resume(#[from] ResumeError),
+    #[error(transparent)]
+    Encryption(#[from] encryption::EncryptionError),
     #[error("There is no household {0} in the prelist.")]
     NoHousehold(String),
     #[error(
@@ -307,23 +312,73 @@ impl Visit {
             .into_iter()
             .map(|finding| CheckedFinding { reason: reason_for(&finding), finding })
             .collect();
+        let identity =
+            store.read(|c| outbox::identity_for_next_finalize(c, &self.id, random_uuid))?;
+        self.session
+            .set_submission_identity(&identity.instance_id, identity.deprecated_id.as_deref());
+        let checks_file =
+            self.session.set_declared_meta(CHECKS_FIELD, CHECKS_FILE).then_some(CHECKS_FILE);
         let document = serde_json::json!({
-            "instance_id": self.id,
+            "instance_id": identity.instance_id,
+            "deprecated_id": identity.deprecated_id,
             "changed_since_prelist": self.household().changed,
             "findings": checks,
-        });
+        })
+        .to_string();
         let xml = self.session.instance_xml();
         let submission = self.session.submission_xml();
-        let document = document.to_string();
         let files = self.submitted_attachments(store, &submission)?;
+        let encryption = self.encryption_plan(
+            store,
+            &identity.instance_id,
+            &submission,
+            &files,
+            checks_file.map(|name| (name, document.as_bytes())),
+        )?;
+        let done = interviews::Finalized {
+            instance_xml: &xml,
+            submission_xml: &submission,
+            checks_json: &document,
+            instance_id: &identity.instance_id,
+            deprecated_id: identity.deprecated_id.as_deref(),
+            checks_file,
+            encryption: encryption.as_deref(),
+        };
         store.write(|tx| {
-            interviews::finalize(tx, &self.id, &xml, &submission, &document, now_ms)?;
+            interviews::finalize(tx, &self.id, &done, now_ms)?;
             attachments::mark_for_submission(tx, &self.id, &files)
         })?;
         self.state = InterviewState::Finalized;
         Ok(FinalizeOutcome::Finalized { checks })
     }
+
+    /// For a form whose submissions are encrypted: the key and manifest that every attempt to
+    /// send this submission will use (ADR 0014); `None` for a form without a public key.
+    fn encryption_plan(
+        &self,
+        store: &Store,
+        instance_id: &str,
+        submission: &str,
+        photos: &[String],
+        checks: Option<(&str, &[u8])>,
+    ) -> Result<Option<String>, VisitError> {
+        let def = &self.session.form().def;
+        let Some(public_key) = &def.submission_public_key else { return Ok(None) };
+        let held = store.read(|c| attachments::bytes_of(c, &self.id, photos))?;
+        let mut media: Vec<(&str, &[u8])> =
+            held.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())).collect();
+        media.extend(checks);
+        let form =
+            encryption::FormIdentity { form_id: &def.form_id, version: def.version.as_deref() };
+        Ok(Some(encryption::plan(public_key, form, instance_id, submission.as_bytes(), &media)?))
+    }
 }
+
+/// The `meta` field in which a form declares the checks attachment, as ODK Collect's forms
+/// declare `meta/audit` for `audit.csv`; a form without it gets no checks file.
+pub const CHECKS_FIELD: &str = "verivali_checks";
+/// The checks attachment's file name.
+pub const CHECKS_FILE: &str = "verivali-checks.json";
 
 /// The instance's `meta/instanceID`, or a fresh random UUID when the form has none.
 fn instance_id(session: &Session) -> String {

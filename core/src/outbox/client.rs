@@ -31,6 +31,33 @@ pub struct Server {
     pub base_url: String,
     /// A bearer token; `None` for servers that take the token in the URL (ODK Central app users).
     pub token: Option<String>,
+    /// This installation's stable id, sent as ODK Collect sends it (`?deviceID=` on each
+    /// submission), so that the server records which device sent what.
+    pub device_id: Option<String>,
+}
+
+impl Server {
+    /// The submission URL, with the deviceID when there is one.
+    fn submission_url(&self) -> String {
+        let base = format!("{}/submission", self.base_url.trim_end_matches('/'));
+        match &self.device_id {
+            Some(id) => format!("{base}?deviceID={}", percent_encode(id)),
+            None => base,
+        }
+    }
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 /// One file of a submission.
@@ -44,7 +71,7 @@ pub struct Part {
 /// What the server's answer means for the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// 201/202, or 409 for a duplicate: the server has it.
+    /// 201 or 202: the server has it. Nothing else is an acknowledgement (ADR 0010).
     Acknowledged,
     /// Network trouble, a timeout, 5xx or 429; `after_ms` from `Retry-After` when given.
     RetryLater { after_ms: Option<i64>, reason: String },
@@ -59,6 +86,9 @@ pub fn agent(connect: Duration, read: Duration) -> ureq::Agent {
         .timeout_recv_response(Some(read))
         .timeout_recv_body(Some(read))
         .http_status_as_error(false)
+        // Redirects are followed by hand where they may be (sync), so that credentials never
+        // follow one to another origin; a redirected submission needs a person.
+        .max_redirects(0)
         .build()
         .into()
 }
@@ -66,8 +96,7 @@ pub fn agent(connect: Duration, read: Duration) -> ureq::Agent {
 /// The largest request the server accepts, from a HEAD preflight of `/submission`
 /// (`X-OpenRosa-Accept-Content-Length`); `None` when it does not say or cannot be asked.
 pub fn accepted_length(agent: &ureq::Agent, server: &Server) -> Option<usize> {
-    let (url, auth) =
-        authorize(server, &format!("{}/submission", server.base_url.trim_end_matches('/')));
+    let (url, auth) = authorize(server, &server.submission_url());
     let mut request = agent.head(&url).header("X-OpenRosa-Version", "1.0");
     if let Some(auth) = &auth {
         request = request.header("Authorization", auth);
@@ -124,8 +153,7 @@ pub fn submit_split(
 pub fn submit(agent: &ureq::Agent, server: &Server, xml: &[u8], parts: &[Part]) -> Outcome {
     let boundary = format!("verivali-{:016x}", fnv(xml));
     let body = multipart(&boundary, xml, parts);
-    let (url, auth) =
-        authorize(server, &format!("{}/submission", server.base_url.trim_end_matches('/')));
+    let (url, auth) = authorize(server, &server.submission_url());
     let mut request = agent
         .post(&url)
         .header("X-OpenRosa-Version", "1.0")
@@ -140,8 +168,7 @@ pub fn submit(agent: &ureq::Agent, server: &Server, xml: &[u8], parts: &[Part]) 
                 .headers()
                 .get("Retry-After")
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<i64>().ok())
-                .map(|seconds| seconds * 1000);
+                .and_then(retry_after_ms);
             let content_type = response
                 .headers()
                 .get("Content-Type")
@@ -163,11 +190,54 @@ pub fn submit(agent: &ureq::Agent, server: &Server, xml: &[u8], parts: &[Part]) 
     }
 }
 
+/// The shortest wait a server's `Retry-After` can ask for: `0` or a negative number must not
+/// make one item retry in a tight loop while the others wait.
+pub const RETRY_AFTER_FLOOR_MS: i64 = 5_000;
+/// The longest: a day. A larger value (or one that would overflow) is read as a day.
+pub const RETRY_AFTER_CEILING_MS: i64 = 24 * 3_600_000;
+
+/// A `Retry-After` header in delta-seconds, as milliseconds within the floor and the ceiling;
+/// `None` for anything else (an HTTP date, text), which then takes the usual backoff.
+pub fn retry_after_ms(header: &str) -> Option<i64> {
+    let text = header.trim();
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if negative {
+        return Some(RETRY_AFTER_FLOOR_MS);
+    }
+    // Any number of digits: past the ceiling is the ceiling, never an overflow.
+    let seconds = digits.trim_start_matches('0');
+    let ms = if seconds.len() > 9 {
+        RETRY_AFTER_CEILING_MS
+    } else {
+        seconds.parse::<i64>().unwrap_or(0).saturating_mul(1000)
+    };
+    Some(ms.clamp(RETRY_AFTER_FLOOR_MS, RETRY_AFTER_CEILING_MS))
+}
+
 /// What a status code means, with the server's own message when it gave one.
 pub fn classify(status: u16, retry_after_ms: Option<i64>, message: &str) -> Outcome {
     let said = if message.is_empty() { String::new() } else { format!(" ({message})") };
     match status {
-        201 | 202 | 409 => Outcome::Acknowledged,
+        201 | 202 => Outcome::Acknowledged,
+        // ODK Central answers 409 for a form that is closed and for an instanceID it already
+        // holds with other content; our receiver for the second. Neither stored this
+        // submission, so it must never count as sent (ADR 0010).
+        409 => Outcome::NeedsPerson {
+            reason: format!(
+                "Server tidak menyimpan kiriman ini (HTTP 409): formulir mungkin ditutup, atau \
+                 wawancara dengan ID yang sama tetapi isi berbeda sudah ada. Hubungi pengawas; \
+                 data tetap aman di ponsel. / The server did not store this submission (HTTP \
+                 409): the form may be closed, or an interview with the same ID but other \
+                 content is already there. Contact your supervisor; the data stays safe on this \
+                 phone.{said}"
+            ),
+        },
         401 | 403 => Outcome::NeedsPerson {
             reason: format!(
                 "Server menolak akses: masuk lagi atau minta token baru ke pengawas. / The server refused access: sign in again or ask your supervisor for a new token.{said}"
@@ -262,9 +332,30 @@ mod tests {
     }
 
     #[test]
+    fn the_device_id_travels_as_a_query_parameter_on_the_submission_url() {
+        let server = Server {
+            base_url: "http://127.0.0.1:8080/v1/key/abc/projects/1/".into(),
+            token: None,
+            device_id: Some("verivali:Ab3 x".into()),
+        };
+        assert_eq!(
+            server.submission_url(),
+            "http://127.0.0.1:8080/v1/key/abc/projects/1/submission?deviceID=verivali%3AAb3%20x"
+        );
+        let without = Server { device_id: None, ..server };
+        assert!(without.submission_url().ends_with("/submission"));
+    }
+
+    #[test]
     fn statuses_map_to_what_the_outbox_does_next() {
         assert_eq!(classify(201, None, ""), Outcome::Acknowledged);
-        assert_eq!(classify(409, None, "duplicate"), Outcome::Acknowledged);
+        let Outcome::NeedsPerson { reason } =
+            classify(409, None, "This form is not currently accepting submissions.")
+        else {
+            panic!("a 409 is never an acknowledgement")
+        };
+        assert!(reason.contains("HTTP 409") && reason.contains("not currently accepting"));
+        assert!(reason.contains("Hubungi pengawas") && reason.contains("Contact your supervisor"));
         assert!(matches!(
             classify(503, Some(5000), ""),
             Outcome::RetryLater { after_ms: Some(5000), .. }
@@ -280,6 +371,20 @@ mod tests {
         );
         assert!(matches!(classify(413, None, ""), Outcome::NeedsPerson { .. }));
         assert!(matches!(classify(400, None, ""), Outcome::NeedsPerson { .. }));
+    }
+
+    #[test]
+    fn retry_after_is_held_between_five_seconds_and_a_day_without_overflow() {
+        assert_eq!(retry_after_ms("120"), Some(120_000));
+        assert_eq!(retry_after_ms("0"), Some(RETRY_AFTER_FLOOR_MS));
+        assert_eq!(retry_after_ms("-1"), Some(RETRY_AFTER_FLOOR_MS));
+        assert_eq!(retry_after_ms("10000000000000000000"), Some(RETRY_AFTER_CEILING_MS));
+        assert_eq!(retry_after_ms(&"9".repeat(400)), Some(RETRY_AFTER_CEILING_MS));
+        assert_eq!(retry_after_ms("90000"), Some(RETRY_AFTER_CEILING_MS));
+        assert_eq!(retry_after_ms(" 7 "), Some(7_000));
+        assert_eq!(retry_after_ms("Wed, 21 Oct 2026 07:28:00 GMT"), None);
+        assert_eq!(retry_after_ms(""), None);
+        assert_eq!(retry_after_ms("-"), None);
     }
 
     #[test]

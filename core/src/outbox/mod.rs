@@ -9,6 +9,7 @@
 //! caller passes `now`.
 
 pub mod client;
+pub mod encryption;
 pub mod sync;
 pub mod upload;
 
@@ -21,7 +22,7 @@ use crate::store::Result;
 pub enum OutboxState {
     Queued,
     Sending,
-    /// Acknowledged by the server (201/202, or 409 for the same content).
+    /// Acknowledged by the server: 201 or 202, nothing else (ADR 0010).
     Sent,
     /// A network or server problem; tried again at `next_attempt_at`.
     RetryLater,
@@ -40,21 +41,71 @@ impl OutboxState {
         }
     }
 
-    pub fn parse(text: &str) -> OutboxState {
-        match text {
+    /// A state as stored; an unknown one is an error, never silently `queued`.
+    pub fn parse(text: &str) -> Result<OutboxState> {
+        Ok(match text {
+            "queued" => OutboxState::Queued,
             "sending" => OutboxState::Sending,
             "sent" => OutboxState::Sent,
             "retry_later" => OutboxState::RetryLater,
             "needs_person" => OutboxState::NeedsPerson,
-            _ => OutboxState::Queued,
-        }
+            other => {
+                return Err(crate::store::Error::UnknownStoredValue {
+                    what: "outbox state",
+                    value: other.chars().take(40).collect(),
+                });
+            }
+        })
     }
+}
+
+/// The identity a submission goes out with: its `meta/instanceID`, and for an edit of a
+/// submission the server already acknowledged, the `meta/deprecatedID` naming that one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmissionIdentity {
+    pub instance_id: String,
+    pub deprecated_id: Option<String>,
+}
+
+/// The identity the next finalize of interview `interview_id` must use, given what its outbox
+/// holds: the interview's own id the first time; the same as before while the server has not
+/// acknowledged it (the old content never arrived, so it is replaced, not edited); a new
+/// `fresh_id` deprecating the acknowledged one after the server has it (ODK Collect's edit).
+pub fn identity_for_next_finalize(
+    conn: &Connection,
+    interview_id: &str,
+    fresh_id: impl FnOnce() -> String,
+) -> Result<SubmissionIdentity> {
+    let queued: Option<(String, Option<String>, String)> = conn
+        .query_row(
+            "SELECT coalesce(instance_id, interview_id), deprecated_id, state FROM outbox
+             WHERE interview_id = ?1",
+            [interview_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((instance_id, deprecated_id, state)) = queued else {
+        return Ok(SubmissionIdentity {
+            instance_id: interview_id.to_owned(),
+            deprecated_id: None,
+        });
+    };
+    Ok(match OutboxState::parse(&state)? {
+        OutboxState::Sent => {
+            SubmissionIdentity { instance_id: fresh_id(), deprecated_id: Some(instance_id) }
+        }
+        _ => SubmissionIdentity { instance_id, deprecated_id },
+    })
 }
 
 /// One interview in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxItem {
     pub interview_id: String,
+    /// The instanceID the submission carries (the interview id unless it is an edit).
+    pub instance_id: String,
+    /// For an edit: the instanceID of the acknowledged submission it replaces.
+    pub deprecated_id: Option<String>,
     pub state: OutboxState,
     pub attempts: u32,
     pub next_attempt_at: Option<i64>,
@@ -67,17 +118,32 @@ pub fn recover_interrupted(tx: &Transaction<'_>) -> Result<usize> {
 }
 
 /// Claims the next item due at `now` (queued first, then retries whose time has come, oldest
-/// first): marks it `sending`, counts the attempt, and returns its interview id.
-pub fn claim_next(tx: &Transaction<'_>, now_ms: i64) -> Result<Option<String>> {
-    let id: Option<String> = tx
-        .query_row(
-            "SELECT interview_id FROM outbox
-             WHERE state = 'queued' OR (state = 'retry_later' AND next_attempt_at <= ?1)
-             ORDER BY state = 'retry_later', queued_at, interview_id LIMIT 1",
-            [now_ms],
-            |r| r.get(0),
-        )
-        .optional()?;
+/// first), passing over those in `had_a_turn` while any other is due, so that within one run
+/// every waiting item is tried before any is tried again. Marks it `sending`, counts the
+/// attempt, and returns its interview id.
+pub fn claim_next(
+    tx: &Transaction<'_>,
+    now_ms: i64,
+    had_a_turn: &std::collections::HashSet<String>,
+) -> Result<Option<String>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT interview_id FROM outbox
+         WHERE state = 'queued' OR (state = 'retry_later' AND next_attempt_at <= ?1)
+         ORDER BY state = 'retry_later', queued_at, interview_id",
+    )?;
+    let mut first_due = None;
+    let mut chosen = None;
+    let mut rows = stmt.query([now_ms])?;
+    while let Some(row) = rows.next()? {
+        let id: String = row.get(0)?;
+        if !had_a_turn.contains(&id) {
+            chosen = Some(id);
+            break;
+        }
+        first_due.get_or_insert(id);
+    }
+    drop(rows);
+    let id = chosen.or(first_due);
     if let Some(id) = &id {
         tx.execute(
             "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE interview_id = ?1",
@@ -140,19 +206,29 @@ fn set(
 /// Every item, oldest first.
 pub fn items(conn: &Connection) -> Result<Vec<OutboxItem>> {
     let mut stmt = conn.prepare(
-        "SELECT interview_id, state, attempts, next_attempt_at, reason FROM outbox
-         ORDER BY queued_at, interview_id",
+        "SELECT interview_id, coalesce(instance_id, interview_id), deprecated_id, state, attempts,
+                next_attempt_at, reason
+         FROM outbox ORDER BY queued_at, interview_id",
     )?;
     let rows = stmt.query_map([], |r| {
-        Ok(OutboxItem {
-            interview_id: r.get(0)?,
-            state: OutboxState::parse(&r.get::<_, String>(1)?),
-            attempts: r.get(2)?,
-            next_attempt_at: r.get(3)?,
-            reason: r.get(4)?,
-        })
+        Ok((
+            OutboxItem {
+                interview_id: r.get(0)?,
+                instance_id: r.get(1)?,
+                deprecated_id: r.get(2)?,
+                state: OutboxState::Queued,
+                attempts: r.get(4)?,
+                next_attempt_at: r.get(5)?,
+                reason: r.get(6)?,
+            },
+            r.get::<_, String>(3)?,
+        ))
     })?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    rows.map(|row| {
+        let (item, state) = row?;
+        Ok(OutboxItem { state: OutboxState::parse(&state)?, ..item })
+    })
+    .collect()
 }
 
 /// How long to wait after `attempts` failed attempts: 30 s doubling to at most an hour, spread
@@ -199,7 +275,8 @@ mod tests {
                 updated_at: 0,
             };
             store.write(|tx| interviews::insert_interview(tx, &draft)).unwrap();
-            store.write(|tx| interviews::finalize(tx, id, "<d/>", "<d/>", "{}", i as i64)).unwrap();
+            let done = interviews::Finalized::plain(id, "<d/>", "{}");
+            store.write(|tx| interviews::finalize(tx, id, &done, i as i64)).unwrap();
         }
         (dir, store)
     }
@@ -207,11 +284,21 @@ mod tests {
     #[test]
     fn items_are_claimed_in_order_and_a_crash_mid_send_requeues_them() {
         let (_dir, store) = store_with_finalized(&["a", "b"]);
-        assert_eq!(store.write(|tx| claim_next(tx, 10)).unwrap().as_deref(), Some("a"));
-        assert_eq!(store.write(|tx| claim_next(tx, 10)).unwrap().as_deref(), Some("b"));
-        assert_eq!(store.write(|tx| claim_next(tx, 10)).unwrap(), None, "both are sending");
+        assert_eq!(
+            store.write(|tx| claim_next(tx, 10, &Default::default())).unwrap().as_deref(),
+            Some("a")
+        );
+        assert_eq!(
+            store.write(|tx| claim_next(tx, 10, &Default::default())).unwrap().as_deref(),
+            Some("b")
+        );
+        assert_eq!(
+            store.write(|tx| claim_next(tx, 10, &Default::default())).unwrap(),
+            None,
+            "both are sending"
+        );
         assert_eq!(store.write(recover_interrupted).unwrap(), 2);
-        let again = store.write(|tx| claim_next(tx, 10)).unwrap();
+        let again = store.write(|tx| claim_next(tx, 10, &Default::default())).unwrap();
         assert_eq!(again.as_deref(), Some("a"));
         let items = store.read(items).unwrap();
         assert_eq!((items[0].state, items[0].attempts), (OutboxState::Sending, 2));
@@ -221,17 +308,80 @@ mod tests {
     fn retries_wait_for_their_time_sent_and_needs_person_stay_put() {
         let (_dir, store) = store_with_finalized(&["a", "b", "c"]);
         for _ in 0..3 {
-            store.write(|tx| claim_next(tx, 0)).unwrap();
+            store.write(|tx| claim_next(tx, 0, &Default::default())).unwrap();
         }
         store.write(|tx| mark_sent(tx, "a", 5)).unwrap();
         store.write(|tx| mark_retry(tx, "b", 1_000, "server busy")).unwrap();
         store.write(|tx| mark_needs_person(tx, "c", "log in again / masuk lagi")).unwrap();
-        assert_eq!(store.write(|tx| claim_next(tx, 999)).unwrap(), None);
-        assert_eq!(store.write(|tx| claim_next(tx, 1_000)).unwrap().as_deref(), Some("b"));
+        assert_eq!(store.write(|tx| claim_next(tx, 999, &Default::default())).unwrap(), None);
+        assert_eq!(
+            store.write(|tx| claim_next(tx, 1_000, &Default::default())).unwrap().as_deref(),
+            Some("b")
+        );
         store.write(|tx| requeue(tx, "c")).unwrap();
-        assert_eq!(store.write(|tx| claim_next(tx, 1_000)).unwrap().as_deref(), Some("c"));
+        assert_eq!(
+            store.write(|tx| claim_next(tx, 1_000, &Default::default())).unwrap().as_deref(),
+            Some("c")
+        );
         let states: Vec<OutboxState> = store.read(items).unwrap().iter().map(|i| i.state).collect();
         assert_eq!(states, [OutboxState::Sent, OutboxState::Sending, OutboxState::Sending]);
+    }
+
+    #[test]
+    fn every_due_item_has_a_turn_before_any_item_is_tried_again() {
+        let (_dir, store) = store_with_finalized(&["a", "b"]);
+        let mut had_a_turn = std::collections::HashSet::new();
+        let first = store.write(|tx| claim_next(tx, 0, &had_a_turn)).unwrap().unwrap();
+        assert_eq!(first, "a");
+        // "a" failed and is due again at once (a server asking for no wait at all).
+        store.write(|tx| mark_retry(tx, "a", 0, "busy")).unwrap();
+        store.write(|tx| requeue(tx, "a")).unwrap();
+        had_a_turn.insert(first);
+        let second = store.write(|tx| claim_next(tx, 0, &had_a_turn)).unwrap();
+        assert_eq!(second.as_deref(), Some("b"), "b goes before a goes again");
+        had_a_turn.insert("b".into());
+        let third = store.write(|tx| claim_next(tx, 0, &had_a_turn)).unwrap();
+        assert_eq!(third.as_deref(), Some("a"), "once everyone had a turn, a may go again");
+    }
+
+    #[test]
+    fn an_unknown_stored_state_is_an_error_not_a_queued_item() {
+        let (_dir, store) = store_with_finalized(&["a"]);
+        store
+            .write(|tx| {
+                tx.execute_batch(
+                    "PRAGMA ignore_check_constraints = ON;
+                     UPDATE outbox SET state = 'teleported';
+                     PRAGMA ignore_check_constraints = OFF;",
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        let error = store.read(items).unwrap_err();
+        assert!(
+            matches!(&error, crate::store::Error::UnknownStoredValue { value, .. } if value == "teleported"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn an_edit_after_acknowledgement_gets_a_new_identity_naming_the_old_one() {
+        let (_dir, store) = store_with_finalized(&["a"]);
+        let fresh = || "uuid:fresh".to_owned();
+        let queued = store.read(|c| identity_for_next_finalize(c, "a", fresh)).unwrap();
+        assert_eq!(queued, SubmissionIdentity { instance_id: "a".into(), deprecated_id: None });
+        store.write(|tx| claim_next(tx, 0, &Default::default())).unwrap();
+        store.write(|tx| mark_sent(tx, "a", 1)).unwrap();
+        let edit = store.read(|c| identity_for_next_finalize(c, "a", fresh)).unwrap();
+        assert_eq!(
+            edit,
+            SubmissionIdentity {
+                instance_id: "uuid:fresh".into(),
+                deprecated_id: Some("a".into())
+            }
+        );
+        let never_queued = store.read(|c| identity_for_next_finalize(c, "zz", fresh)).unwrap();
+        assert_eq!(never_queued.instance_id, "zz");
     }
 
     #[test]

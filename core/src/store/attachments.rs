@@ -85,6 +85,20 @@ pub fn for_submission(conn: &Connection, id: &str) -> Result<Vec<(String, String
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The bytes of the files `names` of interview `id` that are still held, in the order given.
+pub fn bytes_of(conn: &Connection, id: &str, names: &[String]) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT bytes FROM attachments WHERE interview_id = ?1 AND name = ?2 AND bytes IS NOT NULL",
+    )?;
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        if let Some(bytes) = stmt.query_row(params![id, name], |r| r.get(0)).optional()? {
+            out.push((name.clone(), bytes));
+        }
+    }
+    Ok(out)
+}
+
 /// Whether interview `id` holds file `name` (not purged), without reading its bytes.
 pub fn holds(conn: &Connection, id: &str, name: &str) -> Result<bool> {
     Ok(conn

@@ -46,6 +46,12 @@ pub enum Error {
 
     #[error("The interview is finalized and can no longer be changed.")]
     InterviewFinalized,
+
+    #[error("A queued submission could not be encrypted: {0}")]
+    Sealing(String),
+
+    #[error("The database holds an unknown {what} \"{value}\"; a newer build may have written it.")]
+    UnknownStoredValue { what: &'static str, value: String },
 }
 
 /// The store's result type.

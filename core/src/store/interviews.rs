@@ -126,6 +126,56 @@ pub fn form(conn: &Connection, row: i64) -> Result<Option<StoredForm>> {
     Ok(Some(StoredForm { row, form_id, version, title, xml, media }))
 }
 
+/// A form's text without its media: (form_id, version, title, xml).
+pub fn form_source(
+    conn: &Connection,
+    row: i64,
+) -> Result<Option<(String, String, String, String)>> {
+    Ok(conn
+        .query_row("SELECT form_id, version, title, xml FROM forms WHERE id = ?1", [row], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()?)
+}
+
+/// One media file of form row `row`, read only when asked for (a form's media can be large).
+pub fn media_bytes(conn: &Connection, row: i64, name: &str) -> Result<Option<Vec<u8>>> {
+    Ok(conn
+        .query_row(
+            "SELECT bytes FROM form_media WHERE form = ?1 AND name = ?2",
+            params![row, name],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// The media files of form row `row` with the hash the server's manifest gave for each
+/// (`None` for files installed from a folder).
+pub fn media_hashes(conn: &Connection, row: i64) -> Result<Vec<(String, Option<String>)>> {
+    let mut stmt =
+        conn.prepare("SELECT name, server_hash FROM form_media WHERE form = ?1 ORDER BY name")?;
+    let rows = stmt.query_map([row], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Installs a downloaded form version's text (its media follow through
+/// [`super::downloads::install_media`] in the same transaction); returns its row.
+pub fn install_downloaded_form(
+    tx: &Transaction<'_>,
+    form_id: &str,
+    version: &str,
+    title: &str,
+    xml: &str,
+    now_ms: i64,
+) -> Result<i64> {
+    let sha = content_hash(xml, &[]);
+    tx.execute(
+        "INSERT INTO forms (form_id, version, title, xml, sha256, installed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![form_id, version, title, xml, sha, now_ms],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
 /// The row of the newest installed version of `form_id`.
 pub fn latest_form(conn: &Connection, form_id: &str) -> Result<Option<i64>> {
     Ok(conn
@@ -182,31 +232,68 @@ pub fn save_draft(
     editable(tx, id, changed)
 }
 
+/// What finalizing saves and queues.
+#[derive(Debug, Clone, Copy)]
+pub struct Finalized<'a> {
+    /// The whole instance, as a draft stores it.
+    pub instance_xml: &'a str,
+    /// What goes to the server (non-relevant answers pruned).
+    pub submission_xml: &'a str,
+    /// The rule outcomes with the enumerator's reasons.
+    pub checks_json: &'a str,
+    /// The instanceID (and deprecatedID) the submission carries.
+    pub instance_id: &'a str,
+    pub deprecated_id: Option<&'a str>,
+    /// The checks attachment's name when the form declares it; `None` sends no checks file.
+    pub checks_file: Option<&'a str>,
+    /// The encrypted-submission key and manifest when the form encrypts (ADR 0014).
+    pub encryption: Option<&'a str>,
+}
+
+impl<'a> Finalized<'a> {
+    /// A plain submission under the interview's own id, with no checks file.
+    pub fn plain(id: &'a str, xml: &'a str, checks_json: &'a str) -> Finalized<'a> {
+        Finalized {
+            instance_xml: xml,
+            submission_xml: xml,
+            checks_json,
+            instance_id: id,
+            deprecated_id: None,
+            checks_file: None,
+            encryption: None,
+        }
+    }
+}
+
 /// Finalizes: the last instance, the rule outcomes with reasons; read-only from here on, and
 /// queued for upload in the same transaction.
-pub fn finalize(
-    tx: &Transaction<'_>,
-    id: &str,
-    instance_xml: &str,
-    submission_xml: &str,
-    checks_json: &str,
-    now_ms: i64,
-) -> Result<()> {
+pub fn finalize(tx: &Transaction<'_>, id: &str, done: &Finalized<'_>, now_ms: i64) -> Result<()> {
     let changed = tx.execute(
         "UPDATE interviews SET instance_xml = ?2, checks = ?3, state = 'finalized',
                 updated_at = ?4, finalized_at = ?4
          WHERE id = ?1 AND state IN ('draft', 'returned')",
-        params![id, instance_xml, checks_json, now_ms],
+        params![id, done.instance_xml, done.checks_json, now_ms],
     )?;
     editable(tx, id, changed)?;
     // Into the outbox in the same transaction: finalized means queued, never one without the
-    // other. A returned-and-refinalized interview is queued again.
+    // other. A returned-and-refinalized interview is queued again, under the identity the
+    // caller chose (a new instanceID once the server had acknowledged the previous one).
     tx.execute(
-        "INSERT INTO outbox (interview_id, submission_xml, state, queued_at)
-         VALUES (?1, ?2, 'queued', ?3)
+        "INSERT INTO outbox (interview_id, submission_xml, state, queued_at, instance_id,
+                             deprecated_id, checks_file, encryption)
+         VALUES (?1, ?2, 'queued', ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (interview_id) DO UPDATE SET submission_xml = ?2, state = 'queued',
-             attempts = 0, next_attempt_at = NULL, reason = NULL, queued_at = ?3, sent_at = NULL",
-        params![id, submission_xml, now_ms],
+             attempts = 0, next_attempt_at = NULL, reason = NULL, queued_at = ?3, sent_at = NULL,
+             instance_id = ?4, deprecated_id = ?5, checks_file = ?6, encryption = ?7",
+        params![
+            id,
+            done.submission_xml,
+            now_ms,
+            done.instance_id,
+            done.deprecated_id,
+            done.checks_file,
+            done.encryption
+        ],
     )?;
     Ok(())
 }
@@ -339,7 +426,9 @@ mod tests {
         store.write(|tx| insert_interview(tx, &draft("uuid:1", row))).unwrap();
         store.write(|tx| save_draft(tx, "uuid:1", "<data>1</data>", Some("/data/a"), 2)).unwrap();
         store
-            .write(|tx| finalize(tx, "uuid:1", "<data>2</data>", "<data>2</data>", "{}", 3))
+            .write(|tx| {
+                finalize(tx, "uuid:1", &Finalized::plain("uuid:1", "<data>2</data>", "{}"), 3)
+            })
             .unwrap();
         let queued: String = store
             .read(|c| {

@@ -13,6 +13,8 @@
 
 pub mod attachments;
 mod corrupt;
+pub mod device;
+pub mod downloads;
 mod error;
 pub mod interviews;
 mod key;

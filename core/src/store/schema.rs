@@ -10,13 +10,15 @@
 //! - v2: full-text name search, the import log, and a staging table for CSV member files.
 //! - v3: installed forms (every version kept) with their media, interviews, and the outbox.
 //! - v4: interview attachments (photos) and which question holds each.
+//! - v5: the identity each submission goes out with (instanceID, deprecatedID for an edit), its
+//!   checks file and encryption; the server's hash of each form media file; device settings.
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use super::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
 
 const CREATE_V2: &str = r#"
 CREATE TABLE prelist_imports (
@@ -170,6 +172,40 @@ CREATE TABLE attachment_uses (
 CREATE INDEX attachment_uses_name ON attachment_uses(interview_id, name);
 "#;
 
+/// Objects added in v5, the same on both paths.
+const SUBMISSION_IDENTITY_V5: &str = r#"
+-- The meta/instanceID the queued submission carries: the interview's own id the first time; a
+-- new one, with `deprecated_id` naming the one before, when an interview the server already
+-- acknowledged is finalized again (an edit, as ODK Collect sends it).
+ALTER TABLE outbox ADD COLUMN instance_id TEXT;
+ALTER TABLE outbox ADD COLUMN deprecated_id TEXT;
+-- The name of the checks attachment the submission declares (NULL: the form has no field).
+ALTER TABLE outbox ADD COLUMN checks_file TEXT;
+-- For a form with `base64RsaPublicKey`: the submission's AES key and its encrypted-submission
+-- manifest, fixed at finalize so that every attempt sends the same bytes (ADR 0014).
+ALTER TABLE outbox ADD COLUMN encryption TEXT;
+
+-- The hash the server's manifest gave for each media file: an MD5 for files, an opaque value
+-- for entity lists. A changed hash means fetch it again under the same form version.
+ALTER TABLE form_media ADD COLUMN server_hash TEXT;
+
+-- Form media being downloaded, in chunks, so that a large file never sits whole in memory.
+-- Moved into form_media when the whole form version checks out; left-overs of a killed sync
+-- are deleted when the store opens.
+CREATE TABLE download_chunks (
+    download INTEGER NOT NULL,
+    seq      INTEGER NOT NULL,
+    bytes    BLOB NOT NULL,
+    PRIMARY KEY (download, seq)
+);
+
+-- Settings of this installation, e.g. the deviceID sent with every request.
+CREATE TABLE device_settings (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"#;
+
 const UPGRADE_V1_TO_V2: &str = r#"
 CREATE TABLE prelist_imports (
     id          INTEGER PRIMARY KEY,
@@ -220,6 +256,7 @@ fn create(tx: &Transaction<'_>) -> Result<()> {
     tx.execute_batch(SEARCH_AND_STAGING_V2)?;
     tx.execute_batch(FORMS_AND_INTERVIEWS_V3)?;
     tx.execute_batch(ATTACHMENTS_V4)?;
+    tx.execute_batch(SUBMISSION_IDENTITY_V5)?;
     Ok(())
 }
 
@@ -235,6 +272,10 @@ fn upgrade_from(tx: &Transaction<'_>, version: u32) -> Result<()> {
         }
         2 => Ok(tx.execute_batch(FORMS_AND_INTERVIEWS_V3)?),
         3 => Ok(tx.execute_batch(ATTACHMENTS_V4)?),
+        4 => {
+            tx.execute_batch(SUBMISSION_IDENTITY_V5)?;
+            Ok(tx.execute_batch("UPDATE outbox SET instance_id = interview_id;")?)
+        }
         other => unreachable!("no upgrade step from schema version {other}"),
     }
 }
@@ -282,8 +323,19 @@ pub(crate) mod tests {
     }
 
     /// Every earlier version's schema with some data, indexed by version - 1.
+    fn v4_schema() -> String {
+        format!(
+            "{CREATE_V2}{SEARCH_AND_STAGING_V2}{FORMS_AND_INTERVIEWS_V3}{ATTACHMENTS_V4}PRAGMA user_version = 4;"
+        )
+    }
+
     fn earlier_schemas() -> Vec<(String, &'static str)> {
-        vec![(V1_SCHEMA.to_owned(), V1_DATA), (v2_schema(), V2_DATA), (v3_schema(), V3_DATA)]
+        vec![
+            (V1_SCHEMA.to_owned(), V1_DATA),
+            (v2_schema(), V2_DATA),
+            (v3_schema(), V3_DATA),
+            (v4_schema(), V3_DATA),
+        ]
     }
 
     /// A comparable description of a schema: tables with their columns and foreign keys,
@@ -371,6 +423,23 @@ pub(crate) mod tests {
             let migrated = store.read(|conn| Ok(describe_schema(conn))).unwrap();
             assert_eq!(migrated, fresh, "schema migrated from v{} differs", index + 1);
         }
+    }
+
+    #[test]
+    fn migration_to_v5_gives_each_queued_submission_its_interview_id_as_instance_id() {
+        let dir = tempfile::tempdir().unwrap();
+        write_old_database(dir.path(), &test_key(), &v4_schema(), V3_DATA);
+        let store = Store::open(dir.path(), &test_key()).unwrap();
+        let identity: (String, Option<String>) = store
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT instance_id, deprecated_id FROM outbox WHERE interview_id = 'uuid:1'",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?)
+            })
+            .unwrap();
+        assert_eq!(identity, ("uuid:1".to_owned(), None));
     }
 
     #[test]

@@ -79,6 +79,9 @@ pub struct FormDef {
     pub body: Vec<Control>,
     pub itext: Itext,
     pub actions: Vec<SetValue>,
+    /// The RSA public key of `<submission base64RsaPublicKey="…">`: submissions of this form
+    /// leave the device encrypted with it (ADR 0014).
+    pub submission_public_key: Option<String>,
 }
 
 impl FormDef {
@@ -95,6 +98,10 @@ impl FormDef {
         let head = child(root, "head").ok_or_else(|| structure(&doc, root, "no <h:head>"))?;
         let model_node = child(head, "model").ok_or_else(|| structure(&doc, head, "no <model>"))?;
         let title = child(head, "title").and_then(|t| t.text()).unwrap_or("").trim().to_owned();
+        let submission_public_key = child(model_node, "submission")
+            .and_then(|s| s.attribute("base64RsaPublicKey"))
+            .map(|key| key.split_ascii_whitespace().collect::<String>())
+            .filter(|key| !key.is_empty());
         let parts = model::parse_model(&doc, model_node, external, prebuilt, itext)?;
         let instance_root = format!("/{}", parts.primary.get(parts.primary.root()).name);
         let mut binds = parts.binds;
@@ -120,6 +127,7 @@ impl FormDef {
             body,
             itext: parts.itext,
             actions,
+            submission_public_key,
         })
     }
 

@@ -8,6 +8,7 @@
 
 mod controls;
 mod deps;
+mod meta;
 mod navigation;
 mod prefill;
 mod questions;

@@ -35,6 +35,11 @@ use super::{
 pub enum XPathError {
     #[error("XPath syntax error at offset {offset}: {reason}.")]
     Syntax { offset: usize, reason: String },
+    #[error(
+        "The expression nests deeper than {limit} levels at offset {offset}; split it into \
+         several calculations."
+    )]
+    TooDeep { offset: usize, limit: usize },
     #[error("XPath feature not supported: {what}.")]
     Unsupported { what: String },
     #[error("The function {name}() is not supported.")]

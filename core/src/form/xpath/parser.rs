@@ -7,13 +7,22 @@ use super::{
     lexer::{Tok, Token, tokenize},
 };
 
+/// How deeply an expression may nest: brackets, function arguments, predicates, unary minuses
+/// and the operators of one chain all count. Parsing, evaluating, analysing and dropping an
+/// expression recurse once per level, so without a bound a hostile form (5,000 nested
+/// parentheses, 20,000 unary minuses) would overflow the stack and abort the app instead of
+/// failing to load. Real forms stay below it (a sum of two hundred fields, fifty nested
+/// `if()`s); the shells run the core on threads with an 8 MB stack, which holds this depth
+/// even in a debug build.
+pub const MAX_NESTING: usize = 256;
+
 /// Parses a whole expression.
 pub fn parse(expr: &str) -> Result<Expr, XPathError> {
     if let Some(simple) = common_shape(expr) {
         return Ok(simple);
     }
     let tokens = tokenize(expr)?;
-    let mut parser = Parser { tokens, pos: 0, end: expr.len() };
+    let mut parser = Parser { tokens, pos: 0, end: expr.len(), depth: 0 };
     let parsed = parser.or_expr()?;
     match parser.peek() {
         None => Ok(parsed),
@@ -53,6 +62,8 @@ struct Parser {
     tokens: Vec<Token>,
     pos: usize,
     end: usize,
+    /// The nesting so far on the way down to the token being parsed (see [`MAX_NESTING`]).
+    depth: usize,
 }
 
 type Parsed = Result<Expr, XPathError>;
@@ -82,27 +93,48 @@ impl Parser {
     }
 
     fn error(&self, reason: &str) -> XPathError {
-        let offset = self.tokens.get(self.pos).map(|t| t.offset).unwrap_or(self.end);
-        XPathError::Syntax { offset, reason: reason.to_owned() }
+        XPathError::Syntax { offset: self.offset(), reason: reason.to_owned() }
     }
 
-    /// Parses a left-associative chain of `next` joined by the operators `ops` maps.
+    /// One level deeper; refused past [`MAX_NESTING`].
+    fn descend(&mut self) -> Result<(), XPathError> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(XPathError::TooDeep { offset: self.offset(), limit: MAX_NESTING });
+        }
+        Ok(())
+    }
+
+    fn offset(&self) -> usize {
+        self.tokens.get(self.pos).map(|t| t.offset).unwrap_or(self.end)
+    }
+
+    /// Parses a left-associative chain of `next` joined by the operators `ops` maps. Each
+    /// operator makes the tree one level deeper, so each counts against the nesting bound.
     fn chain(
         &mut self,
         ops: fn(&Tok) -> Option<BinaryOp>,
         next: fn(&mut Self) -> Parsed,
     ) -> Parsed {
+        let depth_before = self.depth;
         let mut left = next(self)?;
         while let Some(op) = self.peek().and_then(ops) {
+            self.descend()?;
             self.pos += 1;
             let right = next(self)?;
             left = Expr::Binary(op, Box::new(left), Box::new(right));
         }
+        self.depth = depth_before;
         Ok(left)
     }
 
+    /// A whole expression, nested in brackets, an argument list or a predicate.
     fn or_expr(&mut self) -> Parsed {
-        self.chain(|t| (*t == Tok::Or).then_some(BinaryOp::Or), Self::and_expr)
+        let depth_before = self.depth;
+        self.descend()?;
+        let parsed = self.chain(|t| (*t == Tok::Or).then_some(BinaryOp::Or), Self::and_expr);
+        self.depth = depth_before;
+        parsed
     }
 
     fn and_expr(&mut self) -> Parsed {
@@ -158,7 +190,11 @@ impl Parser {
 
     fn unary(&mut self) -> Parsed {
         if self.eat(&Tok::Minus) {
-            return Ok(Expr::Negate(Box::new(self.unary()?)));
+            let depth_before = self.depth;
+            self.descend()?;
+            let negated = Expr::Negate(Box::new(self.unary()?));
+            self.depth = depth_before;
+            return Ok(negated);
         }
         let path = self.path()?;
         if self.peek() == Some(&Tok::Pipe) {
@@ -326,7 +362,7 @@ mod tests {
 
     /// The full parser, bypassing the shortcut for common shapes.
     fn full_parse(expr: &str) -> Parsed {
-        let mut parser = Parser { tokens: tokenize(expr)?, pos: 0, end: expr.len() };
+        let mut parser = Parser { tokens: tokenize(expr)?, pos: 0, end: expr.len(), depth: 0 };
         let parsed = parser.or_expr()?;
         assert!(parser.peek().is_none(), "{expr} parses whole");
         Ok(parsed)

@@ -241,3 +241,40 @@ fn indexed_filters_select_exactly_what_scanning_selects() {
         "one index serves every kec filter: {index:?}"
     );
 }
+
+/// Runs `work` on a thread with the stack the shells give the core (`CoreExecutor`: 8 MB).
+fn on_a_core_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new().stack_size(8 * 1024 * 1024).spawn(work).unwrap().join().unwrap()
+}
+
+#[test]
+fn hostile_nesting_is_refused_with_an_error_instead_of_overflowing_the_stack() {
+    let deep_brackets = format!("{}1{}", "(".repeat(5_000), ")".repeat(5_000));
+    let minuses = format!("{}1", "-".repeat(20_000));
+    let long_sum = vec!["1"; 20_000].join(" + ");
+    let deep_calls = format!("{}1{}", "abs(".repeat(5_000), ")".repeat(5_000));
+    let deep_predicates = format!("/data/m{}", "[m".repeat(5_000) + &"]".repeat(5_000));
+    for expr in [deep_brackets, minuses, long_sum, deep_calls, deep_predicates] {
+        let error = on_a_core_thread(move || XPath::compile(&expr).unwrap_err());
+        assert!(
+            matches!(error, XPathError::TooDeep { limit: parser::MAX_NESTING, .. }),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("nests deeper than 256 levels"), "{error}");
+    }
+}
+
+#[test]
+fn expressions_just_inside_the_nesting_bound_evaluate_on_a_core_thread() {
+    let (ifs, sum, minuses) = on_a_core_thread(|| {
+        let f = Fixture::new();
+        let depth = parser::MAX_NESTING - 2;
+        let ifs = format!("{}1{}", "if(true(), ".repeat(depth), ", 0)".repeat(depth));
+        let sum = vec!["1"; parser::MAX_NESTING - 2].join(" + ");
+        let minuses = format!("{}1", "-".repeat(parser::MAX_NESTING - 2));
+        (f.string(&ifs), f.string(&sum), f.string(&minuses))
+    });
+    assert_eq!(ifs, "1");
+    assert_eq!(sum, (parser::MAX_NESTING - 2).to_string());
+    assert_eq!(minuses, "1");
+}

@@ -5,6 +5,7 @@ import android.app.job.JobService
 import id.verivali.core.UploadInterrupt
 import id.verivali.core.UploadProgressListener
 import id.verivali.core.UploadSummary
+import id.verivali.shell.CoreExecutor
 import id.verivali.shell.UploadPolicy
 
 /** Sends what waits when the network is there; JobScheduler retries with backoff on failure. */
@@ -15,7 +16,7 @@ class UploadJobService : JobService() {
         val app = VerivaliApp.of(this)
         val settings = app.settings() ?: return false
         val stop = UploadInterrupt().also { interrupt = it }
-        Thread {
+        Thread(null, {
             val total = app.core.outboxStatus().size
             val listener = object : UploadProgressListener {
                 override fun onProgress(progress: UploadSummary) {
@@ -28,7 +29,7 @@ class UploadJobService : JobService() {
             val after = summary.getOrNull()?.let { UploadPolicy.afterRun(it, app.core.outboxStatus(), app.language) }
             Notifications.result(this, after?.notification, after?.needsPerson ?: false)
             jobFinished(params, after?.retryWithBackoff ?: true)
-        }.start()
+        }, "verivali-upload", CoreExecutor.CORE_STACK_BYTES).start()
         return true
     }
 

@@ -9,7 +9,13 @@ import java.util.concurrent.Executors
  */
 class CoreExecutor(private val post: (Runnable) -> Unit) {
     private val worker: ExecutorService = Executors.newSingleThreadExecutor { runnable ->
-        Thread(runnable, "verivali-core").apply { isDaemon = true }
+        // A form's expressions may nest up to the core's bound (256 levels); evaluating them
+        // recurses, so the core's thread gets a stack well above Android's 1 MB default.
+        Thread(null, runnable, "verivali-core", CORE_STACK_BYTES).apply { isDaemon = true }
+    }
+
+    companion object {
+        const val CORE_STACK_BYTES: Long = 8L * 1024 * 1024
     }
 
     fun <T> run(work: () -> T, done: (Result<T>) -> Unit) {

@@ -1,0 +1,48 @@
+//! This installation's own settings, kept in the store: today the deviceID that every
+//! submission carries, made once, the way ODK Collect makes `collect:…` once per install.
+
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::{Error, Result};
+
+const DEVICE_ID: &str = "device_id";
+const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/// The installation's deviceID, made on first use: `verivali:` and 16 random letters and
+/// digits (about 95 bits).
+pub fn device_id(tx: &Transaction<'_>) -> Result<String> {
+    let existing: Option<String> = tx
+        .query_row("SELECT value FROM device_settings WHERE name = ?1", [DEVICE_ID], |r| r.get(0))
+        .optional()?;
+    if let Some(id) = existing {
+        return Ok(id);
+    }
+    let mut random = [0u8; 16];
+    getrandom::fill(&mut random).map_err(|e| Error::Random(e.to_string()))?;
+    let suffix: String =
+        random.iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect();
+    let id = format!("verivali:{suffix}");
+    tx.execute(
+        "INSERT INTO device_settings (name, value) VALUES (?1, ?2)",
+        params![DEVICE_ID, id],
+    )?;
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Store, test_support::test_key};
+
+    #[test]
+    fn the_device_id_is_made_once_and_kept_across_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Store::open(dir.path(), &test_key()).unwrap().write(device_id).unwrap();
+        let again = Store::open(dir.path(), &test_key()).unwrap().write(device_id).unwrap();
+        assert_eq!(first, again);
+        assert!(first.starts_with("verivali:") && first.len() == 25, "{first}");
+        let other_dir = tempfile::tempdir().unwrap();
+        let other = Store::open(other_dir.path(), &test_key()).unwrap().write(device_id).unwrap();
+        assert_ne!(first, other);
+    }
+}
