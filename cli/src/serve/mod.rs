@@ -1,14 +1,17 @@
 //! `verivali serve`: a reference OpenRosa receiver for development and small deployments.
 //!
 //! It accepts submissions from devices holding a bearer token (`serve token add`), for forms
-//! published with `serve form add`, keeps each by instanceID with its attachments (a resend of
-//! the same content is acknowledged again, never stored twice), refuses households outside the
-//! device's area when the form tags its desa field, and shows a plain status page.
+//! published with `serve form add`, keeps each by instanceID with the attachments its instance
+//! names (as ODK Central does: a resend of the same content is acknowledged again, never stored
+//! twice; other content under the same instanceID is a 409; an edit names the submission it
+//! replaces in `deprecatedID`), refuses households outside the device's area when the form tags
+//! its desa field, and shows a plain status page.
 
 mod multipart;
 pub mod store;
+mod submission;
 
-use std::{io::Read, path::Path, sync::Arc, thread::JoinHandle};
+use std::{path::Path, sync::Arc, thread::JoinHandle};
 
 use rusqlite::Connection;
 use tiny_http::{Header, Method, Request, Response, Server};
@@ -78,7 +81,11 @@ fn header(name: &str, value: &str) -> Header {
 }
 
 /// An OpenRosa response with a message in both languages.
-fn openrosa(status: u16, nature: &str, message: &str) -> Response<std::io::Cursor<Vec<u8>>> {
+pub(crate) fn openrosa(
+    status: u16,
+    nature: &str,
+    message: &str,
+) -> Response<std::io::Cursor<Vec<u8>>> {
     let escaped = message.replace('&', "&amp;").replace('<', "&lt;");
     let body = format!(
         r#"<OpenRosaResponse xmlns="http://openrosa.org/http/response"><message nature="{nature}">{escaped}</message></OpenRosaResponse>"#
@@ -99,7 +106,7 @@ fn handle(conn: &mut Connection, mut request: Request) {
                 "X-OpenRosa-Accept-Content-Length",
                 &MAX_SUBMISSION_BYTES.to_string(),
             )),
-        (Method::Post, "/submission") => submission(conn, &mut request),
+        (Method::Post, "/submission") => submission::receive(conn, &mut request),
         (Method::Get, "/" | "/status") => status_page(conn),
         (Method::Get, "/formList") => match authorized(conn, &request) {
             Ok(_) => form_list(conn, &base_url(&request)),
@@ -116,10 +123,10 @@ fn handle(conn: &mut Connection, mut request: Request) {
     }
 }
 
-type Reply = Response<std::io::Cursor<Vec<u8>>>;
+pub(crate) type Reply = Response<std::io::Cursor<Vec<u8>>>;
 
 /// The device a request's bearer token belongs to, or the refusal to send.
-fn authorized(conn: &Connection, request: &Request) -> Result<store::Device, Reply> {
+pub(crate) fn authorized(conn: &Connection, request: &Request) -> Result<store::Device, Reply> {
     let token = request
         .headers()
         .iter()
@@ -136,109 +143,13 @@ fn authorized(conn: &Connection, request: &Request) -> Result<store::Device, Rep
     }
 }
 
-fn submission(conn: &mut Connection, request: &mut Request) -> Reply {
-    let device = match authorized(conn, request) {
-        Ok(device) => device,
-        Err(refusal) => return refusal,
-    };
-    let content_type = request
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv("Content-Type"))
-        .map(|h| h.value.as_str().to_owned())
-        .unwrap_or_default();
-    let mut body = Vec::new();
-    let limit = MAX_SUBMISSION_BYTES as u64 + 1;
-    if request.as_reader().take(limit).read_to_end(&mut body).is_err() {
-        return openrosa(400, "error", "Kiriman terputus / The submission was cut off");
-    }
-    if body.len() > MAX_SUBMISSION_BYTES {
-        return openrosa(413, "error", "Kiriman terlalu besar / The submission is too large");
-    }
-    let Some(parts) = multipart::boundary(&content_type).and_then(|b| multipart::parse(&body, &b))
-    else {
-        return openrosa(
-            400,
-            "error",
-            "Bukan kiriman multipart yang sah / Not a valid multipart submission",
-        );
-    };
-    let Some(xml) = parts.iter().find(|p| p.name == "xml_submission_file") else {
-        return openrosa(400, "error", "Tidak ada xml_submission_file / No xml_submission_file");
-    };
-    let Some(instance) = std::str::from_utf8(&xml.bytes).ok().and_then(|t| Document::parse(t).ok())
-    else {
-        return openrosa(400, "error", "XML kiriman tidak sah / The submission XML is not valid");
-    };
-    let form_id = instance.attribute(instance.root(), "id").unwrap_or("").to_owned();
-    let Some(instance_id) = read_path(&instance, "/*/meta/instanceID") else {
-        return openrosa(
-            400,
-            "error",
-            "Kiriman tanpa meta/instanceID / The submission has no meta/instanceID",
-        );
-    };
-    let published = match store::published(conn, &form_id) {
-        Ok(Some(published)) => published,
-        Ok(None) => {
-            return openrosa(
-                404,
-                "error",
-                &format!(
-                    "Formulir {form_id} belum diterbitkan di server ini / Form {form_id} is not published on this server"
-                ),
-            );
-        }
-        Err(error) => return internal(error),
-    };
-    let desa = published.desa_path.as_deref().and_then(|p| read_path(&instance, p));
-    if let Some(desa) = &desa
-        && !device.covers(desa)
-    {
-        return openrosa(
-            403,
-            "error",
-            &format!(
-                "Desa {desa} di luar wilayah tugas perangkat ini / Desa {desa} is outside this device's area"
-            ),
-        );
-    }
-    let status = published.status_path.as_deref().and_then(|p| read_path(&instance, p));
-    let attachments: Vec<(String, Vec<u8>)> = parts
-        .iter()
-        .filter(|p| p.name != "xml_submission_file")
-        .map(|p| (p.filename.clone().unwrap_or_else(|| p.name.clone()), p.bytes.clone()))
-        .collect();
-    let incoming = store::Incoming {
-        instance_id: &instance_id,
-        form_id: &form_id,
-        enumerator: &device.enumerator,
-        xml: &xml.bytes,
-        desa: desa.as_deref(),
-        status: status.as_deref(),
-        attachments: &attachments,
-    };
-    match store::store_submission(conn, &incoming, now_ms()) {
-        Ok(store::Stored::New) => openrosa(201, "", "Diterima / Received"),
-        Ok(store::Stored::Duplicate) => {
-            openrosa(201, "", "Sudah diterima sebelumnya / Already received")
-        }
-        Ok(store::Stored::Conflict) => openrosa(
-            409,
-            "error",
-            "instanceID yang sama dengan isi berbeda sudah ada / The same instanceID already exists with other content",
-        ),
-        Err(error) => internal(error),
-    }
-}
-
-fn internal(error: rusqlite::Error) -> Response<std::io::Cursor<Vec<u8>>> {
+pub(crate) fn internal(error: rusqlite::Error) -> Response<std::io::Cursor<Vec<u8>>> {
     tracing::error!(%error, "receiver store failed");
     openrosa(500, "error", "Kesalahan server; coba lagi / Server error; try again")
 }
 
 /// The text of the node at a generic path (`/*` matches the root of any name).
-fn read_path(doc: &Document, path: &str) -> Option<String> {
+pub(crate) fn read_path(doc: &Document, path: &str) -> Option<String> {
     let mut steps = path.trim_start_matches('/').split('/');
     let root_name = steps.next()?;
     let mut at = doc.root();
@@ -255,6 +166,10 @@ fn read_path(doc: &Document, path: &str) -> Option<String> {
 fn escape_html(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
+
+/// The submissions no edit has replaced: what the status page counts.
+const CURRENT: &str = "(SELECT * FROM submissions WHERE instance_id NOT IN \
+     (SELECT deprecated_id FROM submissions WHERE deprecated_id IS NOT NULL))";
 
 fn status_page(conn: &Connection) -> Response<std::io::Cursor<Vec<u8>>> {
     let table = |sql: &str| -> Vec<(String, String)> {
@@ -281,15 +196,15 @@ fn status_page(conn: &Connection) -> Response<std::io::Cursor<Vec<u8>>> {
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>Verivali</title></head><body><h1>Verivali — penerima / receiver</h1>{}{}{}</body></html>",
         section(
             "Kiriman per desa / Submissions per desa",
-            table(
-                "SELECT desa, CAST(count(*) AS TEXT) FROM submissions GROUP BY desa ORDER BY desa"
-            )
+            table(&format!(
+                "SELECT desa, CAST(count(*) AS TEXT) FROM {CURRENT} GROUP BY desa ORDER BY desa"
+            ))
         ),
         section(
             "Per status keberadaan / Per existence status",
-            table(
-                "SELECT status, CAST(count(*) AS TEXT) FROM submissions GROUP BY status ORDER BY status"
-            )
+            table(&format!(
+                "SELECT status, CAST(count(*) AS TEXT) FROM {CURRENT} GROUP BY status ORDER BY status"
+            ))
         ),
         section(
             "Kiriman terakhir per pencacah / Last upload per enumerator",
@@ -315,6 +230,12 @@ pub fn publish_form(dir: &Path, form: &Path) -> Result<(String, String), ServeEr
         form_id: def.form_id.clone(),
         desa_path: path_of("desa"),
         status_path: path_of("status_keberadaan"),
+        binary_paths: def
+            .binds
+            .iter()
+            .filter(|b| b.data_type == verivali_core::form::definition::DataType::Binary)
+            .map(|b| b.nodeset.clone())
+            .collect(),
     };
     let version = def.version.clone().unwrap_or_default();
     let media = folder.into_files();

@@ -48,6 +48,9 @@ CREATE TABLE IF NOT EXISTS attachments (
 );
 "#;
 
+/// Columns added after the first release, for receiver databases made before them.
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[("submissions", "deprecated_id", "TEXT")];
+
 /// Opens (creating) the receiver's database in `dir`.
 pub fn open(dir: &Path) -> Result<Connection, super::ServeError> {
     std::fs::create_dir_all(dir)
@@ -57,6 +60,16 @@ pub fn open(dir: &Path) -> Result<Connection, super::ServeError> {
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
     )?;
     conn.execute_batch(SCHEMA)?;
+    for (table, column, kind) in ADDED_COLUMNS {
+        let exists: bool = conn.query_row(
+            &format!("SELECT count(*) FROM pragma_table_info('{table}') WHERE name = ?1"),
+            [column],
+            |r| r.get::<_, i64>(0).map(|n| n > 0),
+        )?;
+        if !exists {
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))?;
+        }
+    }
     Ok(conn)
 }
 
@@ -102,12 +115,14 @@ pub fn device(conn: &Connection, token: &str) -> rusqlite::Result<Option<Device>
     .optional()
 }
 
-/// A published form: its id and the paths of the fields tagged `desa` and `status_keberadaan`.
+/// A published form: its id, the paths of the fields tagged `desa` and `status_keberadaan`,
+/// and (read from its XML) the paths of its binary fields, whose values name attachments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Published {
     pub form_id: String,
     pub desa_path: Option<String>,
     pub status_path: Option<String>,
+    pub binary_paths: Vec<String>,
 }
 
 pub fn publish(
@@ -137,11 +152,36 @@ pub fn publish(
 
 pub fn published(conn: &Connection, form_id: &str) -> rusqlite::Result<Option<Published>> {
     conn.query_row(
-        "SELECT form_id, desa_path, status_path FROM forms WHERE form_id = ?1",
+        "SELECT form_id, desa_path, status_path, xml FROM forms WHERE form_id = ?1",
         [form_id],
-        |r| Ok(Published { form_id: r.get(0)?, desa_path: r.get(1)?, status_path: r.get(2)? }),
+        |r| {
+            Ok(Published {
+                form_id: r.get(0)?,
+                desa_path: r.get(1)?,
+                status_path: r.get(2)?,
+                binary_paths: binary_paths(&r.get::<_, String>(3)?),
+            })
+        },
     )
     .optional()
+}
+
+/// The `nodeset`s of a form's `type="binary"` binds.
+pub fn binary_paths(form_xml: &str) -> Vec<String> {
+    let Ok(doc) = verivali_core::form::dom::Document::parse(form_xml) else { return Vec::new() };
+    let mut out = Vec::new();
+    let mut stack = vec![doc.root()];
+    while let Some(node) = stack.pop() {
+        let element = doc.get(node);
+        if &*element.name == "bind"
+            && doc.attribute(node, "type").is_some_and(|t| t.ends_with("binary"))
+            && let Some(nodeset) = doc.attribute(node, "nodeset")
+        {
+            out.push(nodeset.to_owned());
+        }
+        stack.extend(element.children.iter().copied());
+    }
+    out
 }
 
 /// What storing a submission did.
@@ -152,10 +192,14 @@ pub enum Stored {
     Duplicate,
     /// The same instanceID with other content.
     Conflict,
+    /// An edit whose `deprecatedID` names no submission here.
+    UnknownDeprecated,
 }
 
 pub struct Incoming<'a> {
     pub instance_id: &'a str,
+    /// For an edit: the instanceID of the submission it replaces.
+    pub deprecated_id: Option<&'a str>,
     pub form_id: &'a str,
     pub enumerator: &'a str,
     pub xml: &'a [u8],
@@ -186,10 +230,20 @@ pub fn store_submission(
         tx.commit()?;
         return Ok(Stored::Duplicate);
     }
+    if let Some(deprecated) = s.deprecated_id {
+        let known: i64 = tx.query_row(
+            "SELECT count(*) FROM submissions WHERE instance_id = ?1",
+            [deprecated],
+            |r| r.get(0),
+        )?;
+        if known == 0 {
+            return Ok(Stored::UnknownDeprecated);
+        }
+    }
     tx.execute(
-        "INSERT INTO submissions (instance_id, form_id, enumerator, xml, sha256, desa, status, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![s.instance_id, s.form_id, s.enumerator, s.xml, sha, s.desa, s.status, now],
+        "INSERT INTO submissions (instance_id, form_id, enumerator, xml, sha256, desa, status, received_at, deprecated_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![s.instance_id, s.form_id, s.enumerator, s.xml, sha, s.desa, s.status, now, s.deprecated_id],
     )?;
     add_attachments(&tx, s)?;
     tx.commit()?;

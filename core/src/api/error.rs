@@ -108,7 +108,7 @@ impl From<store::Error> for VerivaliError {
                 tracing::warn!(%error, "file access failed");
                 VerivaliError::File { reason: error.to_string() }
             }
-            E::FormVersionConflict { .. } => {
+            E::FormVersionConflict { .. } | E::UploadUnsettled => {
                 VerivaliError::InvalidInput { reason: error.to_string() }
             }
             E::NoInterview(id) => VerivaliError::NotFound { what: format!("interview {id}") },

@@ -167,6 +167,15 @@ impl Verivali {
             .collect()
     }
 
+    /// Reopens finalized interview `interview_id` for a correction. One the server already
+    /// acknowledged goes out again, when finalized, as an edit: a new instanceID with
+    /// `deprecatedID` naming the one it replaces. One still waiting to be tried simply leaves
+    /// the outbox; one whose upload was tried but not acknowledged cannot be reopened yet.
+    pub fn reopen_for_correction(&self, interview_id: String) -> ApiResult<()> {
+        self.store.write(|tx| interviews::reopen_for_correction(tx, &interview_id, now_ms()))?;
+        Ok(())
+    }
+
     /// The interview to go on with for prelist household `id_dtks`: its newest draft or
     /// returned interview, if any. Opening a household goes there instead of starting another.
     pub fn open_draft_of(&self, id_dtks: String) -> ApiResult<Option<String>> {

@@ -47,6 +47,12 @@ pub enum Error {
     #[error("The interview is finalized and can no longer be changed.")]
     InterviewFinalized,
 
+    #[error(
+        "Wawancara ini sedang atau pernah dicoba dikirim; buka kembali setelah terkirim. / This \
+         interview is being or was tried to be sent; reopen it once it is sent."
+    )]
+    UploadUnsettled,
+
     #[error("A queued submission could not be encrypted: {0}")]
     Sealing(String),
 

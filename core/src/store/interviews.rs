@@ -310,6 +310,27 @@ pub fn return_interview(tx: &Transaction<'_>, id: &str, now_ms: i64) -> Result<(
     Ok(())
 }
 
+/// The enumerator reopens a finalized interview to correct it. What it does with the upload:
+/// never tried, it leaves the outbox (nothing left the phone, so the correction goes out as the
+/// first submission); acknowledged, it stays `sent` and the next finalize sends an edit under a
+/// new instanceID. Tried but not acknowledged, the server may hold it already, so reopening
+/// waits until the upload is settled.
+pub fn reopen_for_correction(tx: &Transaction<'_>, id: &str, now_ms: i64) -> Result<()> {
+    let upload: Option<(String, i64)> = tx
+        .query_row("SELECT state, attempts FROM outbox WHERE interview_id = ?1", [id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    match upload.as_ref().map(|(state, attempts)| (state.as_str(), *attempts)) {
+        None | Some(("sent", _)) => {}
+        Some(("queued", 0)) => {
+            tx.execute("DELETE FROM outbox WHERE interview_id = ?1", [id])?;
+        }
+        Some(_) => return Err(Error::UploadUnsettled),
+    }
+    return_interview(tx, id, now_ms)
+}
+
 fn editable(tx: &Transaction<'_>, id: &str, changed: usize) -> Result<()> {
     if changed == 1 {
         return Ok(());
