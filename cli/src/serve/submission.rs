@@ -137,7 +137,7 @@ fn named_files(instance: &Document, binary_paths: &[String]) -> Vec<String> {
         let element = instance.get(node);
         if element.children.is_empty() {
             let value = element.text.trim();
-            if !value.is_empty() && binary_paths.iter().any(|p| *p == path) {
+            if !value.is_empty() && binary_paths.contains(&path) {
                 names.push(value.to_owned());
             }
             continue;

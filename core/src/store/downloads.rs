@@ -54,11 +54,24 @@ pub fn install_media(
         [download],
         |r| r.get(0),
     )?;
+    // Delete, then insert with the blob last in the row: SQLite then neither reads the old
+    // file nor materializes the new one's zeros in memory.
+    tx.execute("DELETE FROM form_media WHERE form = ?1 AND name = ?2", params![form, name])?;
     tx.execute(
-        "INSERT INTO form_media (form, name, bytes, server_hash) VALUES (?1, ?2, zeroblob(?3), ?4)
-         ON CONFLICT (form, name) DO UPDATE SET bytes = zeroblob(?3), server_hash = ?4",
-        params![form, name, total, server_hash],
+        "INSERT INTO form_media (form, name, bytes) VALUES (?1, ?2, zeroblob(?3))",
+        params![form, name, total],
     )?;
+    match server_hash {
+        Some(hash) => tx.execute(
+            "INSERT INTO form_media_hashes (form, name, server_hash) VALUES (?1, ?2, ?3)
+             ON CONFLICT (form, name) DO UPDATE SET server_hash = ?3",
+            params![form, name, hash],
+        )?,
+        None => tx.execute(
+            "DELETE FROM form_media_hashes WHERE form = ?1 AND name = ?2",
+            params![form, name],
+        )?,
+    };
     let rowid: i64 = tx.query_row(
         "SELECT rowid FROM form_media WHERE form = ?1 AND name = ?2",
         params![form, name],

@@ -152,8 +152,11 @@ pub fn media_bytes(conn: &Connection, row: i64, name: &str) -> Result<Option<Vec
 /// The media files of form row `row` with the hash the server's manifest gave for each
 /// (`None` for files installed from a folder).
 pub fn media_hashes(conn: &Connection, row: i64) -> Result<Vec<(String, Option<String>)>> {
-    let mut stmt =
-        conn.prepare("SELECT name, server_hash FROM form_media WHERE form = ?1 ORDER BY name")?;
+    let mut stmt = conn.prepare(
+        "SELECT m.name, h.server_hash FROM form_media m
+         LEFT JOIN form_media_hashes h ON h.form = m.form AND h.name = m.name
+         WHERE m.form = ?1 ORDER BY m.name",
+    )?;
     let rows = stmt.query_map([row], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }

@@ -186,8 +186,15 @@ ALTER TABLE outbox ADD COLUMN checks_file TEXT;
 ALTER TABLE outbox ADD COLUMN encryption TEXT;
 
 -- The hash the server's manifest gave for each media file: an MD5 for files, an opaque value
--- for entity lists. A changed hash means fetch it again under the same form version.
-ALTER TABLE form_media ADD COLUMN server_hash TEXT;
+-- for entity lists. A changed hash means fetch it again under the same form version. Kept
+-- apart from form_media so that the blob stays the last column there: SQLite then writes a
+-- large file through zeroblob and incremental I/O without ever holding it in memory.
+CREATE TABLE form_media_hashes (
+    form        INTEGER NOT NULL REFERENCES forms(id) ON DELETE CASCADE,
+    name        TEXT NOT NULL,
+    server_hash TEXT NOT NULL,
+    PRIMARY KEY (form, name)
+);
 
 -- Form media being downloaded, in chunks, so that a large file never sits whole in memory.
 -- Moved into form_media when the whole form version checks out; left-overs of a killed sync
