@@ -92,7 +92,7 @@ class ShellTest {
     }
 
     private fun entry(state: UploadState, next: Long? = null, reason: String? = null) =
-        OutboxEntry("uuid:x", state, 1u, next, reason)
+        OutboxEntry("uuid:x", "uuid:x", null, state, 1u, next, reason)
 
     @Test
     fun theUploadJobIsScheduledOnlyWhenSomethingWaitsAndSaysWhatHappened() {
