@@ -272,7 +272,7 @@ impl<'s> Staged<'s> {
     /// Loads `xml` with the staged media (and `installed_row`'s for the rest); if it loads,
     /// installs in one transaction: `form_row` writes the form's row, then each file moves in.
     fn install_if_it_loads(
-        self,
+        mut self,
         xml: &str,
         installed_row: Option<i64>,
         form_row: impl FnOnce(&rusqlite::Transaction<'_>) -> store::Result<i64>,
@@ -286,6 +286,8 @@ impl<'s> Staged<'s> {
             }
             Ok(row)
         })?;
+        // Installing moved the chunks; nothing is left for `drop` to discard.
+        self.files.clear();
         Ok(row)
     }
 }
