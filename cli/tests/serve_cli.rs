@@ -142,20 +142,21 @@ fn a_submission_over_the_servers_limit_goes_in_parts_and_arrives_whole() {
     let agent = client::agent(std::time::Duration::from_secs(5), std::time::Duration::from_secs(5));
     let server = Server { base_url: receiver.url.clone(), token: Some(token), device_id: None };
     assert_eq!(client::accepted_length(&agent, &server), Some(serve::MAX_SUBMISSION_BYTES));
-    let xml = b"<data id=\"mini_verivali\"><lokasi><desa>52.71.01.1009</desa></lokasi><meta><instanceID>uuid:split-1</instanceID></meta></data>";
-    let photo = |n: u8| Part {
-        name: format!("foto{n}.jpg"),
-        content_type: "image/jpeg".into(),
+    // The receiver keeps only files the instance names in its binary fields, as Central does.
+    let xml = b"<data id=\"mini_verivali\"><lokasi><desa>52.71.01.1009</desa></lokasi><bukti><foto_rumah>foto1.jpg</foto_rumah><foto_kk>foto2.jpg</foto_kk></bukti><meta><instanceID>uuid:split-1</instanceID><verivali_checks>verivali-checks.json</verivali_checks></meta></data>";
+    let part = |name: &str, n: u8| Part {
+        name: name.to_owned(),
+        content_type: "application/octet-stream".into(),
         bytes: vec![n; 1500],
     };
-    let parts = [photo(1), photo(2), photo(3)];
+    let parts = [part("foto1.jpg", 1), part("foto2.jpg", 2), part("verivali-checks.json", 3)];
     assert_eq!(
         client::submit_split(&agent, &server, xml, &parts, Some(4_000)),
         Outcome::Acknowledged
     );
     let stored = submissions(server_dir.path());
     assert_eq!(stored.len(), 1);
-    assert_eq!(stored[0].3, 3, "all three photos, from three POSTs");
+    assert_eq!(stored[0].3, 3, "all three named files, from three POSTs");
     let too_big = [Part {
         name: "video.mp4".into(),
         content_type: "video/mp4".into(),
