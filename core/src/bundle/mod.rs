@@ -74,6 +74,7 @@ fn open_keyed(path: &Path, passphrase: &str) -> Result<Connection, BundleError> 
     if passphrase.chars().count() < 8 {
         return Err(BundleError::WeakPassphrase);
     }
+    crate::store::sqlcipher::ensure_started();
     let conn = Connection::open(path)?;
     // SQLCipher derives the key from the passphrase (PBKDF2) itself.
     conn.pragma_update(None, "key", passphrase)?;

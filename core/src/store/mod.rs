@@ -20,6 +20,7 @@ pub mod interviews;
 mod key;
 pub mod prelist;
 mod schema;
+pub mod sqlcipher;
 
 use std::{
     path::{Path, PathBuf},
@@ -139,6 +140,7 @@ fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
 }
 
 fn open_writer(path: &Path, key: &StoreKey, check: IntegrityCheck) -> Result<Connection> {
+    sqlcipher::ensure_started();
     let mut conn = Connection::open(path)?;
     conn.execute_batch(&key.pragma())?;
     // Touches page 1: fails with NotADatabase here for a wrong key or a damaged header.
@@ -165,6 +167,7 @@ fn open_writer(path: &Path, key: &StoreKey, check: IntegrityCheck) -> Result<Con
 }
 
 fn open_reader(path: &Path, key: &StoreKey) -> Result<Connection> {
+    sqlcipher::ensure_started();
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)?;
     conn.execute_batch(&key.pragma())?;
