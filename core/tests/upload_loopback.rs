@@ -21,6 +21,8 @@ struct Receiver {
     url: String,
     received: Arc<Mutex<HashMap<String, String>>>,
     requests: Arc<Mutex<u32>>,
+    /// The `User-Agent` of every request, in order.
+    user_agents: Arc<Mutex<Vec<String>>>,
 }
 
 fn receiver(failures: u32) -> Receiver {
@@ -28,7 +30,9 @@ fn receiver(failures: u32) -> Receiver {
     let url = format!("http://{}", listener.local_addr().unwrap());
     let received = Arc::new(Mutex::new(HashMap::new()));
     let requests = Arc::new(Mutex::new(0));
-    let (store, count) = (Arc::clone(&received), Arc::clone(&requests));
+    let user_agents = Arc::new(Mutex::new(Vec::new()));
+    let (store, count, agents) =
+        (Arc::clone(&received), Arc::clone(&requests), Arc::clone(&user_agents));
     thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
@@ -46,6 +50,7 @@ fn receiver(failures: u32) -> Receiver {
                 let (name, value) = line.split_once(':').unwrap();
                 headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_owned());
             }
+            agents.lock().unwrap().push(headers.get("user-agent").cloned().unwrap_or_default());
             if request_line.starts_with("HEAD") {
                 let _ = stream.write_all(b"HTTP/1.1 204 No Content\r\nX-OpenRosa-Accept-Content-Length: 10485760\r\nConnection: close\r\n\r\n");
                 continue;
@@ -84,7 +89,7 @@ fn receiver(failures: u32) -> Receiver {
             let _ = stream.write_all(response.as_bytes());
         }
     });
-    Receiver { url, received, requests }
+    Receiver { url, received, requests, user_agents }
 }
 
 fn device_with_finalized(dir: &std::path::Path, households: &[&str]) -> Arc<Verivali> {
@@ -138,6 +143,12 @@ fn each_finalized_interview_arrives_once_and_a_503_is_retried() {
     assert!(statuses.iter().all(|e| e.state == UploadState::Sent), "{statuses:?}");
     for entry in &statuses {
         assert!(received[&entry.interview_id].contains("<status_keberadaan>4</status_keberadaan>"));
+    }
+    let agents = server.user_agents.lock().unwrap().clone();
+    let expected = format!("Verivali/{}", env!("CARGO_PKG_VERSION"));
+    assert!(!agents.is_empty());
+    for agent in &agents {
+        assert_eq!(agent, &expected, "every request names the app and its version");
     }
     let again =
         device.upload_pending(server.url.clone(), Some("good".into()), 30_000, None, None).unwrap();

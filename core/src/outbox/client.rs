@@ -79,6 +79,9 @@ pub enum Outcome {
     NeedsPerson { reason: String },
 }
 
+/// How Verivali names itself to servers: `Verivali/<version>`.
+pub const USER_AGENT: &str = concat!("Verivali/", env!("CARGO_PKG_VERSION"));
+
 /// A client with the connect and read timeouts a field phone needs.
 pub fn agent(connect: Duration, read: Duration) -> ureq::Agent {
     ureq::Agent::config_builder()
@@ -89,6 +92,9 @@ pub fn agent(connect: Duration, read: Duration) -> ureq::Agent {
         // Redirects are followed by hand where they may be (sync), so that credentials never
         // follow one to another origin; a redirected submission needs a person.
         .max_redirects(0)
+        // Servers show it beside each submission (Central's "userAgent"), as they do
+        // Collect's: an office can tell which app and version sent what.
+        .user_agent(USER_AGENT)
         .build()
         .into()
 }
