@@ -54,6 +54,21 @@ fn the_demo_sends_every_visit_once_with_its_photos_and_checks() {
     assert_eq!(summary["offline"]["retry_later"], 8, "queued while offline");
     assert!(summary["status_page"].as_str().unwrap().ends_with("/status"));
 
+    let outbox: Vec<String> = summary["next"]["outbox"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_owned())
+        .collect();
+    assert!(stderr.contains(&outbox.join(" ")), "the demo prints the outbox command");
+    let listed =
+        Command::new(env!("CARGO_BIN_EXE_verivali")).args(&outbox).arg("--json").output().unwrap();
+    assert!(listed.status.success(), "{}", String::from_utf8_lossy(&listed.stderr));
+    let entries: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let states: Vec<&str> =
+        entries.as_array().unwrap().iter().map(|e| e["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["sent"; 8], "the printed command shows the demo's outbox");
+
     let held = receiver_holds(&dir);
     assert_eq!(held.len(), 8, "exactly the demo's visits");
     let mut statuses: Vec<(&str, bool)> = held

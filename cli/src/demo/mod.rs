@@ -160,11 +160,14 @@ impl Demo {
             let seconds = entry.next_attempt_at.map_or(0, |at| (at - now).max(0) / 1000);
             self.say(&format!("      {} · lagi/retry: {seconds} s", entry.interview_id));
         }
+        self.say(&format!("      $ verivali {}", outbox_command(&self.dir).join(" ")));
 
         // 5. Online: the receiver is back on the same port; "send now".
         let receiver = Receiver::start(&receiver_dir, "127.0.0.1", port).map_err(serve_error)?;
         device.send_now()?;
-        self.say("[5/6] Daring / Online: mengirim / sending…");
+        self.say(
+            "[5/6] Daring / Online: kirim sekarang / send now (= verivali upload --now): mengirim / sending…",
+        );
         let bar = upload_bar(self.args.json, waiting.len() as u64);
         let listener = Arc::new(crate::exchange_cmd::UploadBar(bar.clone()));
         let online =
@@ -308,6 +311,10 @@ impl Demo {
             summary["status_page"].as_str().unwrap_or_default()
         ));
         self.say(&format!(
+            "  Kotak keluar / Outbox: verivali {}",
+            outbox_command(&self.dir).join(" ")
+        ));
+        self.say(&format!(
             "  Selesai / Done: {:.1} s · berkas / files: {}",
             self.started.elapsed().as_secs_f64(),
             self.dir.display()
@@ -400,6 +407,12 @@ fn received(receiver_dir: &Path) -> (u64, u64) {
     (count("SELECT count(*) FROM submissions"), count("SELECT count(*) FROM attachments"))
 }
 
+/// The arguments that show the demo device's outbox, as a user would type them.
+fn outbox_command(dir: &Path) -> Vec<String> {
+    let device = dir.join("device").display().to_string();
+    vec!["--data".into(), device, "--insecure-dev-key".into(), "outbox".into()]
+}
+
 fn summary(
     dir: &Path,
     url: &str,
@@ -434,6 +447,7 @@ fn summary(
             "warnings_confirmed": outcomes.iter().flat_map(|o| o.warnings_confirmed.clone()).collect::<Vec<_>>(),
         },
         "offline": {"retry_later": offline.retry_later},
+        "next": {"outbox": outbox_command(dir)},
         "uploads": {
             "acknowledged": online.acknowledged,
             "needs_person": online.needs_person,
