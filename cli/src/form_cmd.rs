@@ -11,7 +11,7 @@ use std::{
 
 use clap::Subcommand;
 use serde_json::{Value as Json, json};
-use verivali_core::form::{
+use verivali_form::{
     definition::ControlKind,
     dom::Document,
     session::{AnswerOutcome, Clock, EntryKind, Form, Session, ViolationKind},
@@ -265,7 +265,7 @@ fn eval(
                 "--instance butuh ID=FILE / --instance needs ID=FILE, got {arg}"
             ))
         })?;
-        let doc = verivali_core::form::scan::parse_frozen(&read_text(Path::new(file))?)
+        let doc = verivali_form::scan::parse_frozen(&read_text(Path::new(file))?)
             .map_err(|e| CliError::Usage(e.to_string()))?;
         secondary.push((id.to_owned(), doc));
     }
@@ -304,7 +304,7 @@ fn eval(
         let number = value.to_num(&read)?;
         Ok(json!({
             "string": value.to_str(&read)?,
-            "number": if number.is_finite() { json!(number) } else { json!(verivali_core::form::xpath::format_number(number)) },
+            "number": if number.is_finite() { json!(number) } else { json!(verivali_form::xpath::format_number(number)) },
             "boolean": value.to_bool(),
         }))
     });
@@ -390,7 +390,7 @@ fn run_step(session: &mut Session, step: &Json) -> Json {
 }
 
 fn snapshot(session: &Session) -> Result<Json, CliError> {
-    let fail = |e: verivali_core::form::session::SessionError| CliError::Usage(e.to_string());
+    let fail = |e: verivali_form::session::SessionError| CliError::Usage(e.to_string());
     let nodes: Vec<Json> = session
         .node_snapshots()
         .into_iter()

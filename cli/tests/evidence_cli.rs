@@ -12,9 +12,9 @@ use std::{path::PathBuf, sync::Arc};
 use verivali_cli::serve::{self, Receiver};
 use verivali_core::{
     api::{AnswerResult, FinalizeResult, GeopointInput, Interview, Verivali},
-    hex::sha256_hex,
     store::prelist::NoProgress,
 };
+use verivali_form::hex::sha256_hex;
 
 fn photo(name: &str) -> String {
     fixtures().join("photos").join(name).display().to_string()

@@ -80,7 +80,7 @@ fn a_household_found_by_search_is_answered_and_finalized_from_the_keyboard() {
     let outbox = device.outbox_status().unwrap();
     assert_eq!(outbox.len(), 1, "finalized means queued");
     assert_eq!(outbox[0].state, UploadState::Queued);
-    let xml = device.interview(outbox[0].interview_id.clone()).unwrap().submission_xml();
+    let xml = device.interview(outbox[0].interview_id.clone()).unwrap().submission_xml().unwrap();
     assert!(xml.contains("<id_dtks>5271011009000001</id_dtks>"), "{xml}");
     assert!(xml.contains("<status_keberadaan>4</status_keberadaan>"), "{xml}");
 }
@@ -141,5 +141,5 @@ fn opening_a_household_again_goes_on_with_its_draft() {
     let device = device(dir.path());
     assert_eq!(device.visits().unwrap().len(), 1, "one interview, resumed, not two");
     let xml = device.interview(device.outbox_status().unwrap()[0].interview_id.clone()).unwrap();
-    assert!(xml.submission_xml().contains("<status_keberadaan>4</status_keberadaan>"));
+    assert!(xml.submission_xml().unwrap().contains("<status_keberadaan>4</status_keberadaan>"));
 }

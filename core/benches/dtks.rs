@@ -16,11 +16,9 @@ use std::{
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use serde_json::Value as Json;
-use verivali_core::{
-    form::session::{Clock, Form, Session},
-    interview::FolderMedia,
-    rules::{self, Date, Household, PrelistLookup},
-};
+use verivali_core::interview::FolderMedia;
+use verivali_form::session::{Clock, Form, Session};
+use verivali_rules::{self as rules, Date, Household, LookupFailed, PrelistLookup};
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../test-fixtures")
@@ -41,15 +39,16 @@ struct Sample {
 }
 
 impl PrelistLookup for Sample {
-    fn households_with_nik(&self, nik: &str) -> Vec<String> {
-        self.by_nik.get(nik).cloned().unwrap_or_default()
+    fn households_with_nik(&self, nik: &str) -> Result<Vec<String>, LookupFailed> {
+        Ok(self.by_nik.get(nik).cloned().unwrap_or_default())
     }
 
-    fn household_members(&self, id: &str) -> Option<Vec<(String, String)>> {
-        let record = self.records.iter().find(|r| r["id_dtks"] == id)?;
-        Some(
-            record["members"]
-                .as_array()?
+    fn household_members(&self, id: &str) -> Result<Option<Vec<(String, String)>>, LookupFailed> {
+        let Some(record) = self.records.iter().find(|r| r["id_dtks"] == id) else {
+            return Ok(None);
+        };
+        let members = record["members"].as_array().map(|members| {
+            members
                 .iter()
                 .map(|m| {
                     (
@@ -57,8 +56,9 @@ impl PrelistLookup for Sample {
                         m["nama"].as_str().unwrap_or("").into(),
                     )
                 })
-                .collect(),
-        )
+                .collect()
+        });
+        Ok(members)
     }
 }
 
@@ -124,7 +124,7 @@ fn bench(c: &mut Criterion) {
     let household = Household::from_session(&first, Some(first.differs_from(&record)));
     eprintln!(
         "rules on it: {} findings; {} members read by role",
-        rules::check(&household, &sample, today()).len(),
+        rules::check(&household, &sample, today()).unwrap().len(),
         household.members.len()
     );
 
@@ -145,7 +145,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("all_rules_at_finalize", |b| {
         b.iter(|| {
             let household = Household::from_session(&session, Some(session.differs_from(&record)));
-            rules::check(&household, &sample, today()).len()
+            rules::check(&household, &sample, today()).unwrap().len()
         })
     });
     let root = format!("/{}", session.document().get(session.document().root()).name);

@@ -6,12 +6,15 @@
 
 pub mod api;
 pub mod bundle;
-pub mod form;
-pub mod hex;
 pub mod interview;
 pub mod media;
 pub mod outbox;
-pub mod rules;
 pub mod store;
+
+// The engine and the rules live in their own crates, which cannot do I/O; inside the core they
+// keep their short names.
+use verivali_form as form;
+use verivali_form::hex;
+use verivali_rules as rules;
 
 uniffi::setup_scaffolding!();

@@ -208,7 +208,7 @@ fn a_nik_in_another_prelist_household_is_flagged_as_a_possible_duplicate() {
 fn a_new_household_starts_blank_and_must_be_status_two() {
     let field = field();
     let interview = visit(&field, None);
-    let xml = interview.submission_xml();
+    let xml = interview.submission_xml().unwrap();
     assert!(!xml.contains("<nama>"), "no member preloaded: {xml}");
     answer(&interview, "/data/status_keberadaan", "1");
     let errors = |i: &Interview| -> Vec<String> {

@@ -46,7 +46,7 @@ fn found(verivali: &Verivali) -> Arc<Interview> {
 }
 
 fn answer_of(verivali: &Verivali, id: &str, reference: &str) -> String {
-    let xml = verivali.interview(id.to_owned()).unwrap().submission_xml();
+    let xml = verivali.interview(id.to_owned()).unwrap().submission_xml().unwrap();
     let tag = reference.rsplit('/').next().unwrap();
     xml.split(&format!("<{tag}>"))
         .nth(1)
@@ -89,7 +89,7 @@ fn a_bad_photo_is_refused_by_class_and_changes_nothing() {
     let interview = found(&verivali);
     let id = interview.id();
     let kept = interview.attach_photo(FRONT.into(), photo("exif-1.jpg")).unwrap();
-    let before = verivali.interview(id.clone()).unwrap().submission_xml();
+    let before = verivali.interview(id.clone()).unwrap().submission_xml().unwrap();
 
     for (file, expected) in [
         ("truncated.jpg", PhotoProblem::Truncated),
@@ -106,7 +106,7 @@ fn a_bad_photo_is_refused_by_class_and_changes_nothing() {
             other => panic!("{file}: {other:?}"),
         }
     }
-    assert_eq!(verivali.interview(id.clone()).unwrap().submission_xml(), before);
+    assert_eq!(verivali.interview(id.clone()).unwrap().submission_xml().unwrap(), before);
     let totals = interview.photo_totals().unwrap();
     assert_eq!((totals.count, totals.bytes), (1, kept.bytes));
 }

@@ -13,13 +13,13 @@
 use std::{path::PathBuf, sync::Arc};
 
 use serde_json::Value as Json;
-use verivali_core::form::{
+use verivali_core::interview::FolderMedia;
+use verivali_form::{
     definition::ExternalInstances,
     session::{
         AnswerOutcome, Clock, EntryKind, Form, NodeSnapshot, Session, Violation, ViolationKind,
     },
 };
-use verivali_core::interview::FolderMedia;
 
 const MUST_MATCH: &[&str] = &[
     "04-jr-child-vaccination/load",

@@ -61,7 +61,7 @@ fn an_encrypted_form_sends_no_plain_text_and_the_independent_decryptor_recovers_
         device.start_interview("mini_verivali".into(), Some("5271011009000001".into())).unwrap();
     interview.answer("/data/status_keberadaan".into(), "4".into()).unwrap();
     assert!(matches!(interview.finalize(vec![]).unwrap(), FinalizeResult::Finalized { .. }));
-    let submission = interview.submission_xml();
+    let submission = interview.submission_xml().unwrap();
     assert!(submission.contains("<status_keberadaan>4</status_keberadaan>"));
 
     let server = scripted("127.0.0.1:0", |_, _| created());

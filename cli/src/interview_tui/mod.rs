@@ -245,7 +245,7 @@ impl Session {
     }
 
     fn switch_language(&self) -> Result<(), CliError> {
-        let languages = self.interview.languages();
+        let languages = self.interview.languages()?;
         if languages.len() < 2 {
             println!("  Formulir ini satu bahasa / This form has one language.");
             return Ok(());

@@ -15,8 +15,8 @@ use std::{path::Path, sync::Arc, thread::JoinHandle};
 
 use rusqlite::Connection;
 use tiny_http::{Header, Method, Request, Response, Server};
-use verivali_core::form::{definition::FormDef, dom::Document};
 use verivali_core::{api::now_ms, interview::FolderMedia};
+use verivali_form::{definition::FormDef, dom::Document};
 
 /// The largest submission accepted, announced in `X-OpenRosa-Accept-Content-Length`.
 pub const MAX_SUBMISSION_BYTES: usize = 10 * 1024 * 1024;
@@ -233,7 +233,7 @@ pub fn publish_form(dir: &Path, form: &Path) -> Result<(String, String), ServeEr
         binary_paths: def
             .binds
             .iter()
-            .filter(|b| b.data_type == verivali_core::form::definition::DataType::Binary)
+            .filter(|b| b.data_type == verivali_form::definition::DataType::Binary)
             .map(|b| b.nodeset.clone())
             .collect(),
     };
@@ -248,7 +248,7 @@ pub fn publish_form(dir: &Path, form: &Path) -> Result<(String, String), ServeEr
 pub fn add_token(dir: &Path, enumerator: &str, areas: &[String]) -> Result<String, ServeError> {
     let mut bytes = [0u8; 24];
     getrandom::fill(&mut bytes).map_err(|e| ServeError::Form(e.to_string()))?;
-    let token = verivali_core::hex::hex(&bytes);
+    let token = verivali_form::hex::hex(&bytes);
     let conn = store::open(dir)?;
     let device = store::Device { enumerator: enumerator.to_owned(), areas: areas.to_vec() };
     store::add_token(&conn, &token, &device, now_ms())?;
@@ -259,7 +259,7 @@ pub fn add_token(dir: &Path, enumerator: &str, areas: &[String]) -> Result<Strin
 pub fn openrosa_hash(bytes: &[u8]) -> String {
     use md5::{Digest, Md5};
     let digest = Md5::digest(bytes);
-    format!("md5:{}", verivali_core::hex::hex(&digest))
+    format!("md5:{}", verivali_form::hex::hex(&digest))
 }
 
 fn base_url(request: &Request) -> String {

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
-use verivali_core::hex::sha256_hex;
+use verivali_form::hex::sha256_hex;
 
 pub const FILE: &str = "receiver.db";
 
@@ -169,7 +169,7 @@ pub fn published(conn: &Connection, form_id: &str) -> rusqlite::Result<Option<Pu
 
 /// The `nodeset`s of a form's `type="binary"` binds.
 pub fn binary_paths(form_xml: &str) -> Vec<String> {
-    let Ok(doc) = verivali_core::form::dom::Document::parse(form_xml) else { return Vec::new() };
+    let Ok(doc) = verivali_form::dom::Document::parse(form_xml) else { return Vec::new() };
     let mut out = Vec::new();
     let mut stack = vec![doc.root()];
     while let Some(node) = stack.pop() {

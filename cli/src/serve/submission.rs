@@ -8,7 +8,8 @@ use std::io::Read;
 
 use rusqlite::Connection;
 use tiny_http::Request;
-use verivali_core::{api::now_ms, form::dom::Document};
+use verivali_core::api::now_ms;
+use verivali_form::dom::Document;
 
 use super::{
     MAX_SUBMISSION_BYTES, Reply, authorized, internal, multipart, openrosa, read_path, store,

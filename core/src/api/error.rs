@@ -50,8 +50,14 @@ pub enum VerivaliError {
     #[error("{reason}")]
     Server { problem: ServerProblem, reason: String },
 
-    #[error("Kesalahan internal: {reason} / Internal error: {reason}")]
-    Internal { reason: String },
+    /// Something the person cannot fix. `code` is stable and names the kind (`store.sql`,
+    /// `store.random`, `interview.poisoned`, …) for support; the library's own text is logged,
+    /// never shown.
+    #[error(
+        "Kesalahan internal (kode {code}); coba lagi, dan bila berulang hubungi dukungan. / \
+         Internal error (code {code}); try again, and contact support if it happens again."
+    )]
+    Internal { code: String },
 }
 
 /// Which way a server exchange failed, for the shell to branch on.
@@ -89,6 +95,14 @@ impl From<crate::outbox::sync::SyncError> for VerivaliError {
 /// The API's result type.
 pub type ApiResult<T> = Result<T, VerivaliError>;
 
+impl VerivaliError {
+    /// An internal failure: its cause goes to the log, only `code` to the person.
+    pub(crate) fn internal(code: &'static str, cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(code, %cause, "internal error");
+        VerivaliError::Internal { code: code.to_owned() }
+    }
+}
+
 impl From<store::Error> for VerivaliError {
     fn from(error: store::Error) -> Self {
         use store::Error as E;
@@ -113,10 +127,101 @@ impl From<store::Error> for VerivaliError {
             }
             E::NoInterview(id) => VerivaliError::NotFound { what: format!("interview {id}") },
             E::InterviewFinalized => VerivaliError::Finalized,
-            E::Sql(_) | E::Random(_) | E::UnknownStoredValue { .. } | E::Sealing(_) => {
-                tracing::error!(%error, "internal store error");
-                VerivaliError::Internal { reason: error.to_string() }
+            E::Sql(_) => VerivaliError::internal("store.sql", &error),
+            E::Random(_) => VerivaliError::internal("store.random", &error),
+            E::UnknownStoredValue { .. } => VerivaliError::internal("store.unknown_value", &error),
+            E::Sealing(_) => VerivaliError::internal("store.sealing", &error),
+            E::PrelistUnreadable(_) => VerivaliError::internal("rules.prelist_unreadable", &error),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::outbox::sync::SyncError;
+
+    fn sql_error() -> rusqlite::Error {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute("SELECT * FROM no_such_table_xyz", []).unwrap_err()
+    }
+
+    #[test]
+    fn each_store_error_becomes_the_public_error_the_shell_acts_on() {
+        use store::Error as E;
+        let io = || std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let cases: Vec<(E, &str)> = vec![
+            (E::WrongKey, "WrongKey"),
+            (E::InvalidKeyLength(7), "InvalidKey"),
+            (E::Corrupt { moved_to: PathBuf::from("/d/verivali.db.corrupt") }, "Corrupt"),
+            (E::IncompatibleVersion { found: 9, known: 5 }, "NewerDatabase"),
+            (E::io("read", "/d/form.xml", io()), "File"),
+            (E::FormVersionConflict { form_id: "f".into(), version: "1".into() }, "InvalidInput"),
+            (E::UploadUnsettled, "InvalidInput"),
+            (E::NoInterview("uuid:1".into()), "NotFound"),
+            (E::InterviewFinalized, "Finalized"),
+            (E::Sql(sql_error()), "Internal store.sql"),
+            (E::Random("no entropy".into()), "Internal store.random"),
+            (
+                E::UnknownStoredValue { what: "outbox state", value: "lost".into() },
+                "Internal store.unknown_value",
+            ),
+            (E::Sealing("rsa".into()), "Internal store.sealing"),
+            (E::PrelistUnreadable(crate::rules::LookupFailed), "Internal rules.prelist_unreadable"),
+        ];
+        for (internal, expected) in cases {
+            let shown = format!("{internal:?}");
+            let public = VerivaliError::from(internal);
+            let kind = match &public {
+                VerivaliError::WrongKey => "WrongKey".to_owned(),
+                VerivaliError::InvalidKey { .. } => "InvalidKey".to_owned(),
+                VerivaliError::Corrupt { .. } => "Corrupt".to_owned(),
+                VerivaliError::NewerDatabase { .. } => "NewerDatabase".to_owned(),
+                VerivaliError::File { .. } => "File".to_owned(),
+                VerivaliError::InvalidInput { .. } => "InvalidInput".to_owned(),
+                VerivaliError::NotFound { .. } => "NotFound".to_owned(),
+                VerivaliError::Finalized => "Finalized".to_owned(),
+                VerivaliError::Internal { code } => format!("Internal {code}"),
+                other => format!("{other:?}"),
+            };
+            assert_eq!(kind, expected, "{shown}");
+        }
+    }
+
+    #[test]
+    fn an_internal_error_shows_a_code_and_never_the_librarys_text() {
+        let public = VerivaliError::from(store::Error::Sql(sql_error()));
+        let message = public.to_string();
+        assert!(message.contains("store.sql"), "{message}");
+        assert!(!message.contains("no_such_table_xyz"), "library text leaked: {message}");
+        assert!(message.contains("Kesalahan internal") && message.contains("Internal error"));
+    }
+
+    #[test]
+    fn each_sync_failure_says_which_way_it_failed() {
+        let cases = [
+            (SyncError::Unreachable, ServerProblem::Unreachable),
+            (SyncError::Refused { status: 401 }, ServerProblem::TokenRefused),
+            (SyncError::BadServerUrl, ServerProblem::WrongAddress),
+            (SyncError::NotFound { file: "formList".into() }, ServerProblem::WrongAddress),
+            (SyncError::NotOpenRosa { what: "formList" }, ServerProblem::WrongAddress),
+            (
+                SyncError::TooLarge { file: "a.csv".into(), limit_mb: 100 },
+                ServerProblem::BadContent,
+            ),
+            (SyncError::ForeignUrl { file: "a.csv".into() }, ServerProblem::BadContent),
+            (SyncError::HashMismatch { file: "a.csv".into() }, ServerProblem::BadContent),
+            (SyncError::DoesNotLoad { reason: "DTD".into() }, ServerProblem::BadContent),
+        ];
+        for (error, expected) in cases {
+            match VerivaliError::from(error) {
+                VerivaliError::Server { problem, .. } => assert_eq!(problem, expected),
+                other => panic!("{other:?} is not a server error"),
             }
         }
+        let store_failure = SyncError::Store(store::Error::WrongKey);
+        assert!(matches!(VerivaliError::from(store_failure), VerivaliError::WrongKey));
     }
 }

@@ -118,7 +118,7 @@ impl Interview {
     /// metadata) and stores it as the answer of photo question `reference`. The shell may
     /// delete the camera's file afterwards. A bad file is refused and changes nothing.
     pub fn attach_photo(&self, reference: String, path: String) -> ApiResult<PhotoResult> {
-        let mut inner = lock(&self.inner);
+        let mut inner = self.session()?;
         let settings = inner.visit.photo_settings(&reference)?;
         let path = std::path::Path::new(&path);
         let source_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
@@ -144,7 +144,7 @@ impl Interview {
     ) -> ApiResult<LocationResult> {
         let point = Geopoint::new(point.latitude, point.longitude, point.altitude, point.accuracy)
             .map_err(|e| VerivaliError::InvalidInput { reason: e.to_string() })?;
-        let mut inner = lock(&self.inner);
+        let mut inner = self.session()?;
         let set = inner.visit.set_location(&self.store, &reference, &point, now_ms())?;
         let message = match set.quality {
             FixQuality::Good => None,
@@ -181,7 +181,7 @@ impl Interview {
 
     /// The photos this interview holds now, and their bytes.
     pub fn photo_totals(&self) -> ApiResult<PhotoTotals> {
-        let inner = lock(&self.inner);
+        let inner = self.session()?;
         let (count, bytes) = self.store.read(|c| attachments::totals(c, &inner.visit.id))?;
         Ok(PhotoTotals { count, bytes })
     }

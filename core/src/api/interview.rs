@@ -29,8 +29,19 @@ use crate::{
 pub(super) struct FormCache(Mutex<HashMap<i64, Arc<Form>>>);
 
 impl FormCache {
+    /// The cache, locked. After a panic it may be half-updated; a cache can always start over,
+    /// so it is emptied and the forms load again from the store.
+    fn entries(&self) -> MutexGuard<'_, HashMap<i64, Arc<Form>>> {
+        self.0.lock().unwrap_or_else(|poisoned| {
+            let mut entries = poisoned.into_inner();
+            entries.clear();
+            self.0.clear_poison();
+            entries
+        })
+    }
+
     fn get(&self, store: &Store, row: i64) -> ApiResult<Arc<Form>> {
-        if let Some(form) = lock(&self.0).get(&row) {
+        if let Some(form) = self.entries().get(&row) {
             return Ok(Arc::clone(form));
         }
         let (_, _, _, xml) = store
@@ -40,26 +51,29 @@ impl FormCache {
             Form::load(&xml, &StoreMedia { store, row })
                 .map_err(|e| VerivaliError::InvalidInput { reason: e.to_string() })?,
         );
-        lock(&self.0).insert(row, Arc::clone(&form));
+        self.entries().insert(row, Arc::clone(&form));
         Ok(form)
     }
 
     /// Forgets every loaded form: their media changed on the server.
     pub(super) fn clear(&self) {
-        lock(&self.0).clear();
+        self.entries().clear();
     }
 }
 
-pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+/// Locks a plain setting (a number or a small `Copy` record). A panic elsewhere cannot leave
+/// such a value half-written, so a poisoned lock still holds a sound value.
+pub(super) fn lock<T: Copy>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The clock of a visit: now, in the device's time zone.
-fn clock_now(utc_offset_minutes: i32) -> Clock {
+/// The clock of a visit: now, in the device's time zone, with a fresh random seed (for the
+/// form's `random()` and `uuid()`). No random bytes is an error, never a fixed seed.
+fn clock_now(utc_offset_minutes: i32) -> ApiResult<Clock> {
     let now_ms = now_ms();
     let mut seed = [0u8; 8];
-    let _ = getrandom::fill(&mut seed);
-    Clock { now_ms, tz_offset_minutes: utc_offset_minutes, seed: u64::from_le_bytes(seed) }
+    getrandom::fill(&mut seed).map_err(|e| VerivaliError::internal("random", &e))?;
+    Ok(Clock { now_ms, tz_offset_minutes: utc_offset_minutes, seed: u64::from_le_bytes(seed) })
 }
 
 /// The local date of a clock, for the rules.
@@ -104,7 +118,7 @@ impl Verivali {
         };
         let now = now_ms();
         let row = self.store.write(|tx| interviews::install_form(tx, &stored, now))?;
-        lock(&self.forms.0).insert(row, Arc::new(form));
+        self.forms.entries().insert(row, Arc::new(form));
         Ok(FormInfo { row, form_id: stored.form_id, version: stored.version, title: stored.title })
     }
 
@@ -142,7 +156,7 @@ impl Verivali {
             .read(|c| interviews::latest_form(c, &form_id))?
             .ok_or_else(|| VerivaliError::NotFound { what: format!("form {form_id}") })?;
         let form = self.forms.get(&self.store, row)?;
-        let clock = clock_now(*lock(&self.utc_offset));
+        let clock = clock_now(*lock(&self.utc_offset))?;
         let visit = Visit::start(&self.store, form, row, id_dtks.as_deref(), clock)?;
         Ok(self.wrap(visit, 0))
     }
@@ -194,7 +208,7 @@ impl Verivali {
             .ok_or_else(|| VerivaliError::NotFound { what: format!("interview {id}") })?;
         let position = stored.position.clone();
         let form = self.forms.get(&self.store, stored.form_row)?;
-        let clock = clock_now(*lock(&self.utc_offset));
+        let clock = clock_now(*lock(&self.utc_offset))?;
         let visit = Visit::resume(stored, form, clock)?;
         let index = position.and_then(|reference| screen_of(&visit, &reference)).unwrap_or(0);
         Ok(self.wrap(visit, index))
@@ -205,6 +219,7 @@ impl Verivali {
     fn wrap(&self, mut visit: Visit, index: usize) -> Arc<Interview> {
         visit.rule_settings = *lock(&self.rule_settings);
         Arc::new(Interview {
+            id: visit.id.clone(),
             store: Arc::clone(&self.store),
             utc_offset: *lock(&self.utc_offset),
             inner: Mutex::new(Inner { visit, index }),
@@ -224,6 +239,7 @@ fn screen_of(visit: &Visit, reference: &str) -> Option<usize> {
 /// One visit, as the shell drives it.
 #[derive(uniffi::Object)]
 pub struct Interview {
+    id: String,
     pub(super) store: Arc<Store>,
     utc_offset: i32,
     pub(super) inner: Mutex<Inner>,
@@ -238,18 +254,18 @@ pub(super) struct Inner {
 impl Interview {
     /// The interview's id (its `meta/instanceID`).
     pub fn id(&self) -> String {
-        lock(&self.inner).visit.id.clone()
+        self.id.clone()
     }
 
     /// The screen to show now.
     pub fn screen(&self) -> ApiResult<ScreenView> {
-        let inner = lock(&self.inner);
+        let inner = self.session()?;
         self.view(&inner)
     }
 
     /// Answers a question (saved before returning unless refused).
     pub fn answer(&self, reference: String, value: String) -> ApiResult<AnswerResult> {
-        let mut inner = lock(&self.inner);
+        let mut inner = self.session()?;
         let now = now_ms();
         Ok(inner.visit.answer(&self.store, &reference, &value, now)?.into())
     }
@@ -264,7 +280,7 @@ impl Interview {
 
     /// Jumps to section `section` (an index into `ScreenView.sections`).
     pub fn jump(&self, section: u32) -> ApiResult<ScreenView> {
-        let mut inner = lock(&self.inner);
+        let mut inner = self.session()?;
         let sections = inner.visit.session().sections().map_err(visit_error)?;
         let (_, screen) = sections
             .get(section as usize)
@@ -275,7 +291,7 @@ impl Interview {
 
     /// Adds an instance of the repeat (a member) and shows its first screen.
     pub fn add_repeat(&self, reference: String) -> ApiResult<ScreenView> {
-        let mut inner = lock(&self.inner);
+        let mut inner = self.session()?;
         let now = now_ms();
         inner.visit.add_repeat(&self.store, &reference, now)?;
         self.view(&inner)
@@ -283,7 +299,7 @@ impl Interview {
 
     /// Removes a repeat instance (e.g. `/data/members[3]`).
     pub fn remove_repeat(&self, reference: String) -> ApiResult<ScreenView> {
-        let mut inner = lock(&self.inner);
+        let mut inner = self.session()?;
         let now = now_ms();
         inner.visit.remove_repeat(&self.store, &reference, now)?;
         self.view(&inner)
@@ -291,14 +307,14 @@ impl Interview {
 
     /// The registry rules' findings now.
     pub fn findings(&self) -> ApiResult<Vec<RuleFinding>> {
-        let inner = lock(&self.inner);
+        let inner = self.session()?;
         Ok(self.current_findings(&inner)?.into_iter().map(RuleFinding::from).collect())
     }
 
     /// Finalizes, given a reason for each warning the enumerator goes on despite.
     pub fn finalize(&self, confirmations: Vec<WarningConfirmation>) -> ApiResult<FinalizeResult> {
-        let mut inner = lock(&self.inner);
-        let clock = clock_now(self.utc_offset);
+        let mut inner = self.session()?;
+        let clock = clock_now(self.utc_offset)?;
         let confirmations: Vec<_> = confirmations.into_iter().map(Into::into).collect();
         let outcome =
             inner.visit.finalize(&self.store, &confirmations, today(clock), clock.now_ms)?;
@@ -306,13 +322,13 @@ impl Interview {
     }
 
     /// The form's languages, as it names them (e.g. "Bahasa Indonesia", "English").
-    pub fn languages(&self) -> Vec<String> {
-        lock(&self.inner).visit.session().form().def.itext.languages.clone()
+    pub fn languages(&self) -> ApiResult<Vec<String>> {
+        Ok(self.session()?.visit.session().form().def.itext.languages.clone())
     }
 
     /// Shows labels, hints and choices in `language`, one of `languages()`.
     pub fn set_language(&self, language: String) -> ApiResult<()> {
-        let mut inner = lock(&self.inner);
+        let mut inner = self.session()?;
         if !inner.visit.session().form().def.itext.languages.contains(&language) {
             return Err(VerivaliError::InvalidInput {
                 reason: format!("bahasa/language '{language}'"),
@@ -323,14 +339,21 @@ impl Interview {
     }
 
     /// The submission XML as it would be sent now.
-    pub fn submission_xml(&self) -> String {
-        lock(&self.inner).visit.session().submission_xml()
+    pub fn submission_xml(&self) -> ApiResult<String> {
+        Ok(self.session()?.visit.session().submission_xml())
     }
 }
 
 impl Interview {
+    /// The visit, locked. A panic while it was locked may have left the session between two
+    /// states; rather than go on from there, every later call fails and the shell reopens the
+    /// interview from the store, where each answer was saved whole.
+    pub(super) fn session(&self) -> ApiResult<MutexGuard<'_, Inner>> {
+        self.inner.lock().map_err(|_| VerivaliError::Internal { code: "interview.poisoned".into() })
+    }
+
     fn move_by(&self, step: isize) -> ApiResult<ScreenView> {
-        let mut inner = lock(&self.inner);
+        let mut inner = self.session()?;
         let count = inner.visit.session().screens().map_err(visit_error)?.len();
         let target = inner.index as isize + step;
         inner.index = target.clamp(0, count.saturating_sub(1) as isize) as usize;
@@ -338,8 +361,8 @@ impl Interview {
     }
 
     fn current_findings(&self, inner: &Inner) -> ApiResult<Vec<Finding>> {
-        let today = today(clock_now(self.utc_offset));
-        Ok(self.store.read(|c| Ok(inner.visit.findings(&StorePrelist(c), today)))?)
+        let today = today(clock_now(self.utc_offset)?);
+        Ok(self.store.read(|c| Ok(inner.visit.findings(&StorePrelist(c), today)?))?)
     }
 
     fn view(&self, inner: &Inner) -> ApiResult<ScreenView> {

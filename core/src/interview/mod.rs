@@ -273,7 +273,11 @@ impl Visit {
     }
 
     /// The rules' findings now.
-    pub fn findings(&self, prelist: &dyn PrelistLookup, today: Date) -> Vec<Finding> {
+    pub fn findings(
+        &self,
+        prelist: &dyn PrelistLookup,
+        today: Date,
+    ) -> Result<Vec<Finding>, rules::LookupFailed> {
         rules::check_with(&self.household(), prelist, today, &self.rule_settings)
     }
 
@@ -289,7 +293,7 @@ impl Visit {
         self.ensure_editable()?;
         let form_violations: Vec<String> =
             self.session.violations()?.into_iter().map(|v| v.reference).collect();
-        let findings = store.read(|c| Ok(self.findings(&StorePrelist(c), today)))?;
+        let findings = store.read(|c| Ok(self.findings(&StorePrelist(c), today)?))?;
         let reason_for = |f: &Finding| {
             confirmations
                 .iter()

@@ -8,7 +8,6 @@
 
 mod error;
 mod exif;
-pub mod geo;
 mod orient;
 mod photo;
 
@@ -16,3 +15,4 @@ pub use error::{PhotoError, PhotoProblem};
 pub use geo::{FixQuality, Geopoint, GeopointError, LocationPolicy};
 pub use orient::Orientation;
 pub use photo::{Photo, PhotoSettings, process_photo_bytes, process_photo_file};
+pub use verivali_form::geo;

@@ -165,6 +165,11 @@ fn due(conn: &rusqlite::Connection, now: i64) -> rusqlite::Result<bool> {
 /// A random fraction for spreading retries.
 fn jitter() -> f64 {
     let mut bytes = [0u8; 2];
-    let _ = getrandom::fill(&mut bytes);
+    if let Err(error) = getrandom::fill(&mut bytes) {
+        // Jitter only spreads retries over time; without random bytes they are not spread,
+        // which delays nothing and loses nothing, so the upload goes on.
+        tracing::warn!(%error, "no random bytes for retry jitter");
+        return 0.5;
+    }
     f64::from(u16::from_le_bytes(bytes)) / f64::from(u16::MAX)
 }

@@ -58,6 +58,9 @@ pub enum Error {
 
     #[error("The database holds an unknown {what} \"{value}\"; a newer build may have written it.")]
     UnknownStoredValue { what: &'static str, value: String },
+
+    #[error("The prelist could not be read to check the rules.")]
+    PrelistUnreadable(#[from] crate::rules::LookupFailed),
 }
 
 /// The store's result type.
