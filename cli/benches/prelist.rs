@@ -20,10 +20,7 @@ use std::{
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use rusqlite::{Connection, params};
 use serde_json::Value;
-use verivali_core::{
-    api::{SearchRequest, Verivali},
-    store::prelist::NoProgress,
-};
+use verivali_core::api::{SearchRequest, Verivali};
 
 const KEY: [u8; 32] = [0x5a; 32];
 const KEY_PRAGMA: &str =
@@ -67,7 +64,7 @@ fn corpus() -> &'static Corpus {
         let rows = parse_rows(&jsonl);
         let store_dir = dir.path().join("search-store");
         let store = Verivali::open(store_dir.display().to_string(), KEY.to_vec()).unwrap();
-        store.import_prelist_with(&jsonl, &NoProgress).unwrap();
+        store.import_prelist(jsonl.display().to_string(), None).unwrap();
         let (niks, prefixes) = queries(&rows);
         drop(store);
         let bytes = std::fs::metadata(store_dir.join("verivali.db")).unwrap().len();
@@ -157,7 +154,8 @@ fn bench_import(c: &mut Criterion) {
                 (dir, store)
             },
             |(dir, store)| {
-                let summary = store.import_prelist_with(&corpus.jsonl, &NoProgress).unwrap();
+                let summary =
+                    store.import_prelist(corpus.jsonl.display().to_string(), None).unwrap();
                 assert_eq!(summary.imported, corpus.rows.len() as u64);
                 (dir, store)
             },

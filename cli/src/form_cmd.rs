@@ -18,7 +18,7 @@ use verivali_form::{
     xpath::{Context, Instances, NodeRef, Value, XPath},
 };
 
-use verivali_core::interview::FolderMedia;
+use verivali_core::host::FolderMedia;
 
 use crate::CliError;
 

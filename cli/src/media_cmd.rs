@@ -5,7 +5,7 @@ use std::{path::PathBuf, process::ExitCode, time::Instant};
 
 use clap::Subcommand;
 use serde_json::json;
-use verivali_core::media::{PhotoSettings, process_photo_file};
+use verivali_core::host::{PhotoSettings, process_photo_file};
 
 use crate::CliError;
 

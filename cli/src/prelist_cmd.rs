@@ -6,9 +6,9 @@ use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use verivali_cli::key::{self, KeyOrigin};
-use verivali_core::{
-    api::{ImportSummary, MatchKind, SearchRequest, SearchResults, Verivali},
-    store::prelist::{ImportProgress, ProgressSink},
+use verivali_core::api::{
+    ImportProgress, ImportProgressListener, ImportSummary, MatchKind, SearchRequest, SearchResults,
+    Verivali,
 };
 
 use crate::{CliError, StoreArgs};
@@ -102,9 +102,13 @@ fn import(
     json: bool,
 ) -> Result<ExitCode, CliError> {
     let is_csv = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    let bar = Bar::new();
+    let bar = Arc::new(Bar::new());
+    let listener: Arc<dyn ImportProgressListener> = bar.clone();
+    let path = |p: &PathBuf| p.display().to_string();
     let summary = match (is_csv, members) {
-        (true, Some(members)) => verivali.import_prelist_csv_with(&file, &members, &bar)?,
+        (true, Some(members)) => {
+            verivali.import_prelist_csv(path(&file), path(&members), Some(listener))?
+        }
         (true, None) => {
             return Err(CliError::Usage(
                 "Impor CSV butuh --members FILE (CSV anggota). / A CSV import needs --members FILE (the members CSV)."
@@ -116,7 +120,7 @@ fn import(
                 "--members hanya untuk impor CSV. / --members is only for a CSV import.".into(),
             ));
         }
-        (false, None) => verivali.import_prelist_with(&file, &bar)?,
+        (false, None) => verivali.import_prelist(path(&file), Some(listener))?,
     };
     bar.0.finish_and_clear();
     if json {
@@ -144,8 +148,8 @@ impl Bar {
     }
 }
 
-impl ProgressSink for Bar {
-    fn report(&self, p: ImportProgress) {
+impl ImportProgressListener for Bar {
+    fn on_progress(&self, p: ImportProgress) {
         self.0.set_length(p.bytes_total);
         self.0.set_position(p.bytes_read);
         self.0.set_message(format!(

@@ -10,10 +10,7 @@ use support::{fixtures, verivali_bin};
 use std::{path::PathBuf, sync::Arc};
 
 use verivali_cli::serve::{self, Receiver};
-use verivali_core::{
-    api::{AnswerResult, FinalizeResult, GeopointInput, Interview, Verivali},
-    store::prelist::NoProgress,
-};
+use verivali_core::api::{AnswerResult, FinalizeResult, GeopointInput, Interview, Verivali};
 use verivali_form::hex::sha256_hex;
 
 fn photo(name: &str) -> String {
@@ -109,7 +106,9 @@ fn a_scripted_visit_takes_photos_and_a_fix_and_reports_a_refused_file() {
 fn phone(dir: &std::path::Path) -> Arc<Verivali> {
     let verivali = Verivali::open(dir.display().to_string(), vec![6; 32]).unwrap();
     verivali.install_form(mini_form().display().to_string()).unwrap();
-    verivali.import_prelist_with(&fixtures().join("prelist/sample.jsonl"), &NoProgress).unwrap();
+    verivali
+        .import_prelist(fixtures().join("prelist/sample.jsonl").display().to_string(), None)
+        .unwrap();
     verivali
 }
 

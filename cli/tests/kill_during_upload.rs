@@ -15,10 +15,7 @@ use std::{
 };
 
 use verivali_cli::serve::{self, Receiver};
-use verivali_core::{
-    api::{FinalizeResult, UploadState, Verivali},
-    store::prelist::NoProgress,
-};
+use verivali_core::api::{FinalizeResult, UploadState, Verivali};
 
 const KEY: &str = "0f0e0d0c0b0a09080706050403020100f0e0d0c0b0a090807060504030201000";
 
@@ -33,7 +30,7 @@ fn device(dir: &Path, count: usize) -> Vec<String> {
     let form = fixtures().join("forms/mini-verivali/form.xml");
     verivali.install_form(form.display().to_string()).unwrap();
     let sample = fixtures().join("prelist/sample.jsonl");
-    verivali.import_prelist_with(&sample, &NoProgress).unwrap();
+    verivali.import_prelist(sample.display().to_string(), None).unwrap();
     let text = std::fs::read_to_string(sample).unwrap();
     let mut ids = Vec::new();
     for line in text.lines().take(count) {

@@ -13,10 +13,7 @@ use std::{
 };
 
 use verivali_cli::serve::{self, Receiver};
-use verivali_core::{
-    api::{FinalizeResult, UploadState, Verivali},
-    store::prelist::NoProgress,
-};
+use verivali_core::api::{FinalizeResult, UploadState, Verivali};
 
 fn mini_form() -> PathBuf {
     fixtures().join("forms/mini-verivali/form.xml")
@@ -26,7 +23,9 @@ fn mini_form() -> PathBuf {
 fn device(dir: &std::path::Path, households: &[&str]) -> Arc<Verivali> {
     let verivali = Verivali::open(dir.display().to_string(), vec![5; 32]).unwrap();
     verivali.install_form(mini_form().display().to_string()).unwrap();
-    verivali.import_prelist_with(&fixtures().join("prelist/sample.jsonl"), &NoProgress).unwrap();
+    verivali
+        .import_prelist(fixtures().join("prelist/sample.jsonl").display().to_string(), None)
+        .unwrap();
     for household in households {
         let visit =
             verivali.start_interview("mini_verivali".into(), Some((*household).into())).unwrap();
@@ -175,7 +174,9 @@ fn sync_down_installs_the_published_form_with_its_media_once() {
     let receiver = Receiver::start(server_dir.path(), "127.0.0.1", 0).unwrap();
     let phone = tempfile::tempdir().unwrap();
     let device = Verivali::open(phone.path().display().to_string(), vec![6; 32]).unwrap();
-    device.import_prelist_with(&fixtures().join("prelist/sample.jsonl"), &NoProgress).unwrap();
+    device
+        .import_prelist(fixtures().join("prelist/sample.jsonl").display().to_string(), None)
+        .unwrap();
     let refused = device.sync_down(receiver.url.clone(), None, None, None).err().unwrap();
     assert!(refused.to_string().contains("401"), "the form list needs a token: {refused}");
     let first = device.sync_down(receiver.url.clone(), Some(token.clone()), None, None).unwrap();

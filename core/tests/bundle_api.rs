@@ -4,10 +4,7 @@
 
 use std::{path::PathBuf, sync::Arc};
 
-use verivali_core::{
-    api::{FinalizeResult, Verivali, VerivaliError},
-    store::prelist::NoProgress,
-};
+use verivali_core::api::{FinalizeResult, Verivali, VerivaliError};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -18,7 +15,10 @@ fn device(dir: &std::path::Path) -> Arc<Verivali> {
     let form = root().join("test-fixtures/forms/mini-verivali/form.xml");
     verivali.install_form(form.display().to_string()).unwrap();
     verivali
-        .import_prelist_with(&root().join("test-fixtures/prelist/sample.jsonl"), &NoProgress)
+        .import_prelist(
+            root().join("test-fixtures/prelist/sample.jsonl").display().to_string(),
+            None,
+        )
         .unwrap();
     verivali
 }

@@ -3,9 +3,8 @@
 
 use std::{path::PathBuf, sync::Arc};
 
-use verivali_core::{
-    api::{AnswerResult, FinalizeResult, FindingSeverity, Interview, RuleFinding, Verivali},
-    store::prelist::NoProgress,
+use verivali_core::api::{
+    AnswerResult, FinalizeResult, FindingSeverity, Interview, RuleFinding, Verivali,
 };
 
 const FORM_ID: &str = "dtks_verivali";
@@ -27,7 +26,10 @@ fn field() -> Field {
     let form = root().join("test-fixtures/forms/dtks-verivali/form.xml");
     verivali.install_form(form.display().to_string()).unwrap();
     verivali
-        .import_prelist_with(&root().join("test-fixtures/prelist/sample.jsonl"), &NoProgress)
+        .import_prelist(
+            root().join("test-fixtures/prelist/sample.jsonl").display().to_string(),
+            None,
+        )
         .unwrap();
     Field { _dir: dir, verivali }
 }

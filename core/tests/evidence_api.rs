@@ -4,12 +4,9 @@
 
 use std::{path::PathBuf, sync::Arc};
 
-use verivali_core::{
-    api::{
-        AnswerResult, FixQualityView, GeopointInput, InputKind, Interview, PhotoProblem, Verivali,
-        VerivaliError,
-    },
-    store::prelist::NoProgress,
+use verivali_core::api::{
+    AnswerResult, FixQualityView, GeopointInput, InputKind, Interview, PhotoProblem, Verivali,
+    VerivaliError,
 };
 
 const FORM_ID: &str = "dtks_verivali";
@@ -30,7 +27,7 @@ fn device(dir: &std::path::Path, prelist: &std::path::Path) -> Arc<Verivali> {
     let verivali = Verivali::open(dir.display().to_string(), vec![5; 32]).unwrap();
     let form = root().join("test-fixtures/forms/dtks-verivali/form.xml");
     verivali.install_form(form.display().to_string()).unwrap();
-    verivali.import_prelist_with(prelist, &NoProgress).unwrap();
+    verivali.import_prelist(prelist.display().to_string(), None).unwrap();
     verivali
 }
 

@@ -20,7 +20,7 @@ fn provisioned(dir: &std::path::Path) -> Arc<Verivali> {
     let info = verivali.install_form(form.display().to_string()).unwrap();
     assert_eq!(info.form_id, "mini_verivali");
     let prelist = root().join("test-fixtures/prelist/sample.jsonl");
-    verivali.import_prelist_with(&prelist, &verivali_core::store::prelist::NoProgress).unwrap();
+    verivali.import_prelist(prelist.display().to_string(), None).unwrap();
     verivali
 }
 

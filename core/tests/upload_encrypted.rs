@@ -9,10 +9,7 @@ mod openrosa;
 use std::{path::Path, process::Command};
 
 use openrosa::{created, scripted};
-use verivali_core::{
-    api::{FinalizeResult, Verivali},
-    store::prelist::NoProgress,
-};
+use verivali_core::api::{FinalizeResult, Verivali};
 
 fn root() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -55,7 +52,10 @@ fn an_encrypted_form_sends_no_plain_text_and_the_independent_decryptor_recovers_
     let device = Verivali::open(data.path().display().to_string(), vec![9; 32]).unwrap();
     device.install_form(form_dir.path().join("form.xml").display().to_string()).unwrap();
     device
-        .import_prelist_with(&root().join("test-fixtures/prelist/sample.jsonl"), &NoProgress)
+        .import_prelist(
+            root().join("test-fixtures/prelist/sample.jsonl").display().to_string(),
+            None,
+        )
         .unwrap();
     let interview =
         device.start_interview("mini_verivali".into(), Some("5271011009000001".into())).unwrap();

@@ -10,10 +10,7 @@ use std::{
     thread,
 };
 
-use verivali_core::{
-    api::{FinalizeResult, UploadState, Verivali},
-    store::prelist::NoProgress,
-};
+use verivali_core::api::{FinalizeResult, UploadState, Verivali};
 
 /// A minimal OpenRosa receiver: bearer token "good" is accepted, others get 401; the first
 /// `failures` requests get 503 with `Retry-After: 0`. Submissions are kept by instanceID.
@@ -98,7 +95,7 @@ fn device_with_finalized(dir: &std::path::Path, households: &[&str]) -> Arc<Veri
     let form = root.join("test-fixtures/forms/mini-verivali/form.xml");
     verivali.install_form(form.display().to_string()).unwrap();
     verivali
-        .import_prelist_with(&root.join("test-fixtures/prelist/sample.jsonl"), &NoProgress)
+        .import_prelist(root.join("test-fixtures/prelist/sample.jsonl").display().to_string(), None)
         .unwrap();
     for household in households {
         let interview =

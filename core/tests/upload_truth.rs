@@ -10,10 +10,7 @@ mod openrosa;
 use std::{path::Path, sync::Arc};
 
 use openrosa::{created, message, scripted};
-use verivali_core::{
-    api::{FinalizeResult, UploadState, Verivali, now_ms},
-    store::prelist::NoProgress,
-};
+use verivali_core::api::{FinalizeResult, UploadState, Verivali, now_ms};
 
 const CLOSED: &str = "This form is not currently accepting submissions. Please talk to your program staff if this is unexpected.";
 const OTHER_XML: &str = "A submission already exists with this ID, but with different XML. Resubmissions to attach additional multimedia must resubmit an identical xml_submission_file.";
@@ -24,7 +21,7 @@ fn device(dir: &Path) -> Arc<Verivali> {
     let form = root.join("test-fixtures/forms/mini-verivali/form.xml");
     verivali.install_form(form.display().to_string()).unwrap();
     verivali
-        .import_prelist_with(&root.join("test-fixtures/prelist/sample.jsonl"), &NoProgress)
+        .import_prelist(root.join("test-fixtures/prelist/sample.jsonl").display().to_string(), None)
         .unwrap();
     verivali
 }

@@ -15,7 +15,7 @@ use std::{path::Path, sync::Arc, thread::JoinHandle};
 
 use rusqlite::Connection;
 use tiny_http::{Header, Method, Request, Response, Server};
-use verivali_core::{api::now_ms, interview::FolderMedia};
+use verivali_core::{api::now_ms, host::FolderMedia};
 use verivali_form::{definition::FormDef, dom::Document};
 
 /// The largest submission accepted, announced in `X-OpenRosa-Accept-Content-Length`.

@@ -55,7 +55,7 @@ const ADDED_COLUMNS: &[(&str, &str, &str)] = &[("submissions", "deprecated_id", 
 pub fn open(dir: &Path) -> Result<Connection, super::ServeError> {
     std::fs::create_dir_all(dir)
         .map_err(|e| super::ServeError::Form(format!("{}: {e}", dir.display())))?;
-    verivali_core::store::sqlcipher::ensure_started();
+    verivali_core::host::start_sqlcipher();
     let conn = Connection::open(dir.join(FILE))?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",

@@ -8,6 +8,7 @@ mod bundle;
 mod error;
 mod evidence;
 mod interview;
+mod logging;
 mod prelist;
 mod records;
 mod upload;
@@ -21,6 +22,7 @@ pub use evidence::{
     PhotoTotals,
 };
 pub use interview::Interview;
+pub use logging::{CoreLogger, LogEvent, LogLevel, set_core_logger};
 pub use prelist::{
     HouseholdSummary, ImportProgress, ImportProgressListener, ImportRejection, ImportSummary,
     MatchKind, PrelistHousehold, PrelistMember, SearchRequest, SearchResults,

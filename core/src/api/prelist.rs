@@ -158,27 +158,6 @@ impl Verivali {
     }
 }
 
-impl Verivali {
-    /// Imports a JSON Lines prelist with a Rust progress sink (used by the CLI).
-    pub fn import_prelist_with(
-        &self,
-        path: &Path,
-        sink: &dyn ProgressSink,
-    ) -> ApiResult<ImportSummary> {
-        Ok(prelist::import_jsonl(&self.store, path, sink)?.into())
-    }
-
-    /// Imports a CSV pair with a Rust progress sink (used by the CLI).
-    pub fn import_prelist_csv_with(
-        &self,
-        households: &Path,
-        members: &Path,
-        sink: &dyn ProgressSink,
-    ) -> ApiResult<ImportSummary> {
-        Ok(prelist::import_csv(&self.store, households, members, sink)?.into())
-    }
-}
-
 struct Forward(Option<Arc<dyn ImportProgressListener>>);
 
 impl ProgressSink for Forward {

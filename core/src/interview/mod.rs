@@ -12,6 +12,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::Value as Json;
 
+#[cfg(any(test, feature = "internals"))]
 pub use evidence::{LocationSet, PhotoAttached};
 pub use folder::FolderMedia;
 pub use lookup::StorePrelist;
@@ -90,7 +91,6 @@ pub enum FinalizeOutcome {
 /// One visit, open for answers (or read-only once finalized).
 pub struct Visit {
     pub id: String,
-    pub form_row: i64,
     pub id_dtks: Option<String>,
     session: Session,
     preload: Option<Json>,
@@ -134,7 +134,6 @@ impl Visit {
         let id = instance_id(&session);
         let visit = Visit {
             id,
-            form_row,
             id_dtks: id_dtks.map(str::to_owned),
             session,
             preload,
@@ -166,7 +165,6 @@ impl Visit {
         let preload = stored.preload.as_deref().and_then(|p| serde_json::from_str(p).ok());
         Ok(Visit {
             id: stored.id,
-            form_row: stored.form_row,
             id_dtks: stored.id_dtks,
             session,
             preload,

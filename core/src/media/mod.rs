@@ -12,7 +12,7 @@ mod orient;
 mod photo;
 
 pub use error::{PhotoError, PhotoProblem};
-pub use geo::{FixQuality, Geopoint, GeopointError, LocationPolicy};
+pub use geo::{FixQuality, Geopoint, LocationPolicy};
 pub use orient::Orientation;
 pub use photo::{Photo, PhotoSettings, process_photo_bytes, process_photo_file};
 pub use verivali_form::geo;

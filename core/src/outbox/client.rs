@@ -288,6 +288,7 @@ pub fn server_message(content_type: &str, body: &str) -> String {
 }
 
 /// How many bytes the multipart body of a submission takes (request line and headers aside).
+#[cfg(any(test, feature = "internals"))]
 pub fn body_len(xml: &[u8], parts: &[Part]) -> usize {
     multipart(&format!("verivali-{:016x}", fnv(xml)), xml, parts).len()
 }

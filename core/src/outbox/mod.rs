@@ -176,6 +176,7 @@ pub fn mark_needs_person(tx: &Transaction<'_>, id: &str, reason: &str) -> Result
 }
 
 /// A person fixed the problem (logged in again, retook the photo): queue it again.
+#[cfg(any(test, feature = "internals"))]
 pub fn requeue(tx: &Transaction<'_>, id: &str) -> Result<()> {
     set(tx, id, OutboxState::Queued, None, None)
 }

@@ -111,6 +111,7 @@ fn content_hash(xml: &str, media: &[(String, Vec<u8>)]) -> String {
 }
 
 /// A form by row, with its media.
+#[cfg(any(test, feature = "internals"))]
 pub fn form(conn: &Connection, row: i64) -> Result<Option<StoredForm>> {
     let found = conn
         .query_row("SELECT form_id, version, title, xml FROM forms WHERE id = ?1", [row], |r| {
@@ -255,6 +256,7 @@ pub struct Finalized<'a> {
 
 impl<'a> Finalized<'a> {
     /// A plain submission under the interview's own id, with no checks file.
+    #[cfg(any(test, feature = "internals"))]
     pub fn plain(id: &'a str, xml: &'a str, checks_json: &'a str) -> Finalized<'a> {
         Finalized {
             instance_xml: xml,

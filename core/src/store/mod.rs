@@ -31,6 +31,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 pub use error::{Error, Result};
 pub use key::StoreKey;
+#[cfg(any(test, feature = "internals"))]
 pub use schema::VERSION as SCHEMA_VERSION;
 
 use key::KeyCheck;
@@ -104,6 +105,7 @@ impl Store {
     }
 
     /// The database file's path.
+    #[cfg(any(test, feature = "internals"))]
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -38,8 +38,10 @@ pub trait ProgressSink {
 }
 
 /// A sink that ignores progress.
+#[cfg(any(test, feature = "internals"))]
 pub struct NoProgress;
 
+#[cfg(any(test, feature = "internals"))]
 impl ProgressSink for NoProgress {
     fn report(&self, _: ImportProgress) {}
 }

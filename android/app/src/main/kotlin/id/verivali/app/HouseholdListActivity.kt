@@ -19,6 +19,7 @@ import id.verivali.shell.HouseholdFilter
 import id.verivali.shell.HouseholdRow
 import id.verivali.shell.HouseholdStatus
 import id.verivali.shell.Provisioning
+import id.verivali.shell.StoreOpening
 import id.verivali.shell.Word
 
 /** Search the prelist, filter by where each household stands, open a visit. */
@@ -31,6 +32,17 @@ class HouseholdListActivity : Activity() {
         if (app.settings() == null) {
             startActivity(Intent(this, ProvisionActivity::class.java))
             finish()
+            return
+        }
+        val problem = when (val opening = app.opening) {
+            is StoreOpening.Opened -> null
+            is StoreOpening.WrongKey -> opening.message
+            is StoreOpening.SetAside -> opening.message
+            is StoreOpening.Failed -> opening.message
+        }
+        if (problem != null) {
+            AlertDialog.Builder(this).setMessage(problem).setCancelable(false)
+                .setPositiveButton("OK") { _, _ -> finish() }.show()
             return
         }
         val lang = app.language

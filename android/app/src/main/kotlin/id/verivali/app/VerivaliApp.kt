@@ -4,8 +4,12 @@ import android.app.Application
 import android.content.Context
 import android.os.Handler
 import android.os.Looper
+import android.util.Log
 import id.verivali.core.Verivali
 import id.verivali.shell.CoreExecutor
+import id.verivali.shell.CoreLogForwarder
+import id.verivali.shell.LogSink
+import id.verivali.shell.StoreOpening
 import id.verivali.shell.DeviceSettings
 import id.verivali.shell.Field
 import id.verivali.shell.UiLanguage
@@ -13,7 +17,20 @@ import java.util.Locale
 
 /** The process's one core, opened with the Keystore-wrapped key, and the device's settings. */
 class VerivaliApp : Application() {
-    val core: Verivali by lazy { Verivali.open(filesDir.absolutePath + "/store", DatabaseKey.load(this)) }
+    /** The store, opened once; when it does not open, the reason and what to do (see [StoreOpening]). */
+    val opening: StoreOpening by lazy {
+        StoreOpening.open(filesDir.absolutePath + "/store", DatabaseKey.load(this), language)
+    }
+
+    /** The open store; screens check [opening] first and explain a failure instead. */
+    val core: Verivali
+        get() = (opening as? StoreOpening.Opened)?.core ?: throw IllegalStateException("the store is not open")
+
+    override fun onCreate() {
+        super.onCreate()
+        // The core's own log events (masked of long digit runs) go to Logcat.
+        CoreLogForwarder.install(LogSink { priority, tag, message -> Log.println(priority, tag, message) })
+    }
     val executor: CoreExecutor by lazy {
         val main = Handler(Looper.getMainLooper())
         CoreExecutor { runnable -> main.post(runnable) }

@@ -14,6 +14,7 @@ fun main() {
         HouseholdFilterTest::class.java,
         SharingTest::class.java,
         UploadTest::class.java,
+        CoreLogTest::class.java,
     )
     result.failures.forEach { failure: Failure ->
         System.err.println("FAILED ${failure.testHeader}: ${failure.message}")
