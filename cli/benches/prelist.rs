@@ -63,7 +63,7 @@ fn corpus() -> &'static Corpus {
         .unwrap();
         let rows = parse_rows(&jsonl);
         let store_dir = dir.path().join("search-store");
-        let store = Verivali::open(store_dir.display().to_string(), KEY.to_vec()).unwrap();
+        let store = Verivali::open(store_dir.display().to_string(), KEY.to_vec(), None).unwrap();
         store.import_prelist(jsonl.display().to_string(), None).unwrap();
         let (niks, prefixes) = queries(&rows);
         drop(store);
@@ -78,7 +78,7 @@ fn corpus() -> &'static Corpus {
             bytes as f64 / n as f64,
             bytes as f64 / (1 << 20) as f64
         );
-        let store = Verivali::open(store_dir.display().to_string(), KEY.to_vec()).unwrap();
+        let store = Verivali::open(store_dir.display().to_string(), KEY.to_vec(), None).unwrap();
         Corpus { _dir: dir, jsonl, rows, store, niks, prefixes }
     })
 }
@@ -150,7 +150,8 @@ fn bench_import(c: &mut Criterion) {
         b.iter_batched(
             || {
                 let dir = tempfile::tempdir().unwrap();
-                let store = Verivali::open(dir.path().display().to_string(), KEY.to_vec()).unwrap();
+                let store =
+                    Verivali::open(dir.path().display().to_string(), KEY.to_vec(), None).unwrap();
                 (dir, store)
             },
             |(dir, store)| {
@@ -166,7 +167,7 @@ fn bench_import(c: &mut Criterion) {
         b.iter_batched(
             || {
                 let dir = tempfile::tempdir().unwrap();
-                drop(Verivali::open(dir.path().display().to_string(), KEY.to_vec()).unwrap());
+                drop(Verivali::open(dir.path().display().to_string(), KEY.to_vec(), None).unwrap());
                 let conn = Connection::open(dir.path().join("verivali.db")).unwrap();
                 conn.execute_batch(KEY_PRAGMA).unwrap();
                 conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;").unwrap();

@@ -178,7 +178,7 @@ fn replay(interview: &Interview, script: Script, base: &Path) -> Result<Json, Cl
     for step in script.steps {
         steps.push(match step {
             Step::Answer { answer, value } => {
-                let result = interview.answer(answer.clone(), value)?;
+                let result = interview.answer(answer.clone(), value.into())?.result;
                 json!({"answer": answer, "result": answer_result(&result)})
             }
             Step::AddRepeat { add_repeat } => {

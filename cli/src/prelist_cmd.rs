@@ -92,7 +92,7 @@ pub(crate) fn open(args: &StoreArgs) -> Result<Arc<Verivali>, CliError> {
              WARNING: using the publicly known trial key; do not store real data."
         );
     }
-    Ok(Verivali::open(args.data_dir.display().to_string(), key)?)
+    Ok(Verivali::open(args.data_dir.display().to_string(), key, None)?)
 }
 
 fn import(

@@ -10,7 +10,9 @@ use support::{fixtures, verivali_bin};
 use std::{path::PathBuf, sync::Arc};
 
 use verivali_cli::serve::{self, Receiver};
-use verivali_core::api::{AnswerResult, FinalizeResult, GeopointInput, Interview, Verivali};
+use verivali_core::api::{
+    AnswerResult, FinalizeResult, GeopointInput, Interview, Settings, Verivali,
+};
 use verivali_form::hex::sha256_hex;
 
 fn photo(name: &str) -> String {
@@ -104,7 +106,7 @@ fn a_scripted_visit_takes_photos_and_a_fix_and_reports_a_refused_file() {
 
 /// A phone with the sample prelist.
 fn phone(dir: &std::path::Path) -> Arc<Verivali> {
-    let verivali = Verivali::open(dir.display().to_string(), vec![6; 32]).unwrap();
+    let verivali = Verivali::open(dir.display().to_string(), vec![6; 32], None).unwrap();
     verivali.install_form(mini_form().display().to_string()).unwrap();
     verivali
         .import_prelist(fixtures().join("prelist/sample.jsonl").display().to_string(), None)
@@ -116,7 +118,7 @@ fn visit(verivali: &Verivali, household: &str, status: &str) -> Arc<Interview> {
     let interview =
         verivali.start_interview("mini_verivali".into(), Some(household.into())).unwrap();
     assert_eq!(
-        interview.answer("/data/status_keberadaan".into(), status.into()).unwrap(),
+        interview.answer("/data/status_keberadaan".into(), status.into()).unwrap().result,
         AnswerResult::Saved
     );
     interview
@@ -178,7 +180,7 @@ fn relevant_photos_arrive_once_byte_for_byte_and_are_purged_after_the_retention_
     // Within the retention period the photo stays; after it, only its record does.
     assert_eq!(device.purge_acknowledged_photos().unwrap(), 0);
     assert_eq!(found.photo_totals().unwrap().bytes, house.bytes + kk.bytes);
-    device.set_photo_retention_days(0);
+    device.update_settings(Settings { photo_retention_days: 0, ..device.settings() }).unwrap();
     assert_eq!(device.purge_acknowledged_photos().unwrap(), 3, "two photos and one");
     let totals = found.photo_totals().unwrap();
     assert_eq!((totals.count, totals.bytes), (2, 0));

@@ -46,7 +46,7 @@ fn menu(p: &mut PtySession, item: &str) {
 }
 
 fn device(data: &std::path::Path) -> std::sync::Arc<Verivali> {
-    Verivali::open(data.display().to_string(), verivali_cli::key::INSECURE_DEV_KEY.to_vec())
+    Verivali::open(data.display().to_string(), verivali_cli::key::INSECURE_DEV_KEY.to_vec(), None)
         .unwrap()
 }
 

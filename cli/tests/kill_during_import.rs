@@ -60,7 +60,7 @@ fn sigkill_mid_import_leaves_a_sound_database_with_none_of_the_import() {
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
 
-    let store = Verivali::open(data.display().to_string(), raw_key()).unwrap();
+    let store = Verivali::open(data.display().to_string(), raw_key(), None).unwrap();
     let count = store.household_count().unwrap();
     assert!(
         count == small_manifest.households

@@ -26,7 +26,7 @@ fn raw_key() -> Vec<u8> {
 /// A device store with a finalized visit for each of the first `count` sample households that
 /// finalizes cleanly; returns their ids.
 fn device(dir: &Path, count: usize) -> Vec<String> {
-    let verivali = Verivali::open(dir.display().to_string(), raw_key()).unwrap();
+    let verivali = Verivali::open(dir.display().to_string(), raw_key(), None).unwrap();
     let form = fixtures().join("forms/mini-verivali/form.xml");
     verivali.install_form(form.display().to_string()).unwrap();
     let sample = fixtures().join("prelist/sample.jsonl");
@@ -75,7 +75,7 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 }
 
 fn all_sent(device_dir: &Path) -> bool {
-    let verivali = Verivali::open(device_dir.display().to_string(), raw_key()).unwrap();
+    let verivali = Verivali::open(device_dir.display().to_string(), raw_key(), None).unwrap();
     verivali.outbox_status().unwrap().iter().all(|e| e.state == UploadState::Sent)
 }
 
@@ -130,7 +130,8 @@ fn sigkill_of_serve_mid_receive_then_a_restart_lets_the_retry_complete() {
         std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
     });
     // The device's retries are due later; a person (or the next job) asks again with time passed.
-    let verivali = Verivali::open(device_dir.path().display().to_string(), raw_key()).unwrap();
+    let verivali =
+        Verivali::open(device_dir.path().display().to_string(), raw_key(), None).unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     while !all_sent(device_dir.path()) {
         assert!(Instant::now() < deadline, "the retries complete");

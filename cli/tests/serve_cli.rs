@@ -21,7 +21,7 @@ fn mini_form() -> PathBuf {
 
 /// A device with the sample prelist and one finalized status-4 visit per household.
 fn device(dir: &std::path::Path, households: &[&str]) -> Arc<Verivali> {
-    let verivali = Verivali::open(dir.display().to_string(), vec![5; 32]).unwrap();
+    let verivali = Verivali::open(dir.display().to_string(), vec![5; 32], None).unwrap();
     verivali.install_form(mini_form().display().to_string()).unwrap();
     verivali
         .import_prelist(fixtures().join("prelist/sample.jsonl").display().to_string(), None)
@@ -173,7 +173,7 @@ fn sync_down_installs_the_published_form_with_its_media_once() {
     let token = serve::add_token(server_dir.path(), "Dewi", &["52".into()]).unwrap();
     let receiver = Receiver::start(server_dir.path(), "127.0.0.1", 0).unwrap();
     let phone = tempfile::tempdir().unwrap();
-    let device = Verivali::open(phone.path().display().to_string(), vec![6; 32]).unwrap();
+    let device = Verivali::open(phone.path().display().to_string(), vec![6; 32], None).unwrap();
     device
         .import_prelist(fixtures().join("prelist/sample.jsonl").display().to_string(), None)
         .unwrap();

@@ -53,6 +53,7 @@ fn installed(data: &Path) -> Vec<(String, String)> {
     let device = verivali_core::api::Verivali::open(
         data.display().to_string(),
         verivali_cli::key::INSECURE_DEV_KEY.to_vec(),
+        None,
     )
     .unwrap();
     device.forms().unwrap().into_iter().map(|f| (f.form_id, f.version)).collect()
@@ -115,6 +116,7 @@ fn media_that_change_under_the_same_version_are_fetched_again_and_entity_lists_b
     let device = verivali_core::api::Verivali::open(
         phone.path().display().to_string(),
         verivali_cli::key::INSECURE_DEV_KEY.to_vec(),
+        None,
     )
     .unwrap();
     let interview = device.start_interview("sync_test".into(), None).unwrap();
@@ -263,6 +265,7 @@ fn a_form_that_does_not_load_is_refused_and_the_previous_version_still_opens() {
     let device = verivali_core::api::Verivali::open(
         phone.path().display().to_string(),
         verivali_cli::key::INSECURE_DEV_KEY.to_vec(),
+        None,
     )
     .unwrap();
     assert!(device.start_interview("sync_test".into(), None).is_ok(), "version 1 still opens");

@@ -11,7 +11,7 @@ fn root() -> PathBuf {
 }
 
 fn device(dir: &std::path::Path) -> Arc<Verivali> {
-    let verivali = Verivali::open(dir.display().to_string(), vec![4; 32]).unwrap();
+    let verivali = Verivali::open(dir.display().to_string(), vec![4; 32], None).unwrap();
     let form = root().join("test-fixtures/forms/mini-verivali/form.xml");
     verivali.install_form(form.display().to_string()).unwrap();
     verivali

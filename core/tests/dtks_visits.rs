@@ -22,7 +22,7 @@ struct Field {
 
 fn field() -> Field {
     let dir = tempfile::tempdir().unwrap();
-    let verivali = Verivali::open(dir.path().display().to_string(), vec![3; 32]).unwrap();
+    let verivali = Verivali::open(dir.path().display().to_string(), vec![3; 32], None).unwrap();
     let form = root().join("test-fixtures/forms/dtks-verivali/form.xml");
     verivali.install_form(form.display().to_string()).unwrap();
     verivali
@@ -39,7 +39,7 @@ fn visit(field: &Field, household: Option<&str>) -> Arc<Interview> {
 }
 
 fn answer(interview: &Interview, reference: &str, value: &str) {
-    let result = interview.answer(reference.into(), value.into()).unwrap();
+    let result = interview.answer(reference.into(), value.into()).unwrap().result;
     assert_eq!(result, AnswerResult::Saved, "{reference} = {value}");
 }
 
@@ -117,7 +117,7 @@ fn status_five_needs_another_existing_id_dtks() {
     answer(&interview, "/data/status_keberadaan", "5");
     assert_eq!(rules(&interview), ["status.5_no_id"]);
     // The form itself refuses the household's own ID (the rule covers forms that do not).
-    let own = interview.answer("/data/id_dtks_ganda".into(), CLEAN.into()).unwrap();
+    let own = interview.answer("/data/id_dtks_ganda".into(), CLEAN.into()).unwrap().result;
     assert!(matches!(own, AnswerResult::ConstraintViolated { .. }), "{own:?}");
     answer(&interview, "/data/id_dtks_ganda", "5271011009999999");
     assert_eq!(rules(&interview), ["status.5_unknown_id"]);

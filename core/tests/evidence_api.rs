@@ -5,8 +5,8 @@
 use std::{path::PathBuf, sync::Arc};
 
 use verivali_core::api::{
-    AnswerResult, FixQualityView, GeopointInput, InputKind, Interview, PhotoProblem, Verivali,
-    VerivaliError,
+    AnswerResult, AnswerValue, FixQualityView, GeopointInput, InputKind, Interview, PhotoProblem,
+    Settings, Verivali, VerivaliError,
 };
 
 const FORM_ID: &str = "dtks_verivali";
@@ -24,7 +24,7 @@ fn photo(name: &str) -> String {
 }
 
 fn device(dir: &std::path::Path, prelist: &std::path::Path) -> Arc<Verivali> {
-    let verivali = Verivali::open(dir.display().to_string(), vec![5; 32]).unwrap();
+    let verivali = Verivali::open(dir.display().to_string(), vec![5; 32], None).unwrap();
     let form = root().join("test-fixtures/forms/dtks-verivali/form.xml");
     verivali.install_form(form.display().to_string()).unwrap();
     verivali.import_prelist(prelist.display().to_string(), None).unwrap();
@@ -37,7 +37,7 @@ fn sample_prelist() -> PathBuf {
 
 fn found(verivali: &Verivali) -> Arc<Interview> {
     let interview = verivali.start_interview(FORM_ID.into(), Some(HOUSEHOLD.into())).unwrap();
-    let status = interview.answer("/data/status_keberadaan".into(), "1".into()).unwrap();
+    let status = interview.answer("/data/status_keberadaan".into(), "1".into()).unwrap().result;
     assert_eq!(status, AnswerResult::Saved);
     interview
 }
@@ -75,7 +75,10 @@ fn a_photo_is_the_answer_and_one_blob_even_when_two_questions_hold_it() {
     assert_ne!(retaken.file_name, front.file_name);
     assert_eq!(interview.photo_totals().unwrap().count, 2);
     // Clearing the side question lets the first photo go.
-    assert_eq!(interview.answer(SIDE.into(), String::new()).unwrap(), AnswerResult::Saved);
+    assert_eq!(
+        interview.answer(SIDE.into(), AnswerValue::Empty).unwrap().result,
+        AnswerResult::Saved
+    );
     assert_eq!(interview.photo_totals().unwrap().count, 1);
 }
 
@@ -222,7 +225,9 @@ fn a_point_far_from_the_prelists_house_point_warns_with_the_distance() {
     assert!(warning.message_en.contains("11.1 km"), "{}", warning.message_en);
 
     // A looser limit, set on the device, applies to interviews opened after it.
-    verivali.set_location_warning_km(20.0);
+    verivali
+        .update_settings(Settings { location_warning_km: 20.0, ..verivali.settings() })
+        .unwrap();
     let reopened = verivali.interview(interview.id()).unwrap();
     assert_eq!(far(&reopened), 0);
 }

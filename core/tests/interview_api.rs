@@ -15,7 +15,7 @@ fn root() -> PathBuf {
 }
 
 fn provisioned(dir: &std::path::Path) -> Arc<Verivali> {
-    let verivali = Verivali::open(dir.display().to_string(), vec![7; 32]).unwrap();
+    let verivali = Verivali::open(dir.display().to_string(), vec![7; 32], None).unwrap();
     let form = root().join("test-fixtures/forms/mini-verivali/form.xml");
     let info = verivali.install_form(form.display().to_string()).unwrap();
     assert_eq!(info.form_id, "mini_verivali");
@@ -48,12 +48,11 @@ fn prelist_household_preloads_its_members_and_answers_survive_reopening() {
     assert!(id.starts_with("uuid:"));
     assert_eq!(value(&verivali, &id, "/data/id_dtks"), HOUSEHOLD);
     assert_eq!(value(&verivali, &id, "/data/members[6]/no_art"), "6");
-    assert_eq!(
-        interview.answer("/data/status_keberadaan".into(), "1".into()).unwrap(),
-        AnswerResult::Saved
-    );
+    let answered = interview.answer("/data/status_keberadaan".into(), "1".into()).unwrap();
+    assert_eq!(answered.result, AnswerResult::Saved);
+    assert_eq!(answered.screen, interview.screen().unwrap(), "the screen comes with the answer");
     drop(interview);
-    let reopened = Verivali::open(dir.path().display().to_string(), vec![7; 32]).unwrap();
+    let reopened = Verivali::open(dir.path().display().to_string(), vec![7; 32], None).unwrap();
     assert_eq!(value(&reopened, &id, "/data/status_keberadaan"), "1");
 }
 
@@ -115,7 +114,7 @@ fn a_reopened_draft_shows_the_screen_of_the_last_answer() {
     let id = interview.id();
     interview.answer("/data/members[4]/nama".into(), "Imam Siregar Putra".into()).unwrap();
     drop(interview);
-    let reopened = Verivali::open(dir.path().display().to_string(), vec![7; 32]).unwrap();
+    let reopened = Verivali::open(dir.path().display().to_string(), vec![7; 32], None).unwrap();
     let screen = reopened.interview(id).unwrap().screen().unwrap();
     let shown: Vec<&str> = screen.questions.iter().map(|q| q.reference.as_str()).collect();
     assert_eq!(shown, ["/data/members[4]/nama"]);

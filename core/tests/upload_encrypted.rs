@@ -49,7 +49,7 @@ fn an_encrypted_form_sends_no_plain_text_and_the_independent_decryptor_recovers_
     std::fs::write(form_dir.path().join("form.xml"), encrypted).unwrap();
 
     let data = tempfile::tempdir().unwrap();
-    let device = Verivali::open(data.path().display().to_string(), vec![9; 32]).unwrap();
+    let device = Verivali::open(data.path().display().to_string(), vec![9; 32], None).unwrap();
     device.install_form(form_dir.path().join("form.xml").display().to_string()).unwrap();
     device
         .import_prelist(

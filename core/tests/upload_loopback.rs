@@ -91,7 +91,7 @@ fn receiver(failures: u32) -> Receiver {
 
 fn device_with_finalized(dir: &std::path::Path, households: &[&str]) -> Arc<Verivali> {
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let verivali = Verivali::open(dir.display().to_string(), vec![9; 32]).unwrap();
+    let verivali = Verivali::open(dir.display().to_string(), vec![9; 32], None).unwrap();
     let form = root.join("test-fixtures/forms/mini-verivali/form.xml");
     verivali.install_form(form.display().to_string()).unwrap();
     verivali

@@ -10,14 +10,14 @@ mod openrosa;
 use std::{path::Path, sync::Arc};
 
 use openrosa::{created, message, scripted};
-use verivali_core::api::{FinalizeResult, UploadState, Verivali, now_ms};
+use verivali_core::api::{FinalizeResult, Settings, UploadState, Verivali, now_ms};
 
 const CLOSED: &str = "This form is not currently accepting submissions. Please talk to your program staff if this is unexpected.";
 const OTHER_XML: &str = "A submission already exists with this ID, but with different XML. Resubmissions to attach additional multimedia must resubmit an identical xml_submission_file.";
 
 fn device(dir: &Path) -> Arc<Verivali> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let verivali = Verivali::open(dir.display().to_string(), vec![9; 32]).unwrap();
+    let verivali = Verivali::open(dir.display().to_string(), vec![9; 32], None).unwrap();
     let form = root.join("test-fixtures/forms/mini-verivali/form.xml");
     verivali.install_form(form.display().to_string()).unwrap();
     verivali
@@ -55,7 +55,7 @@ fn a_409_for_a_closed_form_or_other_content_needs_a_person_and_is_never_sent() {
         assert!(reason.contains(said), "the server's own words: {reason}");
         assert!(reason.contains("Hubungi pengawas") && reason.contains("Contact your supervisor"));
         // Photos of an unacknowledged interview are never purged.
-        device.set_photo_retention_days(0);
+        device.update_settings(Settings { photo_retention_days: 0, ..device.settings() }).unwrap();
         device.purge_acknowledged_photos().unwrap();
         let again = device.upload_pending(server.url.clone(), None, 10_000, None, None).unwrap();
         assert_eq!(again.acknowledged + again.needs_person, 0, "it waits for a person");

@@ -108,6 +108,28 @@ pub enum FixQuality {
     Unacceptable,
 }
 
+impl FixQuality {
+    /// What the person reads about a fix of `accuracy_m` under `policy`; nothing for a good one.
+    pub fn message(self, accuracy_m: f64, policy: &LocationPolicy) -> Option<String> {
+        match self {
+            FixQuality::Good => None,
+            FixQuality::Acceptable => Some(format!(
+                "Akurasi {accuracy_m:.0} m; tersimpan, tetapi menunggu sebentar dapat memberi titik \
+                 yang lebih tepat (target {target:.0} m). / Accuracy {accuracy_m:.0} m; saved, but \
+                 waiting a little may give a closer fix (target {target:.0} m).",
+                target = policy.capture_accuracy_m,
+            )),
+            FixQuality::Unacceptable => Some(format!(
+                "Akurasi {accuracy_m:.0} m lebih buruk dari batas {limit:.0} m; titik tidak \
+                 disimpan. Pindah ke tempat terbuka dan tunggu. / Accuracy {accuracy_m:.0} m is \
+                 worse than the limit of {limit:.0} m; the point was not saved. Move into the open \
+                 and wait.",
+                limit = policy.warning_accuracy_m,
+            )),
+        }
+    }
+}
+
 /// A geopoint question's accuracy rule.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LocationPolicy {

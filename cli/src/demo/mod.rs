@@ -127,6 +127,7 @@ impl Demo {
         let device = Verivali::open(
             self.dir.join("device").display().to_string(),
             verivali_cli::key::INSECURE_DEV_KEY.to_vec(),
+            None,
         )?;
         let synced = device.sync_down(url.clone(), Some(token.clone()), None, None)?;
         let imported = device.import_prelist(assets.prelist.display().to_string(), None)?;
@@ -328,7 +329,7 @@ fn apply(interview: &Interview, steps: &[Step], photos: &Path) -> Result<u32, Cl
     for step in steps {
         match step {
             Step::Answer(reference, value) => {
-                let result = interview.answer(reference.clone(), value.clone())?;
+                let result = interview.answer(reference.clone(), value.clone().into())?.result;
                 if result != verivali_core::api::AnswerResult::Saved {
                     return Err(CliError::Usage(format!(
                         "Jawaban demo ditolak / A demo answer was refused: {reference} = {value}: {result:?}"

@@ -3,7 +3,7 @@
 
 use inquire::{Confirm, InquireError, MultiSelect, Select, Text};
 use verivali_core::api::{
-    AnswerResult, FixQualityView, GeopointInput, InputKind, Interview, QuestionView,
+    AnswerResult, AnswerValue, FixQualityView, GeopointInput, InputKind, Interview, QuestionView,
     RepeatPromptView, VerivaliError,
 };
 
@@ -70,9 +70,13 @@ fn refusal(result: &AnswerResult) -> String {
 
 type Outcome = Result<AnswerResult, Asked>;
 
-fn answer(interview: &Interview, q: &QuestionView, value: String) -> Result<Outcome, CliError> {
+fn answer(
+    interview: &Interview,
+    q: &QuestionView,
+    value: AnswerValue,
+) -> Result<Outcome, CliError> {
     match interview.answer(q.reference.clone(), value) {
-        Ok(result) => Ok(Ok(result)),
+        Ok(answered) => Ok(Ok(answered.result)),
         Err(VerivaliError::InvalidInput { reason }) => {
             Ok(Ok(AnswerResult::Invalid { message: reason }))
         }
@@ -87,7 +91,7 @@ fn typed(interview: &Interview, q: &QuestionView, label: &str) -> Result<Outcome
         _ => HELP,
     };
     match given(Text::new(label).with_initial_value(&q.value).with_help_message(help).prompt())? {
-        Ok(value) => answer(interview, q, value),
+        Ok(text) => answer(interview, q, AnswerValue::Text { text }),
         Err(asked) => Ok(Err(asked)),
     }
 }
@@ -107,7 +111,7 @@ fn select_one(interview: &Interview, q: &QuestionView, label: &str) -> Result<Ou
     match given(prompt.prompt())? {
         Ok(choice) => {
             let index = options.iter().position(|o| *o == choice).unwrap_or(0);
-            answer(interview, q, q.choices[index].value.clone())
+            answer(interview, q, AnswerValue::Choice { value: q.choices[index].value.clone() })
         }
         Err(asked) => Ok(Err(asked)),
     }
@@ -120,7 +124,10 @@ fn select_multiple(
 ) -> Result<Outcome, CliError> {
     let options: Vec<String> =
         q.choices.iter().map(|c| format!("{} · {}", c.value, c.label)).collect();
-    let current: Vec<&str> = q.value.split_whitespace().collect();
+    let current: Vec<&str> = match &q.answer {
+        AnswerValue::Choices { values } => values.iter().map(String::as_str).collect(),
+        _ => Vec::new(),
+    };
     let defaults: Vec<usize> = q
         .choices
         .iter()
@@ -139,7 +146,7 @@ fn select_multiple(
                 .filter_map(|c| options.iter().position(|o| o == c))
                 .map(|i| q.choices[i].value.clone())
                 .collect();
-            answer(interview, q, values.join(" "))
+            answer(interview, q, AnswerValue::Choices { values })
         }
         Err(asked) => Ok(Err(asked)),
     }
@@ -147,7 +154,7 @@ fn select_multiple(
 
 fn acknowledge(interview: &Interview, q: &QuestionView, label: &str) -> Result<Outcome, CliError> {
     match given(Confirm::new(label).with_default(true).prompt())? {
-        Ok(true) => answer(interview, q, "OK".into()),
+        Ok(true) => answer(interview, q, AnswerValue::Acknowledged { acknowledged: true }),
         Ok(false) => Ok(Ok(AnswerResult::Saved)),
         Err(asked) => Ok(Err(asked)),
     }
@@ -168,7 +175,7 @@ fn location(interview: &Interview, q: &QuestionView, label: &str) -> Result<Outc
         Err(asked) => return Ok(Err(asked)),
     };
     if text.trim().is_empty() {
-        return answer(interview, q, String::new());
+        return answer(interview, q, AnswerValue::Empty);
     }
     let numbers: Vec<f64> = text.split_whitespace().filter_map(|n| n.parse().ok()).collect();
     let [latitude, longitude, altitude, accuracy] = match numbers[..] {

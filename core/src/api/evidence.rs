@@ -5,7 +5,7 @@ use super::{
     ApiResult, Verivali, VerivaliError,
     interview::{Interview, lock},
     now_ms,
-    records::AnswerResult,
+    records::{AnswerResult, ScreenView},
 };
 use crate::{
     media::{self, FixQuality, Geopoint, LocationPolicy, PhotoError},
@@ -49,7 +49,7 @@ impl From<PhotoError> for VerivaliError {
 }
 
 /// A photo as stored for a question.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct PhotoResult {
     /// What the question now holds (the file name the submission carries).
     pub file_name: String,
@@ -61,6 +61,8 @@ pub struct PhotoResult {
     /// False when the interview already held this very photo (stored once).
     pub stored_new: bool,
     pub answer: AnswerResult,
+    /// The screen as it stands now, findings included: one call per photo.
+    pub screen: ScreenView,
 }
 
 /// A GPS fix as the phone reports it.
@@ -110,6 +112,8 @@ pub struct LocationResult {
     pub answer: Option<AnswerResult>,
     /// For the enumerator when the fix is not good; Bahasa Indonesia / English.
     pub message: Option<String>,
+    /// The screen as it stands now, findings included: one call per fix.
+    pub screen: ScreenView,
 }
 
 #[uniffi::export]
@@ -124,6 +128,7 @@ impl Interview {
         let source_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         let photo = media::process_photo_file(path, &settings)?;
         let attached = inner.visit.attach_photo(&self.store, &reference, &photo, now_ms())?;
+        let screen = self.view(&inner)?;
         Ok(PhotoResult {
             file_name: attached.name,
             width: photo.width,
@@ -132,6 +137,7 @@ impl Interview {
             source_bytes,
             stored_new: attached.stored_new,
             answer: attached.outcome.into(),
+            screen,
         })
     }
 
@@ -146,27 +152,8 @@ impl Interview {
             .map_err(|e| VerivaliError::InvalidInput { reason: e.to_string() })?;
         let mut inner = self.session()?;
         let set = inner.visit.set_location(&self.store, &reference, &point, now_ms())?;
-        let message = match set.quality {
-            FixQuality::Good => None,
-            FixQuality::Acceptable => Some(format!(
-                "Akurasi {:.0} m; tersimpan, tetapi menunggu sebentar dapat memberi titik yang lebih \
-                 tepat (target {:.0} m). / Accuracy {:.0} m; saved, but waiting a little may give a \
-                 closer fix (target {:.0} m).",
-                point.accuracy,
-                set.policy.capture_accuracy_m,
-                point.accuracy,
-                set.policy.capture_accuracy_m
-            )),
-            FixQuality::Unacceptable => Some(format!(
-                "Akurasi {:.0} m lebih buruk dari batas {:.0} m; titik tidak disimpan. Pindah ke \
-                 tempat terbuka dan tunggu. / Accuracy {:.0} m is worse than the limit of {:.0} m; \
-                 the point was not saved. Move into the open and wait.",
-                point.accuracy,
-                set.policy.warning_accuracy_m,
-                point.accuracy,
-                set.policy.warning_accuracy_m
-            )),
-        };
+        let message = set.quality.message(point.accuracy, &set.policy);
+        let screen = self.view(&inner)?;
         Ok(LocationResult {
             quality: match set.quality {
                 FixQuality::Good => FixQualityView::Good,
@@ -176,6 +163,7 @@ impl Interview {
             policy: set.policy.into(),
             answer: set.outcome.map(Into::into),
             message,
+            screen,
         })
     }
 
@@ -196,17 +184,11 @@ pub struct PhotoTotals {
 
 #[uniffi::export]
 impl Verivali {
-    /// How many days photos stay on the phone after the server acknowledged their interview
-    /// (default 14). 0 purges them at the next upload.
-    pub fn set_photo_retention_days(&self, days: u32) {
-        *lock(&self.photo_retention_days) = days;
-    }
-
     /// Drops the bytes of photos whose interview the server acknowledged more than the
     /// retention period ago; returns how many. `upload_pending` calls it after each run.
     pub fn purge_acknowledged_photos(&self) -> ApiResult<u32> {
         let now = now_ms();
-        let days = i64::from(*lock(&self.photo_retention_days));
+        let days = i64::from(lock(&self.settings).photo_retention_days);
         let cutoff = now - days * 86_400_000;
         let purged = self.store.write(|tx| attachments::purge_acknowledged(tx, cutoff, now))?;
         if purged > 0 {

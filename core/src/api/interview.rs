@@ -10,12 +10,12 @@ use std::{
 use super::{
     ApiResult, Verivali, VerivaliError, now_ms,
     records::{
-        AnswerResult, FinalizeResult, FormInfo, InputKind, InterviewStatus, QuestionView,
+        AnswerValue, Answered, FinalizeResult, FormInfo, InputKind, InterviewStatus, QuestionView,
         RepeatPromptView, RuleFinding, ScreenView, SectionView, VisitSummary, WarningConfirmation,
     },
 };
 use crate::{
-    form::session::{Clock, Form, Screen},
+    form::session::{self, Answer, Clock, Form, Screen},
     interview::{FolderMedia, StoreMedia, StorePrelist, Visit, VisitError},
     rules::{Date, Finding},
     store::{
@@ -122,14 +122,6 @@ impl Verivali {
         Ok(FormInfo { row, form_id: stored.form_id, version: stored.version, title: stored.title })
     }
 
-    /// How far (km) the house's GPS point may be from the prelist's point before a warning
-    /// (default 5); applies to interviews opened from now on.
-    pub fn set_location_warning_km(&self, km: f64) {
-        if km.is_finite() && km > 0.0 {
-            lock(&self.rule_settings).far_from_known_m = km * 1000.0;
-        }
-    }
-
     /// Installed forms, newest first.
     pub fn forms(&self) -> ApiResult<Vec<FormInfo>> {
         let rows = self.store.read(interviews::forms)?;
@@ -137,11 +129,6 @@ impl Verivali {
             .into_iter()
             .map(|(row, form_id, version, title)| FormInfo { row, form_id, version, title })
             .collect())
-    }
-
-    /// The device's offset from UTC, for today's date and times in the form (default WIB, +7).
-    pub fn set_utc_offset_minutes(&self, minutes: i32) {
-        *lock(&self.utc_offset) = minutes;
     }
 
     /// Starts a visit with the newest version of form `form_id`: to prelist household
@@ -156,9 +143,9 @@ impl Verivali {
             .read(|c| interviews::latest_form(c, &form_id))?
             .ok_or_else(|| VerivaliError::NotFound { what: format!("form {form_id}") })?;
         let form = self.forms.get(&self.store, row)?;
-        let clock = clock_now(*lock(&self.utc_offset))?;
+        let clock = clock_now(lock(&self.settings).utc_offset_minutes)?;
         let visit = Visit::start(&self.store, form, row, id_dtks.as_deref(), clock)?;
-        Ok(self.wrap(visit, 0))
+        Ok(self.wrap(visit))
     }
 
     /// Every interview on the device, newest first: its household, state and upload state.
@@ -206,34 +193,24 @@ impl Verivali {
             .store
             .read(|c| interviews::interview(c, &id))?
             .ok_or_else(|| VerivaliError::NotFound { what: format!("interview {id}") })?;
-        let position = stored.position.clone();
         let form = self.forms.get(&self.store, stored.form_row)?;
-        let clock = clock_now(*lock(&self.utc_offset))?;
+        let clock = clock_now(lock(&self.settings).utc_offset_minutes)?;
         let visit = Visit::resume(stored, form, clock)?;
-        let index = position.and_then(|reference| screen_of(&visit, &reference)).unwrap_or(0);
-        Ok(self.wrap(visit, index))
+        Ok(self.wrap(visit))
     }
 }
 
 impl Verivali {
-    fn wrap(&self, mut visit: Visit, index: usize) -> Arc<Interview> {
-        visit.rule_settings = *lock(&self.rule_settings);
+    fn wrap(&self, mut visit: Visit) -> Arc<Interview> {
+        let settings = *lock(&self.settings);
+        visit.rule_settings = settings.rules();
         Arc::new(Interview {
             id: visit.id.clone(),
             store: Arc::clone(&self.store),
-            utc_offset: *lock(&self.utc_offset),
-            inner: Mutex::new(Inner { visit, index }),
+            utc_offset: settings.utc_offset_minutes,
+            inner: Mutex::new(Inner { visit }),
         })
     }
-}
-
-/// The screen that shows `reference`.
-fn screen_of(visit: &Visit, reference: &str) -> Option<usize> {
-    let screens = visit.session().screens().ok()?;
-    screens.iter().position(|screen| match screen {
-        Screen::Questions { questions, .. } => questions.iter().any(|q| q.reference == reference),
-        Screen::RepeatPrompt { repeat, .. } => repeat == reference,
-    })
 }
 
 /// One visit, as the shell drives it.
@@ -247,7 +224,6 @@ pub struct Interview {
 
 pub(super) struct Inner {
     pub(super) visit: Visit,
-    index: usize,
 }
 
 #[uniffi::export]
@@ -263,11 +239,14 @@ impl Interview {
         self.view(&inner)
     }
 
-    /// Answers a question (saved before returning unless refused).
-    pub fn answer(&self, reference: String, value: String) -> ApiResult<AnswerResult> {
+    /// Answers a question (saved before returning unless refused) and returns the screen as it
+    /// stands after it, findings included: one call per tap.
+    pub fn answer(&self, reference: String, value: AnswerValue) -> ApiResult<Answered> {
         let mut inner = self.session()?;
         let now = now_ms();
-        Ok(inner.visit.answer(&self.store, &reference, &value, now)?.into())
+        let text = Answer::from(value).to_instance_text();
+        let result = inner.visit.answer(&self.store, &reference, &text, now)?.into();
+        Ok(Answered { result, screen: self.view(&inner)? })
     }
 
     pub fn next(&self) -> ApiResult<ScreenView> {
@@ -281,11 +260,9 @@ impl Interview {
     /// Jumps to section `section` (an index into `ScreenView.sections`).
     pub fn jump(&self, section: u32) -> ApiResult<ScreenView> {
         let mut inner = self.session()?;
-        let sections = inner.visit.session().sections().map_err(visit_error)?;
-        let (_, screen) = sections
-            .get(section as usize)
-            .ok_or_else(|| VerivaliError::InvalidInput { reason: format!("section {section}") })?;
-        inner.index = *screen;
+        if !inner.visit.jump_to_section(section as usize)? {
+            return Err(VerivaliError::InvalidInput { reason: format!("section {section}") });
+        }
         self.view(&inner)
     }
 
@@ -354,9 +331,7 @@ impl Interview {
 
     fn move_by(&self, step: isize) -> ApiResult<ScreenView> {
         let mut inner = self.session()?;
-        let count = inner.visit.session().screens().map_err(visit_error)?.len();
-        let target = inner.index as isize + step;
-        inner.index = target.clamp(0, count.saturating_sub(1) as isize) as usize;
+        inner.visit.move_by(step)?;
         self.view(&inner)
     }
 
@@ -365,12 +340,12 @@ impl Interview {
         Ok(self.store.read(|c| Ok(inner.visit.findings(&StorePrelist(c), today)?))?)
     }
 
-    fn view(&self, inner: &Inner) -> ApiResult<ScreenView> {
+    pub(super) fn view(&self, inner: &Inner) -> ApiResult<ScreenView> {
         let session = inner.visit.session();
         let screens = session.screens().map_err(visit_error)?;
         let sections = session.sections().map_err(visit_error)?;
         let findings = self.current_findings(inner)?;
-        let index = inner.index.min(screens.len().saturating_sub(1));
+        let index = inner.visit.screen_index()?;
         let (section, title, questions, prompt) = match screens.get(index).cloned() {
             Some(Screen::Questions { section, title, questions }) => (
                 section,
@@ -396,9 +371,10 @@ impl Interview {
             ),
             None => (None, None, Vec::new(), None),
         };
-        let repeat_instance = questions.first().and_then(|q: &QuestionView| {
-            q.reference.rfind(']').map(|end| q.reference[..=end].to_owned())
-        });
+        let repeat_instance = questions
+            .first()
+            .and_then(|q: &QuestionView| session::repeat_instance_of(&q.reference))
+            .map(str::to_owned);
         Ok(ScreenView {
             repeat_instance,
             interview_id: inner.visit.id.clone(),

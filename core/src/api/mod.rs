@@ -11,6 +11,7 @@ mod interview;
 mod logging;
 mod prelist;
 mod records;
+mod settings;
 mod upload;
 
 use std::{path::PathBuf, sync::Arc};
@@ -28,10 +29,11 @@ pub use prelist::{
     MatchKind, PrelistHousehold, PrelistMember, SearchRequest, SearchResults,
 };
 pub use records::{
-    AnswerResult, ChoiceItem, FinalizeResult, FindingSeverity, FormInfo, InputKind,
-    InterviewStatus, QuestionView, RepeatPromptView, RuleFinding, ScreenView, SectionView,
-    VisitSummary, WarningConfirmation,
+    AnswerResult, AnswerValue, Answered, ChoiceItem, FinalizeResult, FindingSeverity, FormInfo,
+    InputKind, InterviewStatus, QuestionView, RepeatPromptView, RuleFinding, ScreenView,
+    SectionView, VisitSummary, WarningConfirmation,
 };
+pub use settings::Settings;
 pub use upload::{
     OutboxEntry, SyncProgressListener, SyncSummary, UploadInterrupt, UploadProgressListener,
     UploadState, UploadSummary,
@@ -58,25 +60,28 @@ pub fn core_version() -> String {
 pub struct Verivali {
     store: Arc<Store>,
     forms: interview::FormCache,
-    /// The device's offset from UTC in minutes (WIB, +7, until the shell says otherwise).
-    utc_offset: std::sync::Mutex<i32>,
     /// This installation's deviceID, sent with every submission.
     device_id: String,
-    /// Days acknowledged photos stay on the phone.
-    photo_retention_days: std::sync::Mutex<u32>,
-    /// The rules' thresholds for interviews opened from now on.
-    rule_settings: std::sync::Mutex<crate::rules::Settings>,
+    /// The time zone, the rules' thresholds and the photo retention (see [`Settings`]).
+    settings: std::sync::Mutex<Settings>,
 }
 
 #[uniffi::export]
 impl Verivali {
-    /// Opens (or creates) the store in `data_dir` with a 32-byte key.
+    /// Opens (or creates) the store in `data_dir` with a 32-byte key, under `settings` (the
+    /// defaults when `None`; a bad value is refused before anything is opened).
     ///
     /// Fails with `WrongKey` for a key that does not open an existing store (nothing on disk is
     /// touched), and with `Corrupt` when the file is damaged; it has then been moved aside and
     /// the next call to `open` starts a fresh store.
-    #[uniffi::constructor]
-    pub fn open(data_dir: String, key: Vec<u8>) -> ApiResult<Arc<Self>> {
+    #[uniffi::constructor(default(settings = None))]
+    pub fn open(
+        data_dir: String,
+        key: Vec<u8>,
+        settings: Option<Settings>,
+    ) -> ApiResult<Arc<Self>> {
+        let settings = settings.unwrap_or_default();
+        settings.validate()?;
         let key = StoreKey::from_bytes(&key)?;
         let store = Store::open(&PathBuf::from(data_dir), &key)?;
         let interrupted = store.write(crate::outbox::recover_interrupted)?;
@@ -92,9 +97,7 @@ impl Verivali {
             store: Arc::new(store),
             device_id,
             forms: interview::FormCache::default(),
-            utc_offset: std::sync::Mutex::new(7 * 60),
-            photo_retention_days: std::sync::Mutex::new(14),
-            rule_settings: std::sync::Mutex::new(crate::rules::Settings::default()),
+            settings: std::sync::Mutex::new(settings),
         }))
     }
 

@@ -2,7 +2,7 @@
 //! and finalize outcomes. Plain data, converted from the engine's and the rules' types here.
 
 use crate::{
-    form::session::{self, AnswerOutcome, QuestionKind},
+    form::session::{self, Answer, AnswerOutcome, QuestionKind},
     interview::{self, CheckedFinding, FinalizeOutcome},
     rules::{self, Finding},
 };
@@ -119,7 +119,10 @@ pub struct QuestionView {
     pub kind: InputKind,
     pub label: String,
     pub hint: Option<String>,
+    /// The value as text, as shown (a date as `YYYY-MM-DD`, choices as their values).
     pub value: String,
+    /// The value as an answer: which choices are selected, whether it is acknowledged.
+    pub answer: AnswerValue,
     pub choices: Vec<ChoiceItem>,
     pub required: bool,
     pub readonly: bool,
@@ -140,6 +143,7 @@ impl QuestionView {
             .map(RuleFinding::from)
             .collect();
         QuestionView {
+            answer: Answer::read(q.kind, &q.value).into(),
             kind: q.kind.into(),
             choices: q
                 .choices
@@ -203,6 +207,67 @@ pub struct ScreenView {
     pub status: InterviewStatus,
 }
 
+/// An answer as the person gave it; the core spells it in the instance (select-multiple values
+/// separated by spaces, an acknowledgement as `OK`), so no shell does.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum AnswerValue {
+    /// Typed text: a string, a number, a date (`YYYY-MM-DD`), a time.
+    Text { text: String },
+    /// One choice's value (select one).
+    Choice { value: String },
+    /// The chosen values (select multiple).
+    Choices { values: Vec<String> },
+    /// An acknowledgement, ticked or not.
+    Acknowledged { acknowledged: bool },
+    /// No answer: clears the question.
+    Empty,
+}
+
+/// Text as typed, for Rust callers (the CLI's scripts, tests): `"4".into()`.
+impl From<&str> for AnswerValue {
+    fn from(text: &str) -> Self {
+        AnswerValue::Text { text: text.to_owned() }
+    }
+}
+
+impl From<String> for AnswerValue {
+    fn from(text: String) -> Self {
+        AnswerValue::Text { text }
+    }
+}
+
+impl From<AnswerValue> for Answer {
+    fn from(value: AnswerValue) -> Self {
+        match value {
+            AnswerValue::Text { text } => Answer::Text(text),
+            AnswerValue::Choice { value } => Answer::Choice(value),
+            AnswerValue::Choices { values } => Answer::Choices(values),
+            AnswerValue::Acknowledged { acknowledged } => Answer::Acknowledged(acknowledged),
+            AnswerValue::Empty => Answer::Empty,
+        }
+    }
+}
+
+impl From<Answer> for AnswerValue {
+    fn from(answer: Answer) -> Self {
+        match answer {
+            Answer::Text(text) => AnswerValue::Text { text },
+            Answer::Choice(value) => AnswerValue::Choice { value },
+            Answer::Choices(values) => AnswerValue::Choices { values },
+            Answer::Acknowledged(acknowledged) => AnswerValue::Acknowledged { acknowledged },
+            Answer::Empty => AnswerValue::Empty,
+        }
+    }
+}
+
+/// What an answer did, and the screen after it.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Answered {
+    pub result: AnswerResult,
+    /// The screen as it stands now (relevance, calculations and findings updated).
+    pub screen: ScreenView,
+}
+
 /// What became of an answer.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum AnswerResult {
@@ -226,12 +291,7 @@ impl From<AnswerOutcome> for AnswerResult {
                 AnswerResult::ConstraintViolated { message }
             }
             AnswerOutcome::RequiredButEmpty => AnswerResult::RequiredButEmpty,
-            AnswerOutcome::Invalid(invalid) => AnswerResult::Invalid {
-                message: format!(
-                    "Jawaban harus {} / The answer must be {}",
-                    invalid.expected_id, invalid.expected_en
-                ),
-            },
+            AnswerOutcome::Invalid(invalid) => AnswerResult::Invalid { message: invalid.message() },
         }
     }
 }

@@ -5,6 +5,7 @@
 mod evidence;
 mod folder;
 mod lookup;
+mod navigation;
 mod store_media;
 
 use std::sync::Arc;
@@ -97,6 +98,8 @@ pub struct Visit {
     state: InterviewState,
     /// The rules' thresholds for this visit.
     pub rule_settings: rules::Settings,
+    /// The screen shown, as an index into the current screens (see `navigation`).
+    screen: usize,
 }
 
 impl Visit {
@@ -139,6 +142,7 @@ impl Visit {
             preload,
             state: InterviewState::Draft,
             rule_settings: rules::Settings::default(),
+            screen: 0,
         };
         let stored = StoredInterview {
             id: visit.id.clone(),
@@ -163,14 +167,19 @@ impl Visit {
     ) -> Result<Visit, VisitError> {
         let session = Session::resume(form, clock, &stored.instance_xml)?;
         let preload = stored.preload.as_deref().and_then(|p| serde_json::from_str(p).ok());
-        Ok(Visit {
+        let mut visit = Visit {
             id: stored.id,
             id_dtks: stored.id_dtks,
             session,
             preload,
             state: stored.state,
             rule_settings: rules::Settings::default(),
-        })
+            screen: 0,
+        };
+        if let Some(reference) = &stored.position {
+            visit.go_to(reference);
+        }
+        Ok(visit)
     }
 
     pub fn session(&self) -> &Session {

@@ -6,6 +6,7 @@
 //! read the changed node (and what they in turn change) are recomputed, in the order the
 //! dependency graph ([`deps`]) fixed at load: see docs/adr/0007-form-instance-and-recompute.md.
 
+mod answer;
 mod controls;
 mod deps;
 mod meta;
@@ -25,9 +26,11 @@ use std::{cell::Cell, sync::Arc};
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+pub use answer::Answer;
 pub use deps::{CycleError, Dag, Kind};
 pub use navigation::NodeSnapshot;
 pub use questions::{Choice, EntryKind, QuestionState};
+pub use repeats::repeat_instance_of;
 pub use screens::{QuestionKind, Screen, ScreenQuestion};
 pub use validation::{Placed, Violation, ViolationKind};
 pub use values::InvalidAnswer;

@@ -109,3 +109,25 @@ impl Session {
         children.iter().take_while(|&&c| before.contains(&&*self.doc.get(c).name)).count()
     }
 }
+
+/// The innermost repeat instance that a node reference lies in: `/data/members[2]/nama` lies in
+/// `/data/members[2]`, what "remove this member" removes. `None` outside any repeat. (Screen
+/// references carry an index only on repeat instances.)
+pub fn repeat_instance_of(reference: &str) -> Option<&str> {
+    reference.rfind(']').map(|end| &reference[..=end])
+}
+
+#[cfg(test)]
+mod instance_tests {
+    use super::repeat_instance_of;
+
+    #[test]
+    fn a_question_in_a_nested_repeat_lies_in_the_innermost_instance() {
+        assert_eq!(repeat_instance_of("/data/members[2]/nama"), Some("/data/members[2]"));
+        assert_eq!(
+            repeat_instance_of("/data/members[2]/jobs[3]/kind"),
+            Some("/data/members[2]/jobs[3]")
+        );
+        assert_eq!(repeat_instance_of("/data/status_keberadaan"), None);
+    }
+}

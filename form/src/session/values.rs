@@ -38,6 +38,11 @@ impl InvalidAnswer {
     fn new(expected_id: &'static str, expected_en: &'static str) -> Self {
         InvalidAnswer { expected_id, expected_en }
     }
+
+    /// What the person reads under the question, Bahasa Indonesia first.
+    pub fn message(&self) -> String {
+        format!("Jawaban harus {} / The answer must be {}", self.expected_id, self.expected_en)
+    }
 }
 
 /// Checks an answer's lexical form for its type (as JavaRosa's answer types do) and returns it

@@ -14,6 +14,7 @@ import android.widget.LinearLayout
 import android.widget.RadioButton
 import android.widget.RadioGroup
 import android.widget.ScrollView
+import id.verivali.core.AnswerValue
 import id.verivali.core.FixQualityView
 import id.verivali.core.GeopointInput
 import id.verivali.shell.FinalizeStep
@@ -51,12 +52,13 @@ class InterviewActivity : Activity() {
         app.executor.run({ work(current) }) { it.onSuccess(::show).onFailure { e -> showError(e.message) } }
     }
 
-    private fun answer(reference: String, value: String) {
+    /** One call to the core per tap: the answer is saved and the screen after it comes back. */
+    private fun answer(reference: String, value: AnswerValue) {
         val current = visit ?: return
-        app.executor.run({ current.answer(reference, value) to current.screen() }) { result ->
-            result.onSuccess { (refusal, screen) ->
-                show(screen)
-                refusal?.let { showError(it) }
+        app.executor.run({ current.answer(reference, value) }) { result ->
+            result.onSuccess { tap ->
+                show(tap.screen)
+                tap.refusal?.let { showError(it) }
             }
         }
     }
@@ -97,12 +99,16 @@ class InterviewActivity : Activity() {
                 WidgetSpec.Keyboard.PHONE -> InputType.TYPE_CLASS_PHONE
                 WidgetSpec.Keyboard.TEXT -> InputType.TYPE_CLASS_TEXT
             }
-            setOnFocusChangeListener { _, focused -> if (!focused) answer(widget.reference, text.toString()) }
+            setOnFocusChangeListener { _, focused ->
+                if (!focused) answer(widget.reference, AnswerValue.Text(text.toString()))
+            }
         }
         is WidgetSpec.DateField -> EditText(this).apply {
             setText(widget.value)
             inputType = InputType.TYPE_CLASS_DATETIME
-            setOnFocusChangeListener { _, focused -> if (!focused) answer(widget.reference, text.toString()) }
+            setOnFocusChangeListener { _, focused ->
+                if (!focused) answer(widget.reference, AnswerValue.Text(text.toString()))
+            }
         }
         is WidgetSpec.SingleChoice -> RadioGroup(this).apply {
             widget.choices.forEachIndexed { i, choice ->
@@ -113,7 +119,7 @@ class InterviewActivity : Activity() {
                 })
             }
             setOnCheckedChangeListener { _, checked ->
-                widget.choices.getOrNull(checked - 1)?.let { answer(widget.reference, it.value) }
+                widget.choices.getOrNull(checked - 1)?.let { answer(widget.reference, AnswerValue.Choice(it.value)) }
             }
         }
         is WidgetSpec.MultiChoice -> LinearLayout(this).apply {
@@ -125,7 +131,7 @@ class InterviewActivity : Activity() {
             boxes.forEach { box ->
                 box.setOnCheckedChangeListener { _, _ ->
                     val chosen = widget.choices.filterIndexed { i, _ -> boxes[i].isChecked }.map { it.value }
-                    answer(widget.reference, chosen.joinToString(" "))
+                    answer(widget.reference, AnswerValue.Choices(chosen))
                 }
             }
         }
@@ -140,14 +146,11 @@ class InterviewActivity : Activity() {
             location?.stop()
             location = LocationReader(this) { lat, lon, alt, acc ->
                 val current = visit ?: return@LocationReader
-                app.executor.run({
-                    val fix = current.interview.setLocation(widget.reference, GeopointInput(lat, lon, alt, acc))
-                    fix.quality to current.screen()
-                }) { result ->
-                    result.onSuccess { (quality, screen) ->
+                app.executor.run({ current.setLocation(widget.reference, GeopointInput(lat, lon, alt, acc)) }) { result ->
+                    result.onSuccess { fix ->
                         // The core judges the fix; a good one ends the listening.
-                        if (quality == FixQualityView.GOOD) location?.stop()
-                        show(screen)
+                        if (fix.quality == FixQualityView.GOOD) location?.stop()
+                        show(fix.screen)
                     }
                 }
             }.also { it.start() }
@@ -155,7 +158,7 @@ class InterviewActivity : Activity() {
         is WidgetSpec.Note -> Views.text(this, widget.value)
         is WidgetSpec.Acknowledge -> CheckBox(this).apply {
             isChecked = widget.acknowledged
-            setOnCheckedChangeListener { _, on -> answer(widget.reference, if (on) "OK" else "") }
+            setOnCheckedChangeListener { _, on -> answer(widget.reference, AnswerValue.Acknowledged(on)) }
         }
     }
 
@@ -176,10 +179,8 @@ class InterviewActivity : Activity() {
         if (requestCode != TAKE_PHOTO || resultCode != RESULT_OK) return
         val current = visit ?: return
         app.executor.run({
-            val refusal = current.attachPhoto(reference, file.absolutePath)
-            file.delete()
-            refusal to current.screen()
-        }) { result -> result.onSuccess { (refusal, screen) -> show(screen); refusal?.let(::showError) } }
+            current.attachPhoto(reference, file.absolutePath).also { file.delete() }
+        }) { result -> result.onSuccess { tap -> show(tap.screen); tap.refusal?.let(::showError) } }
     }
 
     private fun chooseSection(screen: ScreenSpec) {

@@ -1,6 +1,9 @@
 package id.verivali.shell
 
 import id.verivali.core.AnswerResult
+import id.verivali.core.AnswerValue
+import id.verivali.core.FixQualityView
+import id.verivali.core.GeopointInput
 import id.verivali.core.FinalizeResult
 import id.verivali.core.Interview
 import id.verivali.core.InterviewStatus
@@ -28,6 +31,12 @@ data class ScreenSpec(
     val canGoForward: Boolean,
     val finalized: Boolean,
 )
+
+/** What one tap did: the message to show under the question (null when saved) and the screen after it. */
+data class Tap(val refusal: String?, val screen: ScreenSpec)
+
+/** What one GPS fix did: how good the core judged it, and the screen after it. */
+data class Fix(val quality: FixQualityView, val message: String?, val screen: ScreenSpec)
 
 /** What finalizing asks of the enumerator next. */
 sealed class FinalizeStep {
@@ -77,17 +86,28 @@ class Visit(val interview: Interview, private val language: UiLanguage) {
     fun addMember(repeat: String): ScreenSpec = spec(interview.addRepeat(repeat))
     fun removeMember(member: String): ScreenSpec = spec(interview.removeRepeat(member))
 
-    /** Answers; a refusal comes back as the message to show under the question. */
-    fun answer(reference: String, value: String): String? = try {
-        refusal(interview.answer(reference, value))
+    /**
+     * Answers, in one call to the core: the answer is saved (or refused, with the message to show
+     * under the question) and the screen after it comes back with it.
+     */
+    fun answer(reference: String, value: AnswerValue): Tap = try {
+        val answered = interview.answer(reference, value)
+        Tap(refusal(answered.result), spec(answered.screen))
     } catch (e: VerivaliException) {
-        bilingual(e.message ?: "", language)
+        Tap(bilingual(e.message ?: "", language), screen())
     }
 
-    fun attachPhoto(reference: String, path: String): String? = try {
-        refusal(interview.attachPhoto(reference, path).answer)
+    fun attachPhoto(reference: String, path: String): Tap = try {
+        val photo = interview.attachPhoto(reference, path)
+        Tap(refusal(photo.answer), spec(photo.screen))
     } catch (e: VerivaliException) {
-        bilingual(e.message ?: "", language)
+        Tap(bilingual(e.message ?: "", language), screen())
+    }
+
+    /** Offers a GPS fix; the core judges it against the form's accuracy rule (ADR 0012). */
+    fun setLocation(reference: String, point: GeopointInput): Fix {
+        val result = interview.setLocation(reference, point)
+        return Fix(result.quality, result.message?.let { bilingual(it, language) }, spec(result.screen))
     }
 
     fun confirm(warning: RuleFinding, reason: String) {

@@ -1,7 +1,9 @@
 package id.verivali.shell
 
+import id.verivali.core.Settings
 import id.verivali.core.Verivali
 import id.verivali.core.VerivaliException
+import java.util.TimeZone
 
 /**
  * Opening the device's store, and what to tell the enumerator when it does not open. The two
@@ -20,8 +22,17 @@ sealed class StoreOpening {
     data class Failed(val message: String) : StoreOpening()
 
     companion object {
-        fun open(dataDir: String, key: ByteArray, language: UiLanguage): StoreOpening = try {
-            Opened(Verivali.open(dataDir, key))
+        /** The core's settings for a phone in [timeZone] now: WIB, WITA or WIT as the phone says. */
+        fun settingsFor(timeZone: TimeZone, nowMs: Long): Settings =
+            Settings(utcOffsetMinutes = timeZone.getOffset(nowMs) / 60_000)
+
+        fun open(
+            dataDir: String,
+            key: ByteArray,
+            language: UiLanguage,
+            settings: Settings = settingsFor(TimeZone.getDefault(), System.currentTimeMillis()),
+        ): StoreOpening = try {
+            Opened(Verivali.open(dataDir, key, settings))
         } catch (e: VerivaliException.WrongKey) {
             WrongKey(
                 if (language == UiLanguage.EN) {

@@ -1,5 +1,6 @@
 package id.verivali.shell
 
+import id.verivali.core.AnswerValue
 import id.verivali.core.InputKind
 import id.verivali.core.QuestionView
 
@@ -90,12 +91,12 @@ sealed class WidgetSpec {
                 InputKind.TIME -> DateField(q.reference, label, q.hint, q.required, messages, q.value, false, true)
                 InputKind.DATE_TIME -> DateField(q.reference, label, q.hint, q.required, messages, q.value, true, false)
                 InputKind.SELECT_ONE -> SingleChoice(
-                    q.reference, label, q.hint, q.required, messages, choices(setOf(q.value)),
+                    q.reference, label, q.hint, q.required, messages, choices(setOfNotNull((q.answer as? AnswerValue.Choice)?.value)),
                     searchable = q.choices.size > RADIO_LIMIT,
                 )
                 InputKind.SELECT_MULTIPLE -> MultiChoice(
                     q.reference, label, q.hint, q.required, messages,
-                    choices(q.value.split(' ').filter { it.isNotEmpty() }.toSet()),
+                    choices((q.answer as? AnswerValue.Choices)?.values.orEmpty().toSet()),
                 )
                 InputKind.PHOTO, InputKind.FILE -> Photo(
                     q.reference, label, q.hint, q.required, messages, q.value.ifEmpty { null },
@@ -106,7 +107,7 @@ sealed class WidgetSpec {
                 )
                 InputKind.NOTE -> Note(q.reference, label, q.hint, q.required, messages, q.value)
                 InputKind.ACKNOWLEDGE -> Acknowledge(
-                    q.reference, label, q.hint, q.required, messages, q.value == "OK",
+                    q.reference, label, q.hint, q.required, messages, (q.answer as? AnswerValue.Acknowledged)?.acknowledged == true,
                 )
             }
         }

@@ -18,7 +18,7 @@ class EvidenceTest {
 
     private fun visit(store: Verivali): Interview {
         val interview = store.startInterview("mini_verivali", Fixtures.firstHouseholdId())
-        assertEquals(AnswerResult.Saved, interview.answer("/data/status_keberadaan", "4"))
+        assertEquals(AnswerResult.Saved, interview.answer("/data/status_keberadaan", AnswerValue.Choice("4")).result)
         return interview
     }
 

@@ -37,8 +37,8 @@ class InterviewTest {
     fun statusOneWithAnEditNeedsAReasonThenTheInterviewIsReadOnly() {
         provisioned().use { store ->
             store.startInterview("mini_verivali", firstHouseholdId()).use { interview ->
-                assertEquals(AnswerResult.Saved, interview.answer("/data/status_keberadaan", "1"))
-                interview.answer("/data/members[2]/nama", "Rizky Firmansyah Putra")
+                assertEquals(AnswerResult.Saved, interview.answer("/data/status_keberadaan", AnswerValue.Choice("1")).result)
+                interview.answer("/data/members[2]/nama", AnswerValue.Text("Rizky Firmansyah Putra"))
                 val blocked = interview.finalize(emptyList())
                 if (blocked !is FinalizeResult.Blocked) fail("finalize must wait for a reason")
                 val warning = (blocked as FinalizeResult.Blocked).unconfirmed.single()
@@ -49,7 +49,7 @@ class InterviewTest {
                 val done = interview.finalize(listOf(reason))
                 assertTrue("$done", done is FinalizeResult.Finalized)
                 try {
-                    interview.answer("/data/status_keberadaan", "2")
+                    interview.answer("/data/status_keberadaan", AnswerValue.Choice("2"))
                     fail("a finalized interview is read-only")
                 } catch (expected: VerivaliException.Finalized) {
                     // The shell shows the interview as sent for review.
@@ -65,7 +65,7 @@ class InterviewTest {
         provisioned().use { store ->
             store.startInterview("mini_verivali", null).use { interview ->
                 interview.addRepeat("/data/members")
-                val result = interview.answer("/data/members[1]/tanggal_lahir", "30/02/2020")
+                val result = interview.answer("/data/members[1]/tanggal_lahir", AnswerValue.Text("30/02/2020")).result
                 assertTrue("$result", result is AnswerResult.Invalid)
             }
         }

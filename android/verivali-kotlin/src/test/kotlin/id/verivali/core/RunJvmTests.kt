@@ -15,6 +15,7 @@ fun main() {
         SharingTest::class.java,
         UploadTest::class.java,
         CoreLogTest::class.java,
+        StoreOpeningTest::class.java,
     )
     result.failures.forEach { failure: Failure ->
         System.err.println("FAILED ${failure.testHeader}: ${failure.message}")

@@ -31,7 +31,7 @@ class ShellTest {
     fun everyQuestionOfTheDtksFormMapsToTheWidgetItsKindNeeds() {
         store(dtksForm).use { store ->
             val visit = Field(store, UiLanguage.ID).start("dtks_verivali", "5271011009000001")
-            visit.answer("/data/status_keberadaan", "1")
+            visit.answer("/data/status_keberadaan", AnswerValue.Choice("1"))
             val seen = mutableMapOf<InputKind, MutableSet<String>>()
             var view = visit.interview.screen()
             while (true) {
@@ -74,8 +74,10 @@ class ShellTest {
                 val field = Field(store, UiLanguage.EN)
                 val row = field.search("5271011009000001").single()
                 val visit = field.start("mini_verivali", row.idDtks)
-                assertEquals("Required", visit.answer("/data/status_keberadaan", ""))
-                assertNull(visit.answer("/data/status_keberadaan", "4"))
+                assertEquals("Required", visit.answer("/data/status_keberadaan", AnswerValue.Empty).refusal)
+                val tap = visit.answer("/data/status_keberadaan", AnswerValue.Choice("4"))
+                assertNull(tap.refusal)
+                assertEquals("one call per tap: the screen came with it", visit.screen(), tap.screen)
                 var screen = visit.screen()
                 while (screen.canGoForward) screen = visit.next()
                 assertFalse(screen.finalized)

@@ -17,7 +17,7 @@ class UploadTest {
     private fun deviceWithOneFinalizedVisit(): Verivali {
         val device = Fixtures.provisioned()
         device.startInterview("mini_verivali", Fixtures.firstHouseholdId()).use { interview ->
-            interview.answer("/data/status_keberadaan", "4")
+            interview.answer("/data/status_keberadaan", AnswerValue.Choice("4"))
             assertTrue(interview.finalize(emptyList()) is FinalizeResult.Finalized)
         }
         return device
