@@ -13,7 +13,8 @@ use verivali_core::{
     outbox::{client, upload},
     store::{
         Store, StoreKey,
-        interviews::{self, InterviewState, StoredForm, StoredInterview},
+        forms::{self, StoredForm},
+        interviews::{self, InterviewState, StoredInterview},
     },
 };
 
@@ -34,7 +35,7 @@ fn queue(store: &Store, from: usize, count: usize) -> u64 {
         xml: FORM.into(),
         media: vec![],
     };
-    let row = store.write(|tx| interviews::install_form(tx, &form, 0)).unwrap();
+    let row = store.write(|tx| forms::install_form(tx, &form, 0)).unwrap();
     let mut payload = 0u64;
     store
         .write(|tx| {

@@ -3,7 +3,8 @@
 //! The layers (docs/architecture.md): the questionnaire engine (`verivali-form`) and the
 //! registry's rules (`verivali-rules`) are crates of their own that cannot do I/O. This crate
 //! holds what does: `store` (the one encrypted SQLite database), `media` (the photo pipeline),
-//! `outbox` (upload, sync and encryption with an OpenRosa server), `interview` (a visit: the
+//! `outbox` (upload to an OpenRosa server, with encryption and the HTTP client), `sync` (forms
+//! and their media down from it), `interview` (a visit: the
 //! engine's session bound to the store and the rules) and `bundle` (offline hand-over files).
 //! Outside this crate only two modules are visible: [`api`], the uniffi surface that the Android
 //! shell and the CLI call, and [`host`], the few Rust-only pieces a program on a computer needs.
@@ -26,7 +27,7 @@ macro_rules! internal_modules {
     };
 }
 
-internal_modules!(bundle, interview, media, outbox, store);
+internal_modules!(bundle, interview, media, outbox, store, sync);
 
 // The engine and the rules live in their own crates, which cannot do I/O; inside the core they
 // keep their short names.

@@ -23,7 +23,8 @@ use verivali_core::{
     },
     store::{
         Store, StoreKey,
-        interviews::{self, InterviewState, StoredForm, StoredInterview},
+        forms::{self, StoredForm},
+        interviews::{self, InterviewState, StoredInterview},
     },
 };
 
@@ -154,7 +155,7 @@ fn queued_store(dir: &std::path::Path) -> Store {
         xml: "<f/>".into(),
         media: vec![],
     };
-    let row = store.write(|tx| interviews::install_form(tx, &form, 0)).unwrap();
+    let row = store.write(|tx| forms::install_form(tx, &form, 0)).unwrap();
     store
         .write(|tx| {
             for i in 0..SUBMISSIONS {

@@ -1,5 +1,5 @@
 //! The scenarios on households built directly: each asserts the exact rule outcomes.
-//! (The same paths run through the DTKS form in `core/tests/dtks_rules.rs`.)
+//! (The same paths run through the DTKS form in `core/tests/dtks_visits.rs`.)
 
 use super::{facts::Field, *};
 

@@ -73,9 +73,9 @@ pub enum ServerProblem {
     BadContent,
 }
 
-impl From<crate::outbox::sync::SyncError> for VerivaliError {
-    fn from(error: crate::outbox::sync::SyncError) -> Self {
-        use crate::outbox::sync::SyncError as E;
+impl From<crate::sync::SyncError> for VerivaliError {
+    fn from(error: crate::sync::SyncError) -> Self {
+        use crate::sync::SyncError as E;
         let problem = match &error {
             E::Store(_) => {
                 let E::Store(inner) = error else { unreachable!() };
@@ -141,7 +141,7 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::outbox::sync::SyncError;
+    use crate::sync::SyncError;
 
     fn sql_error() -> rusqlite::Error {
         let conn = rusqlite::Connection::open_in_memory().unwrap();

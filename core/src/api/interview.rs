@@ -20,7 +20,8 @@ use crate::{
     rules::{Date, Finding},
     store::{
         Store,
-        interviews::{self, InterviewState, StoredForm},
+        forms::{self, StoredForm},
+        interviews::{self, InterviewState},
     },
 };
 
@@ -44,11 +45,11 @@ impl FormCache {
         if let Some(form) = self.entries().get(&row) {
             return Ok(Arc::clone(form));
         }
-        let (_, _, _, xml) = store
-            .read(|c| interviews::form_source(c, row))?
+        let source = store
+            .read(|c| forms::form_source(c, row))?
             .ok_or_else(|| VerivaliError::NotFound { what: format!("form #{row}") })?;
         let form = Arc::new(
-            Form::load(&xml, &StoreMedia { store, row })
+            Form::load(&source.xml, &StoreMedia { store, row })
                 .map_err(|e| VerivaliError::InvalidInput { reason: e.to_string() })?,
         );
         self.entries().insert(row, Arc::clone(&form));
@@ -117,17 +118,22 @@ impl Verivali {
             media: media.into_files(),
         };
         let now = now_ms();
-        let row = self.store.write(|tx| interviews::install_form(tx, &stored, now))?;
+        let row = self.store.write(|tx| forms::install_form(tx, &stored, now))?;
         self.forms.entries().insert(row, Arc::new(form));
         Ok(FormInfo { row, form_id: stored.form_id, version: stored.version, title: stored.title })
     }
 
     /// Installed forms, newest first.
     pub fn forms(&self) -> ApiResult<Vec<FormInfo>> {
-        let rows = self.store.read(interviews::forms)?;
+        let rows = self.store.read(forms::installed)?;
         Ok(rows
             .into_iter()
-            .map(|(row, form_id, version, title)| FormInfo { row, form_id, version, title })
+            .map(|f| FormInfo {
+                row: f.row,
+                form_id: f.form_id,
+                version: f.version,
+                title: f.title,
+            })
             .collect())
     }
 
@@ -140,7 +146,7 @@ impl Verivali {
     ) -> ApiResult<Arc<Interview>> {
         let row = self
             .store
-            .read(|c| interviews::latest_form(c, &form_id))?
+            .read(|c| forms::latest_form(c, &form_id))?
             .ok_or_else(|| VerivaliError::NotFound { what: format!("form {form_id}") })?;
         let form = self.forms.get(&self.store, row)?;
         let clock = clock_now(lock(&self.settings).utc_offset_minutes)?;

@@ -9,10 +9,13 @@ use std::{
 };
 
 use super::{ApiResult, Verivali, now_ms};
-use crate::outbox::{
-    self, OutboxState,
-    client::{self, Server},
-    sync, upload,
+use crate::{
+    outbox::{
+        self, OutboxState,
+        client::{self, Server},
+        upload,
+    },
+    sync,
 };
 
 /// What an upload run did.

@@ -4,7 +4,7 @@
 
 use crate::{
     form::definition::ExternalInstances,
-    store::{Store, interviews},
+    store::{Store, forms},
 };
 
 /// The installed media of form row `row`.
@@ -16,7 +16,7 @@ pub struct StoreMedia<'s> {
 impl ExternalInstances for StoreMedia<'_> {
     fn fetch(&self, src: &str) -> Option<Vec<u8>> {
         let name = src.rsplit('/').next()?;
-        match self.store.read(|c| interviews::media_bytes(c, self.row, name)) {
+        match self.store.read(|c| forms::media_bytes(c, self.row, name)) {
             Ok(bytes) => bytes,
             Err(error) => {
                 tracing::error!(%error, "a form media file could not be read");

@@ -10,7 +10,6 @@
 
 pub mod client;
 pub mod encryption;
-pub mod sync;
 pub mod upload;
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -247,7 +246,8 @@ mod tests {
     use super::*;
     use crate::store::{
         Store,
-        interviews::{self, InterviewState, StoredForm, StoredInterview},
+        forms::{self, StoredForm},
+        interviews::{self, InterviewState, StoredInterview},
         test_support::test_key,
     };
 
@@ -262,7 +262,7 @@ mod tests {
             xml: "<f/>".into(),
             media: vec![],
         };
-        let row = store.write(|tx| interviews::install_form(tx, &form, 0)).unwrap();
+        let row = store.write(|tx| forms::install_form(tx, &form, 0)).unwrap();
         for (i, id) in ids.iter().enumerate() {
             let draft = StoredInterview {
                 id: (*id).into(),

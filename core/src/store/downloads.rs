@@ -108,7 +108,7 @@ mod tests {
     use super::*;
     use crate::store::{
         Store,
-        interviews::{self, StoredForm},
+        forms::{self, StoredForm},
         test_support::test_key,
     };
 
@@ -124,7 +124,7 @@ mod tests {
             xml: "<f/>".into(),
             media: vec![("a.csv".into(), b"old".to_vec())],
         };
-        let row = store.write(|tx| interviews::install_form(tx, &form, 0)).unwrap();
+        let row = store.write(|tx| forms::install_form(tx, &form, 0)).unwrap();
         let download = store.write(begin).unwrap();
         let content: Vec<u8> = (0..(2 * CHUNK_BYTES + 10)).map(|i| (i % 251) as u8).collect();
         for (seq, chunk) in content.chunks(CHUNK_BYTES).enumerate() {
@@ -132,7 +132,7 @@ mod tests {
         }
         assert_eq!(store.read(|c| read_whole(c, download)).unwrap(), content);
         store.write(|tx| install_media(tx, row, "a.csv", download, Some("md5:x"))).unwrap();
-        let installed = store.read(|c| interviews::media_bytes(c, row, "a.csv")).unwrap();
+        let installed = store.read(|c| forms::media_bytes(c, row, "a.csv")).unwrap();
         assert_eq!(installed.as_deref(), Some(content.as_slice()));
         let left: i64 = store
             .read(|c| Ok(c.query_row("SELECT count(*) FROM download_chunks", [], |r| r.get(0))?))

@@ -16,6 +16,7 @@ mod corrupt;
 pub mod device;
 pub mod downloads;
 mod error;
+pub mod forms;
 pub mod interviews;
 mod key;
 pub mod prelist;

@@ -59,7 +59,7 @@ class HouseholdListActivity : Activity() {
             val wanted = HouseholdStatus.values().getOrNull(filter.selectedItemPosition - 1)
             app.executor.run({
                 val statuses = HouseholdFilter.byHousehold(app.core.visits())
-                app.field.search(text).filter { HouseholdFilter.matches(it.idDtks, wanted, statuses) }
+                app.enumeration.search(text).filter { HouseholdFilter.matches(it.idDtks, wanted, statuses) }
             }) { result ->
                 rows = result.getOrDefault(emptyList())
                 adapter.clear()

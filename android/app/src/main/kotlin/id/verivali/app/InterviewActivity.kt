@@ -37,7 +37,7 @@ class InterviewActivity : Activity() {
         app = VerivaliApp.of(this)
         setContentView(ScrollView(this).apply { addView(body) })
         val household = intent.getStringExtra(HOUSEHOLD)
-        app.executor.run({ app.field.open(VerivaliApp.FORM_ID, household).also { visit = it }.screen() }) {
+        app.executor.run({ app.enumeration.open(VerivaliApp.FORM_ID, household).also { visit = it }.screen() }) {
             it.onSuccess(::show).onFailure { e -> showError(e.message) }
         }
     }

@@ -11,7 +11,7 @@ import id.verivali.shell.CoreLogForwarder
 import id.verivali.shell.LogSink
 import id.verivali.shell.StoreOpening
 import id.verivali.shell.DeviceSettings
-import id.verivali.shell.Field
+import id.verivali.shell.Enumeration
 import id.verivali.shell.UiLanguage
 import java.util.Locale
 
@@ -36,7 +36,7 @@ class VerivaliApp : Application() {
         CoreExecutor { runnable -> main.post(runnable) }
     }
     val language: UiLanguage get() = UiLanguage.fromTag(Locale.getDefault().toLanguageTag())
-    val field: Field by lazy { Field(core, language) }
+    val enumeration: Enumeration by lazy { Enumeration(core, language) }
 
     fun settings(): DeviceSettings? {
         val prefs = getSharedPreferences(PREFS, Context.MODE_PRIVATE)

@@ -1,7 +1,7 @@
 package id.verivali.core
 
 import id.verivali.shell.CoreExecutor
-import id.verivali.shell.Field
+import id.verivali.shell.Enumeration
 import id.verivali.shell.FinalizeStep
 import id.verivali.shell.Provisioning
 import id.verivali.shell.UiLanguage
@@ -30,7 +30,7 @@ class ShellTest {
     @Test
     fun everyQuestionOfTheDtksFormMapsToTheWidgetItsKindNeeds() {
         store(dtksForm).use { store ->
-            val visit = Field(store, UiLanguage.ID).start("dtks_verivali", "5271011009000001")
+            val visit = Enumeration(store, UiLanguage.ID).start("dtks_verivali", "5271011009000001")
             visit.answer("/data/status_keberadaan", AnswerValue.Choice("1"))
             val seen = mutableMapOf<InputKind, MutableSet<String>>()
             var view = visit.interview.screen()
@@ -71,9 +71,9 @@ class ShellTest {
             val executor = CoreExecutor { it.run() }
             var outcome: FinalizeStep? = null
             executor.run({
-                val field = Field(store, UiLanguage.EN)
-                val row = field.search("5271011009000001").single()
-                val visit = field.start("mini_verivali", row.idDtks)
+                val enumeration = Enumeration(store, UiLanguage.EN)
+                val row = enumeration.search("5271011009000001").single()
+                val visit = enumeration.start("mini_verivali", row.idDtks)
                 assertEquals("Required", visit.answer("/data/status_keberadaan", AnswerValue.Empty).refusal)
                 val tap = visit.answer("/data/status_keberadaan", AnswerValue.Choice("4"))
                 assertNull(tap.refusal)

@@ -15,10 +15,10 @@ use std::collections::HashMap;
 use http::Fetcher;
 use lists::{ListedForm, ManifestEntry};
 
-use super::client::Server;
+use crate::outbox::client::Server;
 use crate::{
     form::{definition::ExternalInstances, session::Form},
-    store::{self, Store, downloads, interviews},
+    store::{self, Store, downloads, forms},
 };
 
 /// The default largest media file a sync accepts.
@@ -142,9 +142,9 @@ pub fn sync_down(
     let list = fetcher.fetch_small(&list_url, "formList", LIST_LIMIT)?;
     let listed = lists::parse_form_list(&list.content)?;
     let installed: HashMap<(String, String), i64> = store
-        .read(interviews::forms)?
+        .read(forms::installed)?
         .into_iter()
-        .map(|(row, id, version, _)| ((id, version), row))
+        .map(|form| ((form.form_id, form.version), form.row))
         .collect();
     let mut report = SyncReport::default();
     let total = listed.len();
@@ -188,7 +188,7 @@ fn install(
     let entries = manifest(fetcher, form)?;
     let staged = Staged::fetch(store, fetcher, &entries)?;
     let row = staged.install_if_it_loads(&xml, None, |tx| {
-        interviews::install_downloaded_form(
+        forms::install_downloaded_form(
             tx,
             &form.form_id,
             &form.version,
@@ -210,7 +210,7 @@ fn refresh_media(
 ) -> Result<u32, SyncError> {
     let entries = manifest(fetcher, form)?;
     let installed: HashMap<String, Option<String>> =
-        store.read(|c| interviews::media_hashes(c, row))?.into_iter().collect();
+        store.read(|c| forms::media_hashes(c, row))?.into_iter().collect();
     let changed: Vec<ManifestEntry> = entries
         .into_iter()
         .filter(|e| installed.get(&e.filename).and_then(Option::as_ref) != Some(&e.hash))
@@ -218,11 +218,11 @@ fn refresh_media(
     if changed.is_empty() {
         return Ok(0);
     }
-    let (_, _, _, xml) = store
-        .read(|c| interviews::form_source(c, row))?
+    let source = store
+        .read(|c| forms::form_source(c, row))?
         .ok_or_else(|| store::Error::NoInterview(format!("form #{row}")))?;
     let staged = Staged::fetch(store, fetcher, &changed)?;
-    staged.install_if_it_loads(&xml, Some(row), |_| Ok(row))?;
+    staged.install_if_it_loads(&source.xml, Some(row), |_| Ok(row))?;
     Ok(changed.len() as u32)
 }
 
@@ -317,7 +317,7 @@ impl ExternalInstances for StagedMedia<'_, '_> {
         let read = match self.staged.files.iter().find(|(e, _)| e.filename == name) {
             Some((_, download)) => store.read(|c| downloads::read_whole(c, *download)).map(Some),
             None => match self.installed_row {
-                Some(row) => store.read(|c| interviews::media_bytes(c, row, name)),
+                Some(row) => store.read(|c| forms::media_bytes(c, row, name)),
                 None => Ok(None),
             },
         };

@@ -48,10 +48,11 @@ sealed class FinalizeStep {
 }
 
 /**
- * The field app's use of the core, as the activities call it (on the [CoreExecutor]). Blocking;
- * every answer is saved by the core before it returns.
+ * The enumeration: the enumerator's use of the core (find a household, start or reopen its visit),
+ * as the activities call it on the [CoreExecutor]. Blocking; every answer is saved by the core
+ * before it returns. (Not "field": a field is a question everywhere else.)
  */
-class Field(private val core: Verivali, private val language: UiLanguage) {
+class Enumeration(private val core: Verivali, private val language: UiLanguage) {
     fun search(text: String): List<HouseholdRow> =
         core.search(SearchRequest(text, null, 50u), 0u).hits.map {
             HouseholdRow(it.idDtks, it.headName ?: "-", "${it.memberCount} ART · desa ${it.desaCode}")
