@@ -1,5 +1,5 @@
 //! `verivali form …`: check a form, evaluate an XPath expression, replay a scenario. The JSON
-//! of `eval` and `run` is the contract of `shared/conformance/README.md`, so the output can be
+//! of `eval` and `run` is the contract of `test-fixtures/conformance/README.md`, so the output can be
 //! diffed against JavaRosa's recordings.
 
 use std::{

@@ -1,4 +1,4 @@
-//! The forms and scenarios of `test-fixtures/conformance/forms` (from `shared/conformance`), replayed on our engine and compared
+//! The forms and scenarios of `test-fixtures/conformance/forms` (provenance in its SOURCE.md), replayed on our engine and compared
 //! with what JavaRosa 5.1.0 recorded: every node's value and relevant/required/readonly flags,
 //! before and after the steps, and each step's result. Nondeterministic values (instanceID,
 //! start, end, deviceid) are compared by shape.

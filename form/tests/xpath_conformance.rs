@@ -1,7 +1,7 @@
 //! XPath conformance against JavaRosa 5.1.0, the engine inside ODK Collect.
 //!
 //! The cases come from JavaRosa's own `XPathEvalTest`, re-run live against JavaRosa and Enketo
-//! (`test-fixtures/conformance/xpath`, copied from `shared/conformance` with its README). `v1-core` holds the cases where both engines
+//! (`test-fixtures/conformance/xpath`, copied with its README; provenance in `test-fixtures/conformance/SOURCE.md`). `v1-core` holds the cases where both engines
 //! agree with the expected value: every one must pass. `divergences` holds the cases where the
 //! engines disagree: there we must match what JavaRosa actually did.
 

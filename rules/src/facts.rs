@@ -1,5 +1,5 @@
 //! A household's answers by meaning: gathered from an interview through the form's
-//! `verivali:role` binds (DESIGN §2.1), so the rules never name a form's fields.
+//! `verivali:role` binds (docs/domain.md#roles), so the rules never name a form's fields.
 
 use verivali_form::session::Session;
 

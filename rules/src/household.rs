@@ -1,6 +1,6 @@
 //! The household-level rules: existence status against the preload and the prelist, the
 //! members' identity fields, consistency (one head, plausible ages), and for active households
-//! the pengurus (account holder) and the KYC block (DESIGN §2.2, DOMAIN §6.3–6.4).
+//! the pengurus (account holder) and the KYC block (docs/domain.md: status keberadaan, pengurus, KYC).
 
 use super::{
     Date, Finding, Household, LookupFailed, Member, PrelistLookup, Severity,

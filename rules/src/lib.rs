@@ -1,4 +1,4 @@
-//! The registry's rules (DESIGN §2.2, DOMAIN §2.4 and §6), pure: no I/O, no clock.
+//! The registry's rules (docs/domain.md, with every rule id in its catalogue), pure: no I/O, no clock.
 //!
 //! Rules read a household's answers by meaning, not by field name: [`facts`] gathers them from
 //! an interview through the form's `verivali:role` binds, so any form that tags its fields gets

@@ -1,4 +1,4 @@
-//! Names as Dukcapil holds them (DOMAIN §6.2): no "Alm./Almh." (the pocket book: a deceased
+//! Names as Dukcapil holds them (docs/domain.md#names): no "Alm./Almh." (the pocket book: a deceased
 //! mother's maiden name is written without it), no digits, single spaces; titles, one-word and
 //! very long names are legal but worth a second look, because KYC must match the KTP exactly.
 

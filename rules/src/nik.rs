@@ -1,4 +1,4 @@
-//! NIK and No. KK: structure (DOMAIN §2.4, N1–N6, N12) and what a NIK says about its holder's sex
+//! NIK and No. KK: structure (docs/domain.md#nik, checks N1–N6 and N12) and what a NIK says about its holder's sex
 //! and date of birth (N8, N9). A NIK never changes when a birth date is corrected, so a
 //! disagreement with the answers is a warning, never an error.
 

@@ -1,4 +1,4 @@
-//! Phone numbers (DOMAIN §6.1): Indonesian mobiles written `08…`, `628…` or `+628…`, stored in
+//! Phone numbers (docs/domain.md#phone): Indonesian mobiles written `08…`, `628…` or `+628…`, stored in
 //! E.164 (`+628…`). Landlines are accepted too, since the field is "a number to reach them".
 
 use super::{Finding, Household, Severity, facts::text};

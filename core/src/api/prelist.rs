@@ -97,7 +97,7 @@ pub struct PrelistHousehold {
     pub desa_code: String,
     pub head_name: Option<String>,
     pub members: Vec<PrelistMember>,
-    /// The whole record keyed by form node names, members included (DESIGN §3).
+    /// The whole record keyed by form node names, members included (docs/prelist-format.md).
     pub record_json: String,
 }
 

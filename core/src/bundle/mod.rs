@@ -1,4 +1,4 @@
-//! Offline bundles (DESIGN §3): finalized interviews that cannot reach the server travel from
+//! Offline bundles (docs/architecture.md#data-formats): finalized interviews that cannot reach the server travel from
 //! phone to phone (or to a laptop) as one file. The bundle is a SQLCipher database keyed by a
 //! passphrase the two people share out of band, holding each submission with its attachments
 //! and a manifest of SHA-256 sums; it is written under a temporary name and renamed only when

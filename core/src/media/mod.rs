@@ -1,4 +1,4 @@
-//! Evidence: the photos and the house location that SIKS-Droid asks for (DOMAIN §4.6).
+//! Evidence: the photos and the house location that SIKS-Droid asks for (docs/domain.md#evidence).
 //!
 //! A phone camera writes 3–10 MB JPEGs; sent as they are they fill the phone and turn one
 //! household's upload into an hour on 2G, and decoding them whole crashes cheap phones. This

@@ -32,7 +32,7 @@ CREATE TABLE prelist_imports (
 );
 
 -- One row per prelist household. `record` is the household as imported, without its members,
--- keyed by form node names (DESIGN §3).
+-- keyed by form node names (docs/prelist-format.md).
 CREATE TABLE households (
     id           INTEGER PRIMARY KEY,
     id_dtks      TEXT NOT NULL UNIQUE,

@@ -1,4 +1,4 @@
-//! Starting an instance from a record, such as a prelist household (DESIGN §3): keys are node
+//! Starting an instance from a record, such as a prelist household (docs/prelist-format.md): keys are node
 //! names, objects are groups, arrays are repeat instances. The record is also what the answers
 //! are compared with to tell "nothing changed" (status 1) from "updated" (status 2).
 

@@ -1,6 +1,6 @@
 //! XPath values and the conversions between them, as JavaRosa (ODK Collect's engine) does them.
 //!
-//! Where JavaRosa and the XPath 1.0 text disagree we follow JavaRosa (DESIGN §2.1): numbers
+//! Where JavaRosa and the XPath 1.0 text disagree we follow JavaRosa (ADR 0006): numbers
 //! print like Java's `Double.toString` unless they are whole and fit an `int` (so `1e20` prints
 //! `1.0E20`), strings convert to numbers only in the plain decimal form, dates are values of
 //! their own that count days since 1970-01-01, and equality of numbers tolerates 1e-12.

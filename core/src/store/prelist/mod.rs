@@ -41,7 +41,7 @@ pub struct Household {
     pub desa_code: String,
     pub head_name: Option<String>,
     pub members: Vec<Member>,
-    /// The whole record, members included, keyed by form node names (DESIGN §3).
+    /// The whole record, members included, keyed by form node names (docs/prelist-format.md).
     pub record: Map<String, Value>,
 }
 
