@@ -2,7 +2,25 @@
 //! thread, and that the CLI makes directly.
 //!
 //! Following mozilla/application-services: one object per open store, records for data,
-//! one small error enum, and no threads or async of our own. See docs/adr/0002-ffi-style.md.
+//! one small error enum, and no threads or async of our own. See docs/adr/0002-ffi-style.md and
+//! docs/adr/0015-layers-and-one-thin-api.md.
+//!
+//! The whole exported surface (records and enums are re-exported below):
+//!
+//! | object or function | calls | file |
+//! |---|---|---|
+//! | `Verivali` (one per store) | `open(data_dir, key, settings)`, `device_id`, `integrity_problems` | `mod.rs` |
+//! | | `settings`, `update_settings` | `settings.rs` |
+//! | | `import_prelist`, `import_prelist_csv`, `search`, `household`, `household_count` | `prelist.rs` |
+//! | | `install_form`, `forms`, `start_interview`, `visits`, `open_draft_of`, `interview`, `reopen_for_correction` | `interview.rs` |
+//! | | `purge_acknowledged_photos` | `evidence.rs` |
+//! | | `upload_pending`, `send_now`, `outbox_status`, `sync_down` | `upload.rs` |
+//! | | `export_bundle`, `verify_bundle` | `bundle.rs` |
+//! | `Interview` (one visit) | `id`, `screen`, `answer` (→ the screen), `next`, `previous`, `jump`, `add_repeat`, `remove_repeat`, `findings`, `finalize`, `languages`, `set_language`, `submission_xml` | `interview.rs` |
+//! | | `attach_photo`, `set_location` (→ the screen), `photo_totals` | `evidence.rs` |
+//! | `UploadInterrupt` | `new`, `interrupt`, `is_interrupted` | `upload.rs` |
+//! | functions | `core_version`; `set_core_logger` | `mod.rs`, `logging.rs` |
+//! | foreign traits (the shell implements) | `ImportProgressListener`, `UploadProgressListener`, `SyncProgressListener`, `CoreLogger` | |
 
 mod bundle;
 mod error;

@@ -5,8 +5,9 @@
 //! `needs_person` (with a reason a person can act on). An interview enters in the transaction
 //! that finalizes it (`store::interviews::finalize`). An item found in `sending` when the app
 //! starts was interrupted by a crash and goes back to `queued`: sending it again is safe because
-//! the server keys submissions by instanceID. Nothing here touches the network or a clock; the
-//! caller passes `now`.
+//! the server keys submissions by instanceID. This module's state machine touches neither the
+//! network nor a clock (the caller passes `now`); [`upload`] drives it over [`client`], the
+//! OpenRosa HTTP client, and [`encryption`] seals a submission for a form that asks for it.
 
 pub mod client;
 pub mod encryption;

@@ -1,7 +1,7 @@
 //! The device's one encrypted SQLite database.
 //!
-//! Everything the enumerator has is here: the prelist now, interviews, photos and the outbox
-//! later. It is a SQLCipher file keyed by the caller, in WAL mode, with exactly one writer
+//! Everything the enumerator has is here: the prelist, the installed forms, interviews, photos,
+//! the outbox, download staging and the device id. It is a SQLCipher file keyed by the caller, in WAL mode, with exactly one writer
 //! connection and one reader connection, so a long import never blocks a search and two writers
 //! never fight over `SQLITE_BUSY`.
 //!
