@@ -139,7 +139,7 @@ fn opening_a_household_again_goes_on_with_its_draft() {
     p.exp_eof().unwrap();
 
     let device = device(dir.path());
-    assert_eq!(device.visits().unwrap().len(), 1, "one interview, resumed, not two");
+    assert_eq!(device.interviews().unwrap().len(), 1, "one interview, resumed, not two");
     let xml = device.interview(device.outbox_status().unwrap()[0].interview_id.clone()).unwrap();
     assert!(xml.submission_xml().unwrap().contains("<status_keberadaan>4</status_keberadaan>"));
 }

@@ -157,9 +157,9 @@ fn visits_list_each_interview_with_its_household_state_and_upload() {
     done.answer("/data/status_keberadaan".into(), "4".into()).unwrap();
     let finalized = done.finalize(vec![]).unwrap();
     assert!(matches!(finalized, FinalizeResult::Finalized { .. }), "{finalized:?}");
-    let visits = verivali.visits().unwrap();
-    assert_eq!(visits.len(), 2);
-    let of = |id: &str| visits.iter().find(|v| v.interview_id == id).unwrap().clone();
+    let interviews = verivali.interviews().unwrap();
+    assert_eq!(interviews.len(), 2);
+    let of = |id: &str| interviews.iter().find(|v| v.interview_id == id).unwrap().clone();
     assert_eq!(of(&draft.id()).id_dtks, None, "a new household");
     assert_eq!(of(&draft.id()).status, verivali_core::api::InterviewStatus::Draft);
     assert_eq!(of(&draft.id()).upload, None);

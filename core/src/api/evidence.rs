@@ -123,11 +123,11 @@ impl Interview {
     /// delete the camera's file afterwards. A bad file is refused and changes nothing.
     pub fn attach_photo(&self, reference: String, path: String) -> ApiResult<PhotoResult> {
         let mut inner = self.session()?;
-        let settings = inner.visit.photo_settings(&reference)?;
+        let settings = inner.interview.photo_settings(&reference)?;
         let path = std::path::Path::new(&path);
         let source_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         let photo = media::process_photo_file(path, &settings)?;
-        let attached = inner.visit.attach_photo(&self.store, &reference, &photo, now_ms())?;
+        let attached = inner.interview.attach_photo(&self.store, &reference, &photo, now_ms())?;
         let screen = self.view(&inner)?;
         Ok(PhotoResult {
             file_name: attached.name,
@@ -151,7 +151,7 @@ impl Interview {
         let point = Geopoint::new(point.latitude, point.longitude, point.altitude, point.accuracy)
             .map_err(|e| VerivaliError::InvalidInput { reason: e.to_string() })?;
         let mut inner = self.session()?;
-        let set = inner.visit.set_location(&self.store, &reference, &point, now_ms())?;
+        let set = inner.interview.set_location(&self.store, &reference, &point, now_ms())?;
         let message = set.quality.message(point.accuracy, &set.policy);
         let screen = self.view(&inner)?;
         Ok(LocationResult {
@@ -170,7 +170,7 @@ impl Interview {
     /// The photos this interview holds now, and their bytes.
     pub fn photo_totals(&self) -> ApiResult<PhotoTotals> {
         let inner = self.session()?;
-        let (count, bytes) = self.store.read(|c| attachments::totals(c, &inner.visit.id))?;
+        let (count, bytes) = self.store.read(|c| attachments::totals(c, &inner.interview.id))?;
         Ok(PhotoTotals { count, bytes })
     }
 }

@@ -1,4 +1,4 @@
-//! The interview surface: install a form, start or reopen a visit, and drive it screen by
+//! The interview surface: install a form, start or reopen an interview, and drive it screen by
 //! screen. Every call that changes answers saves them before it returns.
 
 use std::{
@@ -10,13 +10,14 @@ use std::{
 use super::{
     ApiResult, Verivali, VerivaliError, now_ms,
     records::{
-        AnswerValue, Answered, FinalizeResult, FormInfo, InputKind, InterviewStatus, QuestionView,
-        RepeatPromptView, RuleFinding, ScreenView, SectionView, VisitSummary, WarningConfirmation,
+        AnswerValue, Answered, FinalizeResult, FormInfo, InputKind, InterviewStatus,
+        InterviewSummary, QuestionView, RepeatPromptView, RuleFinding, ScreenView, SectionView,
+        WarningConfirmation,
     },
 };
 use crate::{
     form::session::{self, Answer, Clock, Form, Screen},
-    interview::{FolderMedia, StoreMedia, StorePrelist, Visit, VisitError},
+    interview::{FolderMedia, InterviewError, InterviewSession, StoreMedia, StorePrelist},
     rules::{Date, Finding},
     store::{
         Store,
@@ -68,7 +69,7 @@ pub(super) fn lock<T: Copy>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The clock of a visit: now, in the device's time zone, with a fresh random seed (for the
+/// The clock of an interview: now, in the device's time zone, with a fresh random seed (for the
 /// form's `random()` and `uuid()`). No random bytes is an error, never a fixed seed.
 fn clock_now(utc_offset_minutes: i32) -> ApiResult<Clock> {
     let now_ms = now_ms();
@@ -84,11 +85,11 @@ fn today(clock: Clock) -> Date {
     )
 }
 
-impl From<VisitError> for VerivaliError {
-    fn from(error: VisitError) -> Self {
+impl From<InterviewError> for VerivaliError {
+    fn from(error: InterviewError) -> Self {
         match error {
-            VisitError::Store(e) => e.into(),
-            VisitError::NoHousehold(_) => {
+            InterviewError::Store(e) => e.into(),
+            InterviewError::NoHousehold(_) => {
                 VerivaliError::NotFound { what: "prelist household / rumah tangga prelist".into() }
             }
             other => VerivaliError::InvalidInput { reason: other.to_string() },
@@ -137,7 +138,7 @@ impl Verivali {
             .collect())
     }
 
-    /// Starts a visit with the newest version of form `form_id`: to prelist household
+    /// Starts an interview with the newest version of form `form_id`: to prelist household
     /// `id_dtks`, or to a new household (usulan baru) when it is absent. Saved as a draft.
     pub fn start_interview(
         &self,
@@ -150,25 +151,25 @@ impl Verivali {
             .ok_or_else(|| VerivaliError::NotFound { what: format!("form {form_id}") })?;
         let form = self.forms.get(&self.store, row)?;
         let clock = clock_now(lock(&self.settings).utc_offset_minutes)?;
-        let visit = Visit::start(&self.store, form, row, id_dtks.as_deref(), clock)?;
-        Ok(self.wrap(visit))
+        let interview = InterviewSession::start(&self.store, form, row, id_dtks.as_deref(), clock)?;
+        Ok(self.wrap(interview))
     }
 
     /// Every interview on the device, newest first: its household, state and upload state.
     /// The household list filters by these (not visited, draft, final, waiting, sent, returned).
-    pub fn visits(&self) -> ApiResult<Vec<VisitSummary>> {
-        let rows = self.store.read(interviews::visits)?;
+    pub fn interviews(&self) -> ApiResult<Vec<InterviewSummary>> {
+        let rows = self.store.read(interviews::summaries)?;
         rows.into_iter()
-            .map(|(interview_id, id_dtks, state, upload)| {
-                Ok(VisitSummary {
-                    interview_id,
-                    id_dtks,
-                    status: match state {
+            .map(|row| {
+                Ok(InterviewSummary {
+                    interview_id: row.id,
+                    id_dtks: row.id_dtks,
+                    status: match row.state {
                         InterviewState::Draft => InterviewStatus::Draft,
                         InterviewState::Finalized => InterviewStatus::Finalized,
                         InterviewState::Returned => InterviewStatus::Returned,
                     },
-                    upload: upload.as_deref().map(super::upload::upload_state).transpose()?,
+                    upload: row.upload.as_deref().map(super::upload::upload_state).transpose()?,
                 })
             })
             .collect()
@@ -201,25 +202,25 @@ impl Verivali {
             .ok_or_else(|| VerivaliError::NotFound { what: format!("interview {id}") })?;
         let form = self.forms.get(&self.store, stored.form_row)?;
         let clock = clock_now(lock(&self.settings).utc_offset_minutes)?;
-        let visit = Visit::resume(stored, form, clock)?;
-        Ok(self.wrap(visit))
+        let interview = InterviewSession::resume(stored, form, clock)?;
+        Ok(self.wrap(interview))
     }
 }
 
 impl Verivali {
-    fn wrap(&self, mut visit: Visit) -> Arc<Interview> {
+    fn wrap(&self, mut interview: InterviewSession) -> Arc<Interview> {
         let settings = *lock(&self.settings);
-        visit.rule_settings = settings.rules();
+        interview.rule_settings = settings.rules();
         Arc::new(Interview {
-            id: visit.id.clone(),
+            id: interview.id.clone(),
             store: Arc::clone(&self.store),
             utc_offset: settings.utc_offset_minutes,
-            inner: Mutex::new(Inner { visit }),
+            inner: Mutex::new(Inner { interview }),
         })
     }
 }
 
-/// One visit, as the shell drives it.
+/// One interview, as the shell drives it.
 #[derive(uniffi::Object)]
 pub struct Interview {
     id: String,
@@ -229,7 +230,7 @@ pub struct Interview {
 }
 
 pub(super) struct Inner {
-    pub(super) visit: Visit,
+    pub(super) interview: InterviewSession,
 }
 
 #[uniffi::export]
@@ -251,7 +252,7 @@ impl Interview {
         let mut inner = self.session()?;
         let now = now_ms();
         let text = Answer::from(value).to_instance_text();
-        let result = inner.visit.answer(&self.store, &reference, &text, now)?.into();
+        let result = inner.interview.answer(&self.store, &reference, &text, now)?.into();
         Ok(Answered { result, screen: self.view(&inner)? })
     }
 
@@ -266,7 +267,7 @@ impl Interview {
     /// Jumps to section `section` (an index into `ScreenView.sections`).
     pub fn jump(&self, section: u32) -> ApiResult<ScreenView> {
         let mut inner = self.session()?;
-        if !inner.visit.jump_to_section(section as usize)? {
+        if !inner.interview.jump_to_section(section as usize)? {
             return Err(VerivaliError::InvalidInput { reason: format!("section {section}") });
         }
         self.view(&inner)
@@ -276,7 +277,7 @@ impl Interview {
     pub fn add_repeat(&self, reference: String) -> ApiResult<ScreenView> {
         let mut inner = self.session()?;
         let now = now_ms();
-        inner.visit.add_repeat(&self.store, &reference, now)?;
+        inner.interview.add_repeat(&self.store, &reference, now)?;
         self.view(&inner)
     }
 
@@ -284,7 +285,7 @@ impl Interview {
     pub fn remove_repeat(&self, reference: String) -> ApiResult<ScreenView> {
         let mut inner = self.session()?;
         let now = now_ms();
-        inner.visit.remove_repeat(&self.store, &reference, now)?;
+        inner.interview.remove_repeat(&self.store, &reference, now)?;
         self.view(&inner)
     }
 
@@ -300,35 +301,35 @@ impl Interview {
         let clock = clock_now(self.utc_offset)?;
         let confirmations: Vec<_> = confirmations.into_iter().map(Into::into).collect();
         let outcome =
-            inner.visit.finalize(&self.store, &confirmations, today(clock), clock.now_ms)?;
+            inner.interview.finalize(&self.store, &confirmations, today(clock), clock.now_ms)?;
         Ok(outcome.into())
     }
 
     /// The form's languages, as it names them (e.g. "Bahasa Indonesia", "English").
     pub fn languages(&self) -> ApiResult<Vec<String>> {
-        Ok(self.session()?.visit.session().form().def.itext.languages.clone())
+        Ok(self.session()?.interview.session().form().def.itext.languages.clone())
     }
 
     /// Shows labels, hints and choices in `language`, one of `languages()`.
     pub fn set_language(&self, language: String) -> ApiResult<()> {
         let mut inner = self.session()?;
-        if !inner.visit.session().form().def.itext.languages.contains(&language) {
+        if !inner.interview.session().form().def.itext.languages.contains(&language) {
             return Err(VerivaliError::InvalidInput {
                 reason: format!("bahasa/language '{language}'"),
             });
         }
-        inner.visit.set_language(&language);
+        inner.interview.set_language(&language);
         Ok(())
     }
 
     /// The submission XML as it would be sent now.
     pub fn submission_xml(&self) -> ApiResult<String> {
-        Ok(self.session()?.visit.session().submission_xml())
+        Ok(self.session()?.interview.session().submission_xml())
     }
 }
 
 impl Interview {
-    /// The visit, locked. A panic while it was locked may have left the session between two
+    /// The interview, locked. A panic while it was locked may have left the session between two
     /// states; rather than go on from there, every later call fails and the shell reopens the
     /// interview from the store, where each answer was saved whole.
     pub(super) fn session(&self) -> ApiResult<MutexGuard<'_, Inner>> {
@@ -337,21 +338,21 @@ impl Interview {
 
     fn move_by(&self, step: isize) -> ApiResult<ScreenView> {
         let mut inner = self.session()?;
-        inner.visit.move_by(step)?;
+        inner.interview.move_by(step)?;
         self.view(&inner)
     }
 
     fn current_findings(&self, inner: &Inner) -> ApiResult<Vec<Finding>> {
         let today = today(clock_now(self.utc_offset)?);
-        Ok(self.store.read(|c| Ok(inner.visit.findings(&StorePrelist(c), today)?))?)
+        Ok(self.store.read(|c| Ok(inner.interview.findings(&StorePrelist(c), today)?))?)
     }
 
     pub(super) fn view(&self, inner: &Inner) -> ApiResult<ScreenView> {
-        let session = inner.visit.session();
-        let screens = session.screens().map_err(visit_error)?;
-        let sections = session.sections().map_err(visit_error)?;
+        let session = inner.interview.session();
+        let screens = session.screens().map_err(interview_error)?;
+        let sections = session.sections().map_err(interview_error)?;
         let findings = self.current_findings(inner)?;
-        let index = inner.visit.screen_index()?;
+        let index = inner.interview.screen_index()?;
         let (section, title, questions, prompt) = match screens.get(index).cloned() {
             Some(Screen::Questions { section, title, questions }) => (
                 section,
@@ -361,8 +362,11 @@ impl Interview {
                     .map(|q| {
                         let mut view = QuestionView::new(q, &findings);
                         if view.kind == InputKind::Geopoint {
-                            view.location_policy =
-                                inner.visit.location_policy(&view.reference).ok().map(Into::into);
+                            view.location_policy = inner
+                                .interview
+                                .location_policy(&view.reference)
+                                .ok()
+                                .map(Into::into);
                         }
                         view
                     })
@@ -383,7 +387,7 @@ impl Interview {
             .map(str::to_owned);
         Ok(ScreenView {
             repeat_instance,
-            interview_id: inner.visit.id.clone(),
+            interview_id: inner.interview.id.clone(),
             index: index as u32,
             count: screens.len() as u32,
             section,
@@ -396,7 +400,7 @@ impl Interview {
                 .collect(),
             can_go_back: index > 0,
             can_go_forward: index + 1 < screens.len(),
-            status: match inner.visit.state() {
+            status: match inner.interview.state() {
                 InterviewState::Draft => InterviewStatus::Draft,
                 InterviewState::Finalized => InterviewStatus::Finalized,
                 InterviewState::Returned => InterviewStatus::Returned,
@@ -405,6 +409,6 @@ impl Interview {
     }
 }
 
-fn visit_error(error: impl Into<VisitError>) -> VerivaliError {
+fn interview_error(error: impl Into<InterviewError>) -> VerivaliError {
     error.into().into()
 }

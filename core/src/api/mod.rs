@@ -12,7 +12,7 @@
 //! | `Verivali` (one per store) | `open(data_dir, key, settings)`, `device_id`, `integrity_problems` | `mod.rs` |
 //! | | `settings`, `update_settings` | `settings.rs` |
 //! | | `import_prelist`, `import_prelist_csv`, `search`, `household`, `household_count` | `prelist.rs` |
-//! | | `install_form`, `forms`, `start_interview`, `visits`, `open_draft_of`, `interview`, `reopen_for_correction` | `interview.rs` |
+//! | | `install_form`, `forms`, `start_interview`, `interviews`, `open_draft_of`, `interview`, `reopen_for_correction` | `interview.rs` |
 //! | | `purge_acknowledged_photos` | `evidence.rs` |
 //! | | `upload_pending`, `send_now`, `outbox_status`, `sync_down` | `upload.rs` |
 //! | | `export_bundle`, `verify_bundle` | `bundle.rs` |
@@ -48,8 +48,8 @@ pub use prelist::{
 };
 pub use records::{
     AnswerResult, AnswerValue, Answered, ChoiceItem, FinalizeResult, FindingSeverity, FormInfo,
-    InputKind, InterviewStatus, QuestionView, RepeatPromptView, RuleFinding, ScreenView,
-    SectionView, VisitSummary, WarningConfirmation,
+    InputKind, InterviewStatus, InterviewSummary, QuestionView, RepeatPromptView, RuleFinding,
+    ScreenView, SectionView, WarningConfirmation,
 };
 pub use settings::Settings;
 pub use upload::{

@@ -343,7 +343,7 @@ impl From<FinalizeOutcome> for FinalizeResult {
 
 /// One interview on the device, for the household list.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct VisitSummary {
+pub struct InterviewSummary {
     pub interview_id: String,
     /// `None` for a new household.
     pub id_dtks: Option<String>,

@@ -1,4 +1,4 @@
-//! Evidence in a visit: a processed photo becomes the answer of a photo question and a blob in
+//! Evidence in an interview: a processed photo becomes the answer of a photo question and a blob in
 //! the same transaction; a GPS fix becomes the answer of a location question when the form's
 //! accuracy rule accepts it. Photos a question no longer holds are deleted with the save that
 //! let them go, and finalizing marks the ones the submission refers to.
@@ -13,7 +13,7 @@ use crate::{
     },
 };
 
-use super::{Visit, VisitError};
+use super::{InterviewSession, InterviewError};
 
 /// What attaching a photo did.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,16 +34,16 @@ pub struct LocationSet {
     pub outcome: Option<AnswerOutcome>,
 }
 
-impl Visit {
+impl InterviewSession {
     /// The photo settings of the photo question at `reference`: the defaults with the form's
     /// `max-pixels`.
-    pub fn photo_settings(&self, reference: &str) -> Result<PhotoSettings, VisitError> {
+    pub fn photo_settings(&self, reference: &str) -> Result<PhotoSettings, InterviewError> {
         self.expect_type(reference, &DataType::Binary)?;
         Ok(PhotoSettings::with_max_side(self.session.max_pixels(reference)))
     }
 
     /// The accuracy rule of the location question at `reference`.
-    pub fn location_policy(&self, reference: &str) -> Result<LocationPolicy, VisitError> {
+    pub fn location_policy(&self, reference: &str) -> Result<LocationPolicy, InterviewError> {
         self.expect_type(reference, &DataType::Geopoint)?;
         let parameter = |name| self.session.control_parameter(reference, name);
         Ok(LocationPolicy::from_parameters(
@@ -59,7 +59,7 @@ impl Visit {
         reference: &str,
         photo: &Photo,
         now_ms: i64,
-    ) -> Result<PhotoAttached, VisitError> {
+    ) -> Result<PhotoAttached, InterviewError> {
         self.ensure_editable()?;
         self.expect_type(reference, &DataType::Binary)?;
         let name = photo.file_name();
@@ -94,7 +94,7 @@ impl Visit {
         reference: &str,
         point: &Geopoint,
         now_ms: i64,
-    ) -> Result<LocationSet, VisitError> {
+    ) -> Result<LocationSet, InterviewError> {
         self.ensure_editable()?;
         let policy = self.location_policy(reference)?;
         let quality = policy.judge(point);
@@ -112,7 +112,7 @@ impl Visit {
         store: &Store,
         reference: &str,
         value: &str,
-    ) -> Result<(), VisitError> {
+    ) -> Result<(), InterviewError> {
         let value = value.trim();
         if value.is_empty() {
             return Ok(());
@@ -123,7 +123,7 @@ impl Visit {
                 let Ok(point) = Geopoint::parse(value) else { return Ok(()) };
                 let policy = self.location_policy(reference)?;
                 match policy.judge(&point) {
-                    FixQuality::Unacceptable => Err(VisitError::UnacceptableFix {
+                    FixQuality::Unacceptable => Err(InterviewError::UnacceptableFix {
                         accuracy: point.accuracy,
                         limit: policy.warning_accuracy_m,
                     }),
@@ -132,14 +132,14 @@ impl Visit {
             }
             Some(DataType::Binary) => {
                 let held = store.read(|c| attachments::holds(c, &self.id, value))?;
-                if held { Ok(()) } else { Err(VisitError::UnknownAttachment) }
+                if held { Ok(()) } else { Err(InterviewError::UnknownAttachment) }
             }
             _ => Ok(()),
         }
     }
 
     /// Questions that no longer hold the file recorded for them.
-    pub(super) fn stale_attachments(&self, store: &Store) -> Result<Vec<String>, VisitError> {
+    pub(super) fn stale_attachments(&self, store: &Store) -> Result<Vec<String>, InterviewError> {
         let uses = store.read(|c| attachments::uses(c, &self.id))?;
         Ok(uses
             .into_iter()
@@ -155,7 +155,7 @@ impl Visit {
         &self,
         store: &Store,
         submission: &str,
-    ) -> Result<Vec<String>, VisitError> {
+    ) -> Result<Vec<String>, InterviewError> {
         let uses = store.read(|c| attachments::uses(c, &self.id))?;
         let mut names: Vec<String> = uses
             .into_iter()
@@ -167,10 +167,10 @@ impl Visit {
         Ok(names)
     }
 
-    fn expect_type(&self, reference: &str, expected: &DataType) -> Result<(), VisitError> {
+    fn expect_type(&self, reference: &str, expected: &DataType) -> Result<(), InterviewError> {
         match self.session.question_type(reference) {
             Some(found) if &found == expected => Ok(()),
-            _ => Err(VisitError::WrongQuestionKind {
+            _ => Err(InterviewError::WrongQuestionKind {
                 reference: reference.to_owned(),
                 expected: if *expected == DataType::Binary {
                     "photo / foto"

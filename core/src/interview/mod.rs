@@ -1,4 +1,4 @@
-//! A visit to a household: the form session, saved after every answer, started from the
+//! An interview of a household: the form session, saved after every answer, started from the
 //! prelist record (or blank for a new household), checked by the registry's rules, and
 //! finalized with a reason for every warning (ADR 0009).
 
@@ -30,9 +30,9 @@ use crate::{
     },
 };
 
-/// Why a visit cannot go on.
+/// Why an interview cannot go on.
 #[derive(Debug, thiserror::Error)]
-pub enum VisitError {
+pub enum InterviewError {
     #[error(transparent)]
     Store(#[from] store::Error),
     #[error("The form cannot run this interview: {0}")]
@@ -89,21 +89,21 @@ pub enum FinalizeOutcome {
     Blocked { form_violations: Vec<String>, errors: Vec<Finding>, unconfirmed: Vec<Finding> },
 }
 
-/// One visit, open for answers (or read-only once finalized).
-pub struct Visit {
+/// One interview, open for answers (or read-only once finalized).
+pub struct InterviewSession {
     pub id: String,
     pub id_dtks: Option<String>,
     session: Session,
     preload: Option<Json>,
     state: InterviewState,
-    /// The rules' thresholds for this visit.
+    /// The rules' thresholds for this interview.
     pub rule_settings: rules::Settings,
     /// The screen shown, as an index into the current screens (see `navigation`).
     screen: usize,
 }
 
-impl Visit {
-    /// Starts a visit to prelist household `id_dtks`, or to a new household when `None`, and
+impl InterviewSession {
+    /// Starts an interview of prelist household `id_dtks`, or to a new household when `None`, and
     /// saves it as a draft before returning.
     pub fn start(
         store: &Store,
@@ -111,12 +111,12 @@ impl Visit {
         form_row: i64,
         id_dtks: Option<&str>,
         clock: Clock,
-    ) -> Result<Visit, VisitError> {
+    ) -> Result<InterviewSession, InterviewError> {
         let preload = match id_dtks {
             Some(id) => {
                 let household = store
                     .read(|c| prelist::household(c, id))?
-                    .ok_or_else(|| VisitError::NoHousehold(id.to_owned()))?;
+                    .ok_or_else(|| InterviewError::NoHousehold(id.to_owned()))?;
                 Some(Json::Object(household.record))
             }
             None => None,
@@ -135,7 +135,7 @@ impl Visit {
             None => Session::start(form, clock)?,
         };
         let id = instance_id(&session);
-        let visit = Visit {
+        let interview = InterviewSession {
             id,
             id_dtks: id_dtks.map(str::to_owned),
             session,
@@ -145,18 +145,18 @@ impl Visit {
             screen: 0,
         };
         let stored = StoredInterview {
-            id: visit.id.clone(),
+            id: interview.id.clone(),
             form_row,
-            id_dtks: visit.id_dtks.clone(),
+            id_dtks: interview.id_dtks.clone(),
             state: InterviewState::Draft,
-            instance_xml: visit.session.instance_xml(),
-            preload: visit.preload.as_ref().map(Json::to_string),
+            instance_xml: interview.session.instance_xml(),
+            preload: interview.preload.as_ref().map(Json::to_string),
             checks: None,
             position: None,
             updated_at: clock.now_ms,
         };
         store.write(|tx| interviews::insert_interview(tx, &stored))?;
-        Ok(visit)
+        Ok(interview)
     }
 
     /// Reopens a saved interview exactly where it stopped.
@@ -164,10 +164,10 @@ impl Visit {
         stored: StoredInterview,
         form: Arc<Form>,
         clock: Clock,
-    ) -> Result<Visit, VisitError> {
+    ) -> Result<InterviewSession, InterviewError> {
         let session = Session::resume(form, clock, &stored.instance_xml)?;
         let preload = stored.preload.as_deref().and_then(|p| serde_json::from_str(p).ok());
-        let mut visit = Visit {
+        let mut interview = InterviewSession {
             id: stored.id,
             id_dtks: stored.id_dtks,
             session,
@@ -177,9 +177,9 @@ impl Visit {
             screen: 0,
         };
         if let Some(reference) = &stored.position {
-            visit.go_to(reference);
+            interview.go_to(reference);
         }
-        Ok(visit)
+        Ok(interview)
     }
 
     pub fn session(&self) -> &Session {
@@ -202,7 +202,7 @@ impl Visit {
         reference: &str,
         value: &str,
         now_ms: i64,
-    ) -> Result<AnswerOutcome, VisitError> {
+    ) -> Result<AnswerOutcome, InterviewError> {
         self.ensure_editable()?;
         self.check_evidence_answer(store, reference, value)?;
         self.answer_unchecked(store, reference, value, now_ms)
@@ -214,7 +214,7 @@ impl Visit {
         reference: &str,
         value: &str,
         now_ms: i64,
-    ) -> Result<AnswerOutcome, VisitError> {
+    ) -> Result<AnswerOutcome, InterviewError> {
         let outcome = self.session.answer(reference, value)?;
         if outcome == AnswerOutcome::Saved {
             self.save(store, Some(reference), now_ms)?;
@@ -228,7 +228,7 @@ impl Visit {
         store: &Store,
         reference: &str,
         now_ms: i64,
-    ) -> Result<(), VisitError> {
+    ) -> Result<(), InterviewError> {
         self.ensure_editable()?;
         self.session.add_repeat(reference)?;
         self.save(store, Some(reference), now_ms)
@@ -240,20 +240,20 @@ impl Visit {
         store: &Store,
         reference: &str,
         now_ms: i64,
-    ) -> Result<(), VisitError> {
+    ) -> Result<(), InterviewError> {
         self.ensure_editable()?;
         self.session.remove_repeat(reference)?;
         self.save(store, None, now_ms)
     }
 
-    fn ensure_editable(&self) -> Result<(), VisitError> {
+    fn ensure_editable(&self) -> Result<(), InterviewError> {
         match self.state {
             InterviewState::Finalized => Err(store::Error::InterviewFinalized.into()),
             _ => Ok(()),
         }
     }
 
-    fn save(&self, store: &Store, position: Option<&str>, now_ms: i64) -> Result<(), VisitError> {
+    fn save(&self, store: &Store, position: Option<&str>, now_ms: i64) -> Result<(), InterviewError> {
         let xml = self.session.instance_xml();
         let stale = self.stale_attachments(store)?;
         store.write(|tx| {
@@ -296,7 +296,7 @@ impl Visit {
         confirmations: &[Confirmation],
         today: Date,
         now_ms: i64,
-    ) -> Result<FinalizeOutcome, VisitError> {
+    ) -> Result<FinalizeOutcome, InterviewError> {
         self.ensure_editable()?;
         let form_violations: Vec<String> =
             self.session.violations()?.into_iter().map(|v| v.reference).collect();
@@ -372,7 +372,7 @@ impl Visit {
         submission: &str,
         photos: &[String],
         checks: Option<(&str, &[u8])>,
-    ) -> Result<Option<String>, VisitError> {
+    ) -> Result<Option<String>, InterviewError> {
         let def = &self.session.form().def;
         let Some(public_key) = &def.submission_public_key else { return Ok(None) };
         let held = store.read(|c| attachments::bytes_of(c, &self.id, photos))?;

@@ -234,17 +234,29 @@ pub fn interviews_of(
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-/// An interview for the household list: id, household, state, and the outbox state as stored.
-pub type VisitRow = (String, Option<String>, InterviewState, Option<String>);
+/// An interview for the household list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterviewRow {
+    pub id: String,
+    pub id_dtks: Option<String>,
+    pub state: InterviewState,
+    /// The outbox state as stored, once finalized.
+    pub upload: Option<String>,
+}
 
 /// Every interview with its household, state and upload state (if queued), newest first.
-pub fn visits(conn: &Connection) -> Result<Vec<VisitRow>> {
+pub fn summaries(conn: &Connection) -> Result<Vec<InterviewRow>> {
     let mut stmt = conn.prepare(
         "SELECT i.id, i.id_dtks, i.state, o.state FROM interviews i
          LEFT JOIN outbox o ON o.interview_id = i.id ORDER BY i.updated_at DESC",
     )?;
     let rows = stmt.query_map([], |r| {
-        Ok((r.get(0)?, r.get(1)?, InterviewState::parse(&r.get::<_, String>(2)?), r.get(3)?))
+        Ok(InterviewRow {
+            id: r.get(0)?,
+            id_dtks: r.get(1)?,
+            state: InterviewState::parse(&r.get::<_, String>(2)?),
+            upload: r.get(3)?,
+        })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }

@@ -58,7 +58,7 @@ class HouseholdListActivity : Activity() {
             val text = search.text.toString()
             val wanted = HouseholdStatus.values().getOrNull(filter.selectedItemPosition - 1)
             app.executor.run({
-                val statuses = HouseholdFilter.byHousehold(app.core.visits())
+                val statuses = HouseholdFilter.byHousehold(app.core.interviews())
                 app.enumeration.search(text).filter { HouseholdFilter.matches(it.idDtks, wanted, statuses) }
             }) { result ->
                 rows = result.getOrDefault(emptyList())

@@ -19,7 +19,7 @@ import id.verivali.core.FixQualityView
 import id.verivali.core.GeopointInput
 import id.verivali.shell.FinalizeStep
 import id.verivali.shell.ScreenSpec
-import id.verivali.shell.Visit
+import id.verivali.shell.OpenInterview
 import id.verivali.shell.WidgetSpec
 import id.verivali.shell.Word
 import java.io.File
@@ -27,7 +27,7 @@ import java.io.File
 /** One visit: draws each screen spec as views, forwards answers, and asks for reasons. */
 class InterviewActivity : Activity() {
     private lateinit var app: VerivaliApp
-    private var visit: Visit? = null
+    private var visit: OpenInterview? = null
     private val body by lazy { Views.column(this) }
     private var pendingPhoto: Pair<String, File>? = null
     private var location: LocationReader? = null
@@ -47,7 +47,7 @@ class InterviewActivity : Activity() {
         super.onDestroy()
     }
 
-    private fun act(work: (Visit) -> ScreenSpec) {
+    private fun act(work: (OpenInterview) -> ScreenSpec) {
         val current = visit ?: return
         app.executor.run({ work(current) }) { it.onSuccess(::show).onFailure { e -> showError(e.message) } }
     }
@@ -205,7 +205,7 @@ class InterviewActivity : Activity() {
         }
     }
 
-    private fun askReason(current: Visit, step: FinalizeStep.NeedReasons) {
+    private fun askReason(current: OpenInterview, step: FinalizeStep.NeedReasons) {
         val warning = step.warnings.first()
         val input = EditText(this).apply { hint = Word.REASON.text(app.language) }
         AlertDialog.Builder(this)

@@ -59,19 +59,19 @@ class Enumeration(private val core: Verivali, private val language: UiLanguage) 
         }
 
     /** Starts a visit to `idDtks`, or to a new household when null. */
-    fun start(formId: String, idDtks: String?): Visit = Visit(core.startInterview(formId, idDtks), language)
+    fun start(formId: String, idDtks: String?): OpenInterview = OpenInterview(core.startInterview(formId, idDtks), language)
 
     /** Opening a household goes on with its draft (or returned) interview, else starts a visit. */
-    fun open(formId: String, idDtks: String?): Visit {
+    fun open(formId: String, idDtks: String?): OpenInterview {
         val draft = idDtks?.let { core.openDraftOf(it) }
         return if (draft != null) reopen(draft) else start(formId, idDtks)
     }
 
-    fun reopen(interviewId: String): Visit = Visit(core.interview(interviewId), language)
+    fun reopen(interviewId: String): OpenInterview = OpenInterview(core.interview(interviewId), language)
 }
 
-/** One interview on screen. */
-class Visit(val interview: Interview, private val language: UiLanguage) {
+/** One interview open on screen, as the interview activity drives it. */
+class OpenInterview(val interview: Interview, private val language: UiLanguage) {
     private val confirmations = mutableListOf<WarningConfirmation>()
 
     init {

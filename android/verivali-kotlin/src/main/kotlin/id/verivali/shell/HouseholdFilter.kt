@@ -2,7 +2,7 @@ package id.verivali.shell
 
 import id.verivali.core.InterviewStatus
 import id.verivali.core.UploadState
-import id.verivali.core.VisitSummary
+import id.verivali.core.InterviewSummary
 
 /** Where a household stands for the enumerator, as the list's filter offers it. */
 enum class HouseholdStatus(val id: String, val en: String) {
@@ -17,23 +17,23 @@ enum class HouseholdStatus(val id: String, val en: String) {
 }
 
 object HouseholdFilter {
-    /** The status of one visit: its interview state, then its upload. */
-    fun statusOf(visit: VisitSummary): HouseholdStatus = when (visit.status) {
+    /** The status of one interview: its interview state, then its upload. */
+    fun statusOf(interview: InterviewSummary): HouseholdStatus = when (interview.status) {
         InterviewStatus.DRAFT -> HouseholdStatus.DRAFT
         InterviewStatus.RETURNED -> HouseholdStatus.RETURNED
-        InterviewStatus.FINALIZED -> when (visit.upload) {
+        InterviewStatus.FINALIZED -> when (interview.upload) {
             UploadState.SENT -> HouseholdStatus.SENT
             UploadState.RETRY_LATER, UploadState.NEEDS_PERSON -> HouseholdStatus.WAITING
             else -> HouseholdStatus.FINALIZED
         }
     }
 
-    /** Each prelist household's status from its newest visit (`visits` come newest first). */
-    fun byHousehold(visits: List<VisitSummary>): Map<String, HouseholdStatus> {
+    /** Each prelist household's status from its newest interview (`interviews` come newest first). */
+    fun byHousehold(interviews: List<InterviewSummary>): Map<String, HouseholdStatus> {
         val out = LinkedHashMap<String, HouseholdStatus>()
-        for (visit in visits) {
-            val id = visit.idDtks ?: continue
-            out.putIfAbsent(id, statusOf(visit))
+        for (interview in interviews) {
+            val id = interview.idDtks ?: continue
+            out.putIfAbsent(id, statusOf(interview))
         }
         return out
     }

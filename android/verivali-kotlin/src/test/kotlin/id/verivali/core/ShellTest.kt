@@ -148,7 +148,7 @@ class ShellTest {
 
 class HouseholdFilterTest {
     private fun visit(id: String?, status: InterviewStatus, upload: UploadState? = null) =
-        VisitSummary("uuid:$id$status", id, status, upload)
+        InterviewSummary("uuid:$id$status", id, status, upload)
 
     @Test
     fun aHouseholdTakesTheStatusOfItsNewestVisit() {
