@@ -202,6 +202,7 @@ fn check(path: &Path, media: Option<PathBuf>, json: bool) -> Result<ExitCode, Cl
             }
         }
     }
+    warnings.extend(def.call_warnings.iter().map(ToString::to_string));
     let used = used_instance_ids(&source);
     for (id, _) in &def.secondary {
         if !used.contains(id.as_str()) {

@@ -46,6 +46,11 @@ const MUST_MATCH: &[&str] = &[
     "22-pyx-repeat-date/load",
     "23-pyx-or-other/load",
     "24-pyx-ucl-biomass/load",
+    "26-vv-empty-dates/answered",
+    "26-vv-empty-dates/cleared",
+    "27-vv-lexical-forms/utc",
+    "27-vv-lexical-forms/jakarta",
+    "28-vv-choice-filters/change",
     "25-pyx-group/load",
 ];
 
@@ -80,6 +85,17 @@ fn scenarios() -> Vec<(PathBuf, String)> {
     out
 }
 
+/// The scenario's zone as an offset: "UTC", or "+07:00" as `tools/javarosa` sets it.
+fn zone_offset(scenario: &Json) -> Option<i32> {
+    let tz = scenario["tz"].as_str()?;
+    if tz == "UTC" {
+        return Some(0);
+    }
+    let sign = if tz.starts_with('-') { -1 } else { 1 };
+    let (h, m) = tz.trim_start_matches(['+', '-']).split_once(':')?;
+    Some(sign * (h.parse::<i32>().ok()? * 60 + m.parse::<i32>().ok()?))
+}
+
 fn read_json(path: PathBuf) -> Json {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
@@ -101,6 +117,10 @@ fn replay_with(
 ) -> Vec<String> {
     let dir = form_dir;
     let scenario = read_json(scenarios.join(format!("scenario.{scenario_name}.json")));
+    let clock = Clock {
+        tz_offset_minutes: zone_offset(&scenario).unwrap_or(clock.tz_offset_minutes),
+        ..clock
+    };
     let expected = read_json(scenarios.join(format!("expected.{scenario_name}.javarosa.json")));
     let masked: Vec<String> = scenario["nondeterministic_refs"]
         .as_array()
@@ -241,11 +261,13 @@ fn compare_questions(
     masked: &[String],
     problems: &mut Vec<String>,
 ) {
+    let Some(theirs) = theirs.as_array() else {
+        return; // not recorded (see compare_violations)
+    };
     let ours = match session.questions() {
         Ok(q) => q,
         Err(e) => return problems.push(format!("{when}: questions failed: {e}")),
     };
-    let theirs = theirs.as_array().unwrap();
     let our_refs: Vec<&str> = ours.iter().map(|q| q.reference.as_str()).collect();
     let their_refs: Vec<&str> = theirs.iter().map(|q| q["ref"].as_str().unwrap()).collect();
     if our_refs != their_refs {
@@ -300,6 +322,10 @@ fn compare_questions(
 
 /// The finalize check: the violations in form order, and the first one as JavaRosa's `validate`.
 fn compare_violations(when: &str, session: &Session, expected: &Json, problems: &mut Vec<String>) {
+    // Recordings made with `tools/javarosa` (JavaRosaRun) hold nodes and the submission only.
+    if expected.get("violations").is_none() {
+        return;
+    }
     let ours = match session.violations() {
         Ok(v) => v,
         Err(e) => return problems.push(format!("{when}: violations failed: {e}")),
@@ -447,7 +473,7 @@ fn dtks_status_scenarios_match_javarosa_in_relevance_and_submission() {
         })
         .collect();
     names.sort();
-    assert_eq!(names.len(), 6, "five statuses and a new household: {names:?}");
+    assert_eq!(names.len(), 8, "five statuses, two new households, separators: {names:?}");
     // JavaRosa ran on 2026-11-28 (tools/forms/status_scenarios.py, tools/conformance --live).
     let recorded_on = Clock { now_ms: 1_795_824_000_000, tz_offset_minutes: 7 * 60, seed: 42 };
     let failures: Vec<String> = names

@@ -24,6 +24,7 @@ public class JavaRosaRun {
     public static void main(String[] args) throws Exception {
         ObjectMapper json = new ObjectMapper();
         JsonNode scenario = json.readTree(System.in);
+        useTimeZone(scenario.path("tz").asText("UTC"));
         ObjectNode out = json.createObjectNode();
         Scenario form;
         try {
@@ -77,6 +78,13 @@ public class JavaRosaRun {
         System.out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(out));
     }
 
+    /** The scenario's zone ("UTC" or an offset such as "+07:00"), set before JavaRosa reads it. */
+    static void useTimeZone(String tz) {
+        java.util.TimeZone zone = java.util.TimeZone.getTimeZone(tz.startsWith("+") || tz.startsWith("-") ? "GMT" + tz : tz);
+        java.util.TimeZone.setDefault(zone);
+        org.joda.time.DateTimeZone.setDefault(org.joda.time.DateTimeZone.forTimeZone(zone));
+    }
+
     /**
      * Answers as ODK Collect's widgets do: with data of the question's type. (Scenario.answer(String)
      * commits text, so a date or a number would reach constraints as a string.)
@@ -104,12 +112,23 @@ public class JavaRosaRun {
 
     private static final java.util.Set<Integer> TYPED = java.util.Set.of(
         Constants.DATATYPE_INTEGER, Constants.DATATYPE_DECIMAL, Constants.DATATYPE_DATE, Constants.DATATYPE_TIME,
-        Constants.DATATYPE_DATE_TIME, Constants.DATATYPE_GEOPOINT, Constants.DATATYPE_LONG);
+        Constants.DATATYPE_DATE_TIME, Constants.DATATYPE_GEOPOINT, Constants.DATATYPE_LONG,
+        // A select-multiple answer as a list of selections (not one selection spelled "a b").
+        Constants.DATATYPE_MULTIPLE_ITEMS);
 
+    /**
+     * Pages through the form as a person does in ODK Collect: each question shown, so each select
+     * computes its choices, and (as Collect's display does, through ItemsetBinding) an answer its
+     * filter no longer offers is dropped.
+     */
     private static void pageThrough(Scenario form) {
         form.jumpToBeginningOfForm();
         while (!form.atTheEndOfForm()) {
             form.next();
+            FormEntryController controller = form.getFormEntryController();
+            if (controller.getModel().getEvent() == FormEntryController.EVENT_QUESTION) {
+                controller.getModel().getQuestionPrompt().getSelectChoices();
+            }
         }
     }
 

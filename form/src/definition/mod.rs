@@ -82,6 +82,10 @@ pub struct FormDef {
     /// The RSA public key of `<submission base64RsaPublicKey="…">`: submissions of this form
     /// leave the device encrypted with it (ADR 0014).
     pub submission_public_key: Option<String>,
+    /// Expressions calling an unknown function or with a wrong argument count, each as the
+    /// error it will raise if evaluated (a form loads with them, as in ODK Collect; `form check`
+    /// warns).
+    pub call_warnings: Vec<FormError>,
 }
 
 impl FormDef {
@@ -128,6 +132,7 @@ impl FormDef {
             itext: parts.itext,
             actions,
             submission_public_key,
+            call_warnings: compiler.call_warnings.take(),
         })
     }
 
@@ -232,6 +237,7 @@ pub(crate) struct Source<'i> {
 #[derive(Default)]
 pub(crate) struct Compiler {
     compiled: std::cell::RefCell<rustc_hash::FxHashMap<String, XPath>>,
+    call_warnings: std::cell::RefCell<Vec<FormError>>,
 }
 
 impl Compiler {
@@ -245,11 +251,22 @@ impl Compiler {
         if let Some(known) = self.compiled.borrow().get(source) {
             return Ok(known.clone());
         }
-        let compiled = XPath::compile(source).map_err(|e| FormError::Expression {
-            line: line(),
-            place: place(),
-            source: e,
-        })?;
+        let compiled = match XPath::compile(source) {
+            Ok(compiled) => compiled,
+            Err(source) => {
+                return Err(FormError::Expression { line: line(), place: place(), source });
+            }
+        };
+        let problems = compiled.call_problems();
+        if !problems.is_empty() {
+            let (line, place) = (line(), place());
+            let warnings = problems.into_iter().map(|source| FormError::Expression {
+                line,
+                place: place.clone(),
+                source,
+            });
+            self.call_warnings.borrow_mut().extend(warnings);
+        }
         self.compiled.borrow_mut().insert(source.to_owned(), compiled.clone());
         Ok(compiled)
     }

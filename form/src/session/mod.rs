@@ -11,6 +11,7 @@ mod controls;
 mod deps;
 mod meta;
 mod navigation;
+mod offered;
 mod prefill;
 mod questions;
 mod reading;
@@ -68,7 +69,8 @@ pub enum LoadError {
 impl Form {
     /// Parses and prepares a form.
     pub fn load(xml: &str, external: &dyn ExternalInstances) -> Result<Form, LoadError> {
-        let def = FormDef::parse(xml, external)?;
+        let mut def = FormDef::parse(xml, external)?;
+        canonicalize_defaults(&mut def);
         let dag = Dag::build(&def)?;
         let binds = def.binds.iter().enumerate().map(|(i, b)| (b.nodeset.clone(), i)).collect();
         let repeats: HashSet<String> = def
@@ -102,6 +104,26 @@ fn prepare_itemset_indexes(def: &FormDef, index: &ItemIndex) {
         };
         let doc = &def.secondary[position].1;
         index.prepare(position as u16 + 1, doc, doc.root(), item, key);
+    }
+}
+
+/// Rewrites the default values written in the form in the lexical form JavaRosa gives them
+/// when it loads the form (`0` in a decimal node is `0.0`), templates included.
+fn canonicalize_defaults(def: &mut FormDef) {
+    let root = def.primary.root();
+    let mut stack = vec![(root, format!("/{}", def.primary.get(root).name))];
+    while let Some((id, path)) = stack.pop() {
+        let element = def.primary.get(id);
+        if element.children.is_empty() {
+            let data_type = def.bind(&path).map_or(DataType::String, |b| b.data_type.clone());
+            if let Some(canonical) = values::canonical_default(&element.text, &data_type) {
+                def.primary.get_mut(id).text = canonical;
+            }
+            continue;
+        }
+        for &child in &element.children {
+            stack.push((child, format!("{path}/{}", def.primary.get(child).name)));
+        }
     }
 }
 
@@ -219,6 +241,7 @@ impl Session {
         let state = vec![NodeState::default(); doc.len()];
         let mut session =
             Session { form, doc, state, clock, random: Cell::new(clock.seed), language };
+        session.canonicalize_zoned_defaults();
         session.apply_preloads()?;
         session.run_actions("odk-instance-first-load", None)?;
         let all: Vec<usize> = session.form.dag.order.clone();
@@ -252,6 +275,29 @@ impl Session {
         Ok(session)
     }
 
+    /// Rewrites date-time and time defaults written in the form with the zone's offset, as
+    /// JavaRosa stores them.
+    fn canonicalize_zoned_defaults(&mut self) {
+        let tz = self.clock.tz_offset_minutes;
+        for (path, data_type) in self.zoned_binds() {
+            for node in self.nodes_at(&path) {
+                let text = self.doc.get(node).text.trim().to_owned();
+                if text.is_empty() {
+                    continue;
+                }
+                if let Ok(canonical) = values::normalize_answer(&text, &data_type, tz) {
+                    self.doc.get_mut(node).text = canonical;
+                }
+            }
+        }
+    }
+
+    fn zoned_binds(&self) -> Vec<(String, DataType)> {
+        let binds = self.form.def.binds.iter();
+        let zoned = binds.filter(|b| matches!(b.data_type, DataType::DateTime | DataType::Time));
+        zoned.map(|b| (b.nodeset.clone(), b.data_type.clone())).collect()
+    }
+
     /// The live instance.
     pub fn document(&self) -> &Document {
         &self.doc
@@ -272,7 +318,11 @@ impl Session {
     pub fn answer(&mut self, reference: &str, text: &str) -> Result<AnswerOutcome, SessionError> {
         let node = self.resolve_or_create(reference)?;
         let generic = self.generic_path(node);
-        let value = match values::normalize_answer(text, &self.form.data_type(&generic)) {
+        let value = match values::normalize_answer(
+            text,
+            &self.form.data_type(&generic),
+            self.clock.tz_offset_minutes,
+        ) {
             Ok(value) => value,
             Err(invalid) => return Ok(AnswerOutcome::Invalid(invalid)),
         };
@@ -304,6 +354,7 @@ impl Session {
             let paths: Vec<&str> = triggered.iter().map(String::as_str).collect();
             self.changed(&paths, None)?;
         }
+        self.drop_answers_no_longer_offered()?;
         Ok(AnswerOutcome::Saved)
     }
 
@@ -376,7 +427,10 @@ impl Session {
         let value = self.eval(expr, node).map_err(|e| self.failure(&nodeset, &what, e))?;
         match kind {
             Kind::Calculate => {
-                let text = values::stored(&value, &bind.data_type, |v| self.text_of(v))
+                let text =
+                    values::stored(&value, &bind.data_type, self.clock.tz_offset_minutes, |v| {
+                        self.text_of(v)
+                    })
                     .map_err(|e| self.failure(&nodeset, &what, e))?;
                 self.state[i].boolean = matches!(value, Value::Bool(_));
                 self.doc.get_mut(node).text = text;
@@ -458,8 +512,10 @@ impl Session {
                             .eval(expr, node)
                             .map_err(|e| self.failure(&action.target, "setvalue", e))?;
                         let data_type = self.form.data_type(&action.target);
-                        values::stored(&value, &data_type, |v| self.text_of(v))
-                            .map_err(|e| self.failure(&action.target, "setvalue", e))?
+                        values::stored(&value, &data_type, self.clock.tz_offset_minutes, |v| {
+                            self.text_of(v)
+                        })
+                        .map_err(|e| self.failure(&action.target, "setvalue", e))?
                     }
                     None => action.literal.clone(),
                 };

@@ -5,7 +5,6 @@ use super::{Session, SessionError};
 use crate::{
     definition::{Choices, ControlKind},
     dom::NodeId,
-    xpath::{NodeRef, Value},
 };
 
 /// What a listed entry is.
@@ -71,10 +70,6 @@ impl Session {
 
     /// The choices a select offers at `node`: its static items, or its itemset filtered now.
     pub fn choices(&self, choices: &Choices, node: NodeId) -> Result<Vec<Choice>, SessionError> {
-        let failure = |e| SessionError::Expression {
-            place: format!("the choices of {}", self.generic_path(node)),
-            source: e,
-        };
         match choices {
             Choices::Static(items) => Ok(items
                 .iter()
@@ -88,11 +83,8 @@ impl Session {
                 })
                 .collect()),
             Choices::Itemset(set) => {
-                let here = NodeRef::element(0, node);
-                let items = match self.eval_at(&set.nodeset, here, node).map_err(failure)? {
-                    Value::Nodes(items) => items,
-                    _ => Vec::new(),
-                };
+                let failure = |e| self.choices_failure(node, e);
+                let items = self.itemset_items(set, node)?;
                 items
                     .into_iter()
                     .map(|item| {

@@ -15,15 +15,66 @@ pub struct DateTime {
 }
 
 impl DateTime {
-    /// The date `days` days after 1970-01-01, dropping any fraction of a day.
+    /// The date `days` whole days after 1970-01-01 (`date(n)`: the fraction is cut off, as
+    /// JavaRosa's `int()` does).
     pub fn from_days(days: f64) -> Option<DateTime> {
         days.is_finite()
-            .then(|| DateTime { local_ms: days.floor() as i64 * MS_PER_DAY, date_only: true })
+            .then(|| DateTime { local_ms: days.trunc() as i64 * MS_PER_DAY, date_only: true })
     }
 
-    /// Days since 1970-01-01, with the time of day as a fraction.
+    /// The instant `days` days after 1970-01-01T00:00Z, seen on the local time line
+    /// (`date-time(n)`).
+    pub fn from_epoch_days(days: f64, local_offset_minutes: i32) -> Option<DateTime> {
+        days.is_finite().then(|| DateTime {
+            local_ms: (days * MS_PER_DAY as f64) as i64 + i64::from(local_offset_minutes) * 60_000,
+            date_only: false,
+        })
+    }
+
+    /// Days since 1970-01-01, with the time of day as a fraction (on the local time line).
     pub fn days(&self) -> f64 {
         self.local_ms as f64 / MS_PER_DAY as f64
+    }
+
+    /// Whole local days since 1970-01-01: what a date counts as in arithmetic and comparisons.
+    pub fn whole_days(&self) -> i64 {
+        self.local_ms.div_euclid(MS_PER_DAY)
+    }
+
+    /// Days since the instant 1970-01-01T00:00Z (`decimal-date-time`).
+    pub fn epoch_days(&self, local_offset_minutes: i32) -> f64 {
+        (self.local_ms - i64::from(local_offset_minutes) * 60_000) as f64 / MS_PER_DAY as f64
+    }
+
+    /// The same day at local midnight.
+    pub fn day_only(&self) -> DateTime {
+        DateTime { local_ms: self.whole_days() * MS_PER_DAY, date_only: true }
+    }
+
+    /// The lexical form JavaRosa stores for a date-time: `YYYY-MM-DDThh:mm:ss.sss` with the
+    /// zone's offset (`+07:00`, or `Z` in UTC).
+    pub fn date_time_lexical(&self, local_offset_minutes: i32) -> String {
+        let t = self.fields();
+        format!(
+            "{:04}-{:02}-{:02}T{}",
+            t.year,
+            t.month,
+            t.day,
+            self.time_lexical(local_offset_minutes)
+        )
+    }
+
+    /// The lexical form JavaRosa stores for a time: `hh:mm:ss.sss` with the zone's offset.
+    pub fn time_lexical(&self, local_offset_minutes: i32) -> String {
+        let t = self.fields();
+        let zone = match local_offset_minutes {
+            0 => "Z".to_owned(),
+            m => {
+                let sign = if m > 0 { '+' } else { '-' };
+                format!("{sign}{:02}:{:02}", m.abs() / 60, m.abs() % 60)
+            }
+        };
+        format!("{:02}:{:02}:{:02}.{:03}{zone}", t.hour, t.minute, t.second, t.millis)
     }
 
     /// The calendar fields: year, month, day, hour, minute, second, millisecond, weekday (0 = Sunday).
@@ -89,10 +140,11 @@ impl fmt::Display for DateTime {
     }
 }
 
+/// `Y-M-D` as JavaRosa reads it: three whole numbers between dashes, zero padding optional.
 fn parse_date(text: &str) -> Option<i64> {
     let mut parts = text.split('-');
     let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
+    if parts.next().is_some() {
         return None;
     }
     let (year, month, day): (i64, u32, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
@@ -186,7 +238,34 @@ mod tests {
         assert!(DateTime::parse("1997-02-29", 0).is_none());
         assert!(DateTime::parse("2000-13-01", 0).is_none());
         assert!(DateTime::parse("", 0).is_none());
-        assert!(DateTime::parse("2000-1-1", 0).is_none());
+        assert!(DateTime::parse("2000-01", 0).is_none());
+    }
+
+    #[test]
+    fn dates_need_no_zero_padding_as_in_javarosa() {
+        assert_eq!(DateTime::parse("1970-1-2", 0).unwrap().whole_days(), 1);
+        assert_eq!(DateTime::parse("2000-1-1", 0).unwrap().to_string(), "2000-01-01");
+    }
+
+    #[test]
+    fn date_times_are_stored_with_the_zone_offset() {
+        let local = DateTime::parse("2026-12-07T10:20:30", 420).unwrap();
+        assert_eq!(local.date_time_lexical(420), "2026-12-07T10:20:30.000+07:00");
+        assert_eq!(local.date_time_lexical(0), "2026-12-07T10:20:30.000Z");
+        assert_eq!(local.time_lexical(-150), "10:20:30.000-02:30");
+    }
+
+    #[test]
+    fn epoch_days_count_from_the_utc_epoch_and_whole_days_from_local_midnight() {
+        let utc = DateTime::parse("1970-01-02T00:00:00Z", 420).unwrap();
+        assert_eq!(utc.epoch_days(420), 1.0);
+        let local_midnight = DateTime::parse("1970-01-02", 420).unwrap();
+        assert!((local_midnight.epoch_days(420) - (1.0 - 7.0 / 24.0)).abs() < 1e-12);
+        assert_eq!(local_midnight.whole_days(), 1);
+        let evening = DateTime::parse("1970-01-02T23:00:00", 420).unwrap();
+        assert_eq!(evening.whole_days(), 1);
+        let from_n = DateTime::from_epoch_days(1.5, 420).unwrap();
+        assert_eq!(from_n.date_time_lexical(420), "1970-01-02T19:00:00.000+07:00");
     }
 
     #[test]

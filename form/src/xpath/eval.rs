@@ -55,8 +55,10 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         }
     }
 
+    /// A value as a string, a single node by its typed value (a decimal node holding `2.0` is
+    /// `2`, a date-time node its date), as JavaRosa converts.
     pub fn string(&self, value: &Value) -> Result<String> {
-        value.to_str(&self.read())
+        self.unpack(value.clone())?.to_str(&self.read())
     }
 
     pub fn number(&self, value: &Value) -> Result<f64> {
@@ -113,13 +115,14 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         })
     }
 
-    /// JavaRosa's `=`: booleans win, then numbers (dates count as numbers), then strings.
+    /// JavaRosa's `=`: booleans win, then numbers (a date then counts its days), then strings
+    /// (so two dates, or a date and a text, compare as `YYYY-MM-DD`).
     fn equal(&self, a: &Value, b: &Value) -> Result<bool> {
         let either = |f: fn(&Value) -> bool| f(a) || f(b);
         if either(|v| matches!(v, Value::Bool(_))) {
             return Ok(a.to_bool() == b.to_bool());
         }
-        if either(|v| matches!(v, Value::Num(_) | Value::Date(_))) {
+        if either(|v| matches!(v, Value::Num(_))) {
             return Ok(numbers_equal(self.number(a)?, self.number(b)?));
         }
         Ok(self.string(a)? == self.string(b)?)

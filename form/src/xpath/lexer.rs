@@ -88,6 +88,9 @@ pub fn tokenize(expr: &str) -> Result<Vec<Token>, XPathError> {
             b'.' => (Tok::Dot, 1),
             b'0'..=b'9' => number(expr, i)?,
             b'\'' | b'"' => literal(expr, i)?,
+            _ if operator_context && operator_name_at(&expr[i..]).is_some() => {
+                operator_name_at(&expr[i..]).expect("checked just above")
+            }
             _ => {
                 let len = name_len(expr, i);
                 if len == 0 {
@@ -136,16 +139,16 @@ fn ends_operand(t: &Tok) -> bool {
     )
 }
 
+/// An operator name at the start of `rest`, where an operator is expected. As in JavaRosa
+/// (and ODK Collect), it is matched as a prefix: `1div1` is `1 div 1` and `. and.` is `. and .`.
+fn operator_name_at(rest: &str) -> Option<(Tok, usize)> {
+    [("and", Tok::And), ("or", Tok::Or), ("div", Tok::Div), ("mod", Tok::Mod)]
+        .into_iter()
+        .find(|(word, _)| rest.starts_with(word))
+        .map(|(word, tok)| (tok, word.len()))
+}
+
 fn classify_name(name: &str, operator_context: bool, next: Option<u8>) -> Tok {
-    if operator_context {
-        match name {
-            "and" => return Tok::And,
-            "or" => return Tok::Or,
-            "div" => return Tok::Div,
-            "mod" => return Tok::Mod,
-            _ => {}
-        }
-    }
     if next == Some(b'(') && !operator_context {
         return match name {
             "node" | "text" => Tok::NodeType(name.to_owned()),
@@ -239,6 +242,15 @@ mod tests {
             kinds("div div div"),
             vec![Tok::Name("div".into()), Tok::Div, Tok::Name("div".into())]
         );
+    }
+
+    #[test]
+    fn an_operator_name_right_after_an_operand_is_the_operator_as_in_javarosa() {
+        assert_eq!(kinds("1div1"), vec![Tok::Number(1.0), Tok::Div, Tok::Number(1.0)]);
+        assert_eq!(kinds("2mod1"), vec![Tok::Number(2.0), Tok::Mod, Tok::Number(1.0)]);
+        assert_eq!(kinds("1and1"), vec![Tok::Number(1.0), Tok::And, Tok::Number(1.0)]);
+        assert_eq!(kinds("1or0"), vec![Tok::Number(1.0), Tok::Or, Tok::Number(0.0)]);
+        assert_eq!(kinds("x orx"), vec![Tok::Name("x".into()), Tok::Or, Tok::Name("x".into())]);
     }
 
     #[test]

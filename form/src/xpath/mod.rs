@@ -1,8 +1,9 @@
 //! XPath 1.0 with the ODK function library, evaluated the way JavaRosa evaluates it.
 //!
-//! An expression is compiled once ([`XPath::compile`]): parsed, and checked for unknown
-//! functions and wrong argument counts, so that a form using an unsupported function fails to
-//! load and names it, as in ODK Collect. Evaluation is pure: the caller hands in the instances,
+//! An expression is compiled once ([`XPath::compile`]). A call to an unknown function or with a
+//! wrong argument count fails when it is evaluated, as in ODK Collect, so a form that names one in
+//! a branch never taken still loads; [`XPath::call_problems`] lists such calls for `form check`.
+//! Evaluation is pure: the caller hands in the instances,
 //! the context node, the clock and the random state.
 
 pub mod ast;
@@ -171,11 +172,18 @@ pub struct XPath {
 }
 
 impl XPath {
-    /// Parses `source` and checks every function call against the supported library.
+    /// Parses `source`.
     pub fn compile(source: &str) -> Result<XPath, XPathError> {
         let expr = parser::parse(source)?;
-        functions::check_calls(&expr)?;
         Ok(XPath { source: source.into(), expr: expr.into() })
+    }
+
+    /// The calls in this expression that will fail if they are evaluated: unknown functions and
+    /// wrong argument counts.
+    pub fn call_problems(&self) -> Vec<XPathError> {
+        let mut problems = Vec::new();
+        functions::call_problems(&self.expr, &mut problems);
+        problems
     }
 
     /// The expression as written.

@@ -10,6 +10,7 @@ const FORM: &str = r#"<data id="hh">
   <member><name>Siti</name><age>40</age></member>
   <member><name>Rina</name><age></age></member>
   <meta><instanceID/></meta>
+  <geo><plot>0 0 0 0;0 1 0 0;1 1 0 0;1 0 0 0;0 0 0 0</plot><trace>0 0 0 0;0 1 0 0</trace></geo>
 </data>"#;
 
 const DESA: &str = r#"<root>
@@ -160,16 +161,27 @@ fn missing_instance_is_a_clear_error() {
 }
 
 #[test]
-fn unknown_function_and_wrong_arity_fail_at_compile_time_naming_the_function() {
+fn unknown_function_and_wrong_arity_fail_when_evaluated_naming_the_function() {
+    let f = Fixture::new();
+    let unknown = XPath::compile("/data/a + pulldatax('x')").expect("it compiles, as in JavaRosa");
+    let problem = XPathError::UnknownFunction { name: "pulldatax".into() };
+    assert_eq!(unknown.call_problems(), vec![problem.clone()]);
+    assert_eq!(f.eval_at("/data/a + pulldatax('x')", NodeRef::document(0)), Err(problem));
+    let arity = XPathError::Arity { name: "if".into(), given: 2 };
+    assert_eq!(XPath::compile("if(1, 2)").unwrap().call_problems(), vec![arity.clone()]);
+    assert_eq!(f.eval_at("if(1, 2)", NodeRef::document(0)), Err(arity));
     assert_eq!(
-        XPath::compile("/data/a + pulldatax('x')"),
-        Err(XPathError::UnknownFunction { name: "pulldatax".into() })
+        XPath::compile("concat(substr('a'))").unwrap().call_problems(),
+        vec![XPathError::Arity { name: "substr".into(), given: 1 }]
     );
-    assert_eq!(XPath::compile("if(1, 2)"), Err(XPathError::Arity { name: "if".into(), given: 2 }));
-    assert_eq!(
-        XPath::compile("concat(substr('a'))"),
-        Err(XPathError::Arity { name: "substr".into(), given: 1 })
-    );
+}
+
+#[test]
+fn an_unknown_function_in_a_branch_never_taken_is_harmless() {
+    let f = Fixture::new();
+    let root = NodeRef::document(0);
+    assert_eq!(f.eval_at("false() and fancy-thing(1)", root), Ok(Value::Bool(false)));
+    assert_eq!(f.eval_at("if(true(), 'yes', fancy-thing(1))", root), Ok(Value::Str("yes".into())));
 }
 
 #[test]
@@ -177,6 +189,28 @@ fn today_and_now_use_the_forms_time_zone() {
     let f = Fixture::new();
     assert_eq!(f.string("today()"), "2025-11-28");
     assert_eq!(f.string("format-date(now(), '%H:%M')"), "07:00");
+}
+
+#[test]
+fn date_functions_of_an_unanswered_date_or_of_arithmetic_on_it_are_empty_as_in_javarosa() {
+    let f = Fixture::new();
+    // `/data/member[3]/age` exists and is empty: an unanswered question.
+    let blank = "/data/member[3]/age";
+    for expr in [
+        format!("format-date({blank}, '%Y')"),
+        format!("date({blank})"),
+        format!("format-date(date({blank}) + 30, '%e %b')"),
+        format!("date-time({blank})"),
+        format!("decimal-date-time({blank})"),
+        "date('')".to_owned(),
+        "format-date(0 div 0, '%Y')".to_owned(),
+    ] {
+        assert_eq!(f.string(&expr), "", "{expr}");
+    }
+    // NaN stays NaN (a calculate stores it as empty).
+    assert_eq!(f.string(&format!("date(date({blank}) + 30)")), "NaN");
+    assert_eq!(f.string("date-time(0 div 0)"), "NaN");
+    assert_eq!(f.string("format-date(date('2026-12-07') + 30, '%e %b')"), "6 Jan");
 }
 
 #[test]
@@ -199,12 +233,36 @@ fn once_keeps_a_value_already_there() {
 }
 
 #[test]
-fn geofence_tells_inside_from_outside() {
+fn geofence_tells_inside_from_outside_of_a_shape_field() {
     let f = Fixture::new();
-    let square = "'0 0 0 0;0 1 0 0;1 1 0 0;1 0 0 0;0 0 0 0'";
-    assert_eq!(f.string(&format!("geofence('0.5 0.5 0 0', {square})")), "true");
-    assert_eq!(f.string(&format!("geofence('1.5 0.5 0 0', {square})")), "false");
-    assert!(f.eval_at(&format!("geofence('', {square})"), NodeRef::document(0)).is_err());
+    assert_eq!(f.string("geofence('0.5 0.5 0 0', /data/geo/plot)"), "true");
+    assert_eq!(f.string("geofence('1.5 0.5 0 0', /data/geo/plot)"), "false");
+    assert!(f.eval_at("geofence('', /data/geo/plot)", NodeRef::document(0)).is_err());
+    let literal = "geofence('0.5 0.5', '0 0;0 1;1 1;1 0;0 0')";
+    assert!(f.eval_at(literal, NodeRef::document(0)).is_err(), "JavaRosa needs a field");
+}
+
+#[test]
+fn distance_measures_a_trace_given_as_a_field_a_string_or_several_points() {
+    let f = Fixture::new();
+    let one_degree_at_the_equator = 6_378_100.0 * std::f64::consts::PI / 180.0;
+    for expr in
+        ["distance(/data/geo/trace)", "distance('0 0 0 0;0 1 0 0')", "distance('0 0', '0 1')"]
+    {
+        let metres: f64 = f.string(expr).parse().unwrap();
+        assert!((metres - one_degree_at_the_equator).abs() < 1e-6, "{expr} gave {metres}");
+    }
+    assert_eq!(f.string("distance('0 0')"), "0");
+    assert!(f.eval_at("distance('north')", NodeRef::document(0)).is_err());
+}
+
+#[test]
+fn area_of_a_one_degree_square_at_the_equator_is_about_a_square_degree() {
+    let f = Fixture::new();
+    let side = 6_378_100.0 * std::f64::consts::PI / 180.0;
+    let area: f64 = f.string("area(/data/geo/plot)").parse().unwrap();
+    assert!((area / (side * side) - 1.0).abs() < 1e-3, "{area}");
+    assert_eq!(f.string("enclosed-area(/data/geo/trace)"), "0");
 }
 
 #[test]

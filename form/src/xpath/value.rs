@@ -3,7 +3,8 @@
 //! Where JavaRosa and the XPath 1.0 text disagree we follow JavaRosa (ADR 0006): numbers
 //! print like Java's `Double.toString` unless they are whole and fit an `int` (so `1e20` prints
 //! `1.0E20`), strings convert to numbers only in the plain decimal form, dates are values of
-//! their own that count days since 1970-01-01, and equality of numbers tolerates 1e-12.
+//! their own that count whole local days since 1970-01-01 and read as `YYYY-MM-DD` (a date-time
+//! too), and equality of numbers tolerates 1e-12.
 
 use super::{NodeRef, XPathError, dates::DateTime};
 
@@ -36,7 +37,7 @@ impl Value {
             Value::Bool(b) => f64::from(u8::from(*b)),
             Value::Num(n) => *n,
             Value::Str(s) => parse_number(s),
-            Value::Date(d) => d.days(),
+            Value::Date(d) => d.whole_days() as f64,
             Value::Nodes(_) => parse_number(&self.to_str(read)?),
         })
     }
@@ -46,7 +47,7 @@ impl Value {
             Value::Bool(b) => b.to_string(),
             Value::Num(n) => format_number(*n),
             Value::Str(s) => s.clone(),
-            Value::Date(d) => d.to_string(),
+            Value::Date(d) => d.day_only().to_string(),
             Value::Nodes(nodes) => match nodes.as_slice() {
                 [] => String::new(),
                 [node] => read(*node),

@@ -1,6 +1,6 @@
 //! Numeric functions, aggregates over node-sets, and the seeded random source.
 
-use super::{Evaluator, Expr, NodeKind, Result, Value, text::strings};
+use super::{Evaluator, Expr, NodeKind, Result, Value};
 use crate::xpath::value::parse_number;
 
 pub(super) fn unary(ev: &Evaluator<'_, '_>, a: &[Expr], f: fn(f64) -> f64) -> Result<Value> {
@@ -43,11 +43,23 @@ fn round_to(x: f64, digits: i32) -> f64 {
     }
 }
 
-/// Numbers of the non-empty values of the arguments (JavaRosa skips empty values).
+/// Numbers of the non-empty values of the arguments, each node by its typed value (a boolean
+/// calculate counts 1 or 0); JavaRosa skips empty values.
 fn numbers(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Vec<f64>> {
     let mut out = Vec::new();
     for arg in a {
-        out.extend(strings(ev, arg)?.iter().filter(|s| !s.is_empty()).map(|s| parse_number(s)));
+        let values = match ev.eval(arg)? {
+            Value::Nodes(nodes) => nodes
+                .into_iter()
+                .map(|n| ev.unpack(Value::Nodes(vec![n])))
+                .collect::<Result<Vec<_>>>()?,
+            other => vec![other],
+        };
+        for value in values {
+            if !matches!(&value, Value::Str(s) if s.is_empty()) {
+                out.push(ev.number(&value)?);
+            }
+        }
     }
     Ok(out)
 }

@@ -1,7 +1,8 @@
 //! The function library: XPath 1.0 core functions plus the ODK/JavaRosa extensions.
 //!
-//! Every function is listed once in [`LIBRARY`] with its arity, so that compiling a form can
-//! reject an unknown function or a wrong argument count before anyone fills in the form.
+//! Every function is listed once in [`LIBRARY`] with its arity. A call the library cannot answer
+//! fails when it is evaluated, as in JavaRosa; [`call_problems`] lists such calls beforehand so
+//! that `form check` can warn about them.
 //! `jr:itext` and `jr:choice-name` ask the form definition through [`super::FormLookup`].
 
 mod form;
@@ -54,7 +55,12 @@ const LIBRARY: &[(&str, usize, Option<usize>, Function)] = &[
     ("indexed-repeat", 3, None, form::indexed_repeat),
     ("pulldata", 4, Some(4), form::pulldata),
     ("geofence", 2, Some(2), geo::geofence),
+    ("distance", 1, None, geo::distance),
+    ("area", 1, Some(1), geo::area),
+    ("enclosed-area", 1, Some(1), geo::area),
+    ("depend", 1, None, |ev, a| ev.eval(&a[0])),
     ("selected", 2, Some(2), text::selected),
+    ("is-selected", 2, Some(2), text::selected),
     ("selected-at", 2, Some(2), text::selected_at),
     ("count-selected", 1, Some(1), text::count_selected),
     ("checklist", 2, None, text::checklist),
@@ -98,34 +104,47 @@ fn lookup(name: &str) -> Option<&'static (&'static str, usize, Option<usize>, Fu
     LIBRARY.iter().find(|(n, ..)| *n == name)
 }
 
-/// Checks every call in `expr` against the library.
-pub(super) fn check_calls(expr: &Expr) -> Result<()> {
+/// Every call in `expr` that the library cannot answer: an unknown function or a wrong number
+/// of arguments. They are not load errors (JavaRosa fails only when such a call is evaluated,
+/// so one in a branch never taken is harmless); `form check` reports them as warnings.
+pub(super) fn call_problems(expr: &Expr, problems: &mut Vec<XPathError>) {
     match expr {
-        Expr::Number(_) | Expr::Literal(_) => Ok(()),
-        Expr::Negate(inner) => check_calls(inner),
-        Expr::Binary(_, a, b) => check_calls(a).and(check_calls(b)),
+        Expr::Number(_) | Expr::Literal(_) => {}
+        Expr::Negate(inner) => call_problems(inner, problems),
+        Expr::Binary(_, a, b) => {
+            call_problems(a, problems);
+            call_problems(b, problems);
+        }
         Expr::Call { name, args } => {
-            let (_, min, max, _) =
-                lookup(name).ok_or_else(|| XPathError::UnknownFunction { name: name.clone() })?;
-            if args.len() < *min || max.is_some_and(|max| args.len() > max) {
-                return Err(XPathError::Arity { name: name.clone(), given: args.len() });
+            if let Err(problem) = checked(name, args.len()) {
+                problems.push(problem);
             }
-            args.iter().try_for_each(check_calls)
+            args.iter().for_each(|arg| call_problems(arg, problems));
         }
         Expr::Path { start, steps } => {
             if let PathStart::Call(call) = start {
-                check_calls(call)?;
+                call_problems(call, problems);
             }
-            steps.iter().flat_map(|s| &s.predicates).try_for_each(check_calls)
+            let predicates = steps.iter().flat_map(|s| &s.predicates);
+            predicates.for_each(|p| call_problems(p, problems));
         }
     }
 }
 
-/// Calls a library function (arity was checked at compile time).
-pub(super) fn call(ev: &Evaluator<'_, '_>, name: &str, args: &[Expr]) -> Result<Value> {
-    let (_, _, _, function) =
+/// The library's function `name`, if it takes `given` arguments.
+fn checked(name: &str, given: usize) -> Result<Function> {
+    let (_, min, max, function) =
         lookup(name).ok_or_else(|| XPathError::UnknownFunction { name: name.to_owned() })?;
-    function(ev, args)
+    if given < *min || max.is_some_and(|max| given > max) {
+        return Err(XPathError::Arity { name: name.to_owned(), given });
+    }
+    Ok(*function)
+}
+
+/// Calls a library function; an unknown one or a wrong argument count fails here, when the
+/// call is evaluated, as in JavaRosa.
+pub(super) fn call(ev: &Evaluator<'_, '_>, name: &str, args: &[Expr]) -> Result<Value> {
+    checked(name, args.len())?(ev, args)
 }
 
 /// `once(x)`: keeps the current node's value once it has one.

@@ -8,7 +8,7 @@ use super::{Evaluator, Expr, Result, Value, XPathError};
 pub(super) fn strings(ev: &Evaluator<'_, '_>, expr: &Expr) -> Result<Vec<String>> {
     match ev.eval(expr)? {
         Value::Nodes(nodes) => {
-            Ok(nodes.into_iter().map(|n| ev.ctx.instances.string_value(n)).collect())
+            nodes.into_iter().map(|n| ev.string(&Value::Nodes(vec![n]))).collect()
         }
         other => Ok(vec![ev.string(&other)?]),
     }

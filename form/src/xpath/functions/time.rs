@@ -5,11 +5,24 @@ use crate::xpath::dates::DateTime;
 
 const MS_PER_DAY: i64 = 86_400_000;
 
-/// Converts a value to a date: dates stay, numbers count days, strings are parsed.
-fn to_date(ev: &Evaluator<'_, '_>, value: Value, function: &'static str) -> Result<DateTime> {
+/// A value as a date the way JavaRosa's `toDate` reads it: a date stays, a string is parsed
+/// (its time kept), a number counts days: whole local days for `date()`, the instant that many
+/// days after the UTC epoch for the functions that keep the time.
+fn to_date(
+    ev: &Evaluator<'_, '_>,
+    value: Value,
+    function: &'static str,
+    keep_time: bool,
+) -> Result<DateTime> {
     let invalid = || XPathError::InvalidArgument { function, reason: "not a date".into() };
+    let out_of_range = |n: f64| n.is_infinite() || n.abs() > f64::from(i32::MAX);
     match value {
-        Value::Date(d) => Ok(d),
+        Value::Date(d) if keep_time => Ok(d),
+        Value::Date(d) => Ok(d.day_only()),
+        Value::Num(n) if out_of_range(n) => Err(invalid()),
+        Value::Num(n) if keep_time => {
+            DateTime::from_epoch_days(n, ev.ctx.tz_offset_minutes).ok_or_else(invalid)
+        }
         Value::Num(n) => DateTime::from_days(n).ok_or_else(invalid),
         Value::Bool(_) => Err(invalid()),
         other => {
@@ -32,37 +45,49 @@ pub(super) fn now(ev: &Evaluator<'_, '_>, _: &[Expr]) -> Result<Value> {
     Ok(Value::Date(DateTime { local_ms: local_now_ms(ev), date_only: false }))
 }
 
-/// An unanswered question: an empty string or an empty node-set. Date functions give an empty
-/// result for it instead of failing, as ODK Collect does for a date not yet entered.
-fn is_blank(ev: &Evaluator<'_, '_>, value: &Value) -> Result<bool> {
-    Ok(match value {
-        Value::Str(s) => s.is_empty(),
-        Value::Nodes(_) => ev.string(value)?.is_empty(),
-        _ => false,
-    })
-}
-
-pub(super) fn date(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
-    let value = ev.eval(&a[0])?;
-    if matches!(value, Value::Nodes(_)) && is_blank(ev, &value)? {
-        return Ok(Value::Str(String::new()));
+/// What a date function does without a date. An unanswered question (empty text) gives an
+/// empty string and NaN (what arithmetic on one gives: `date(${visit}) + 30` before the visit
+/// date is entered) gives NaN, as JavaRosa 5.1.0 answers; failing instead would stop every
+/// calculation of the form, and with it the whole session.
+fn without_date(value: &Value) -> Option<Value> {
+    match value {
+        Value::Str(s) if s.is_empty() => Some(Value::Str(String::new())),
+        Value::Num(n) if n.is_nan() => Some(Value::Num(f64::NAN)),
+        _ => None,
     }
-    Ok(Value::Date(to_date(ev, value, "date")?))
 }
 
+/// `date(x)`: the day of `x` (a number counts whole days since 1970-01-01).
+pub(super) fn date(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
+    let value = ev.unpack(ev.eval(&a[0])?)?;
+    if let Some(nothing) = without_date(&value) {
+        return Ok(nothing);
+    }
+    Ok(Value::Date(to_date(ev, value, "date", false)?))
+}
+
+/// `date-time(x)`: `x` as a point in time (a number counts days since 1970-01-01T00:00Z).
 pub(super) fn date_time(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
-    let value = ev.eval(&a[0])?;
-    let mut d = to_date(ev, value, "date-time")?;
+    let value = ev.unpack(ev.eval(&a[0])?)?;
+    if let Some(nothing) = without_date(&value) {
+        return Ok(nothing);
+    }
+    let mut d = to_date(ev, value, "date-time", true)?;
     d.date_only = false;
     Ok(Value::Date(d))
 }
 
+/// `decimal-date-time(x)`: days since 1970-01-01T00:00Z (a number is returned as it is).
 pub(super) fn decimal_date_time(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
-    let value = ev.eval(&a[0])?;
-    if is_blank(ev, &value)? {
-        return Ok(Value::Num(f64::NAN));
+    let value = ev.unpack(ev.eval(&a[0])?)?;
+    if let Some(nothing) = without_date(&value) {
+        return Ok(nothing);
     }
-    Ok(Value::Num(to_date(ev, value, "decimal-date-time")?.days()))
+    if let Value::Num(n) = value {
+        return Ok(Value::Num(n));
+    }
+    let d = to_date(ev, value, "decimal-date-time", true)?;
+    Ok(Value::Num(d.epoch_days(ev.ctx.tz_offset_minutes)))
 }
 
 /// `decimal-time(t)`: the local time of day of `hh:mm:ss[.sss][offset]` (or of a whole
@@ -81,15 +106,13 @@ const MONTHS: [&str; 12] =
     ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
-/// `format-date(d, format)` with JavaRosa's `%` codes; an empty value formats as empty.
+/// `format-date(d, format)` with JavaRosa's `%` codes; no date (empty, or NaN) formats as empty.
 pub(super) fn format_date(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
-    let value = ev.eval(&a[0])?;
-    if matches!(&value, Value::Str(s) if s.is_empty())
-        || matches!(&value, Value::Nodes(n) if n.is_empty())
-    {
+    let value = ev.unpack(ev.eval(&a[0])?)?;
+    if without_date(&value).is_some() {
         return Ok(Value::Str(String::new()));
     }
-    let t = to_date(ev, value, "format-date")?.fields();
+    let t = to_date(ev, value, "format-date", true)?.fields();
     let format = ev.str(&a[1])?;
     let mut out = String::new();
     let mut chars = format.chars();
