@@ -91,6 +91,12 @@ impl Session {
             DataType::Date | DataType::DateTime => {
                 DateTime::parse(text, self.clock.tz_offset_minutes).map(Value::Date)
             }
+            // A time is a date-time on 1970-01-01 (JavaRosa's on today's date; only the time of
+            // day is read from it).
+            DataType::Time => {
+                DateTime::parse(&format!("1970-01-01T{text}"), self.clock.tz_offset_minutes)
+                    .map(Value::Date)
+            }
             DataType::Boolean => Some(Value::Bool(text == "1" || text == "true")),
             _ => None,
         }

@@ -46,6 +46,22 @@ impl DateTime {
         (self.local_ms - i64::from(local_offset_minutes) * 60_000) as f64 / MS_PER_DAY as f64
     }
 
+    /// The week of the year as Java's calendar counts it for Indonesia and the US (JavaRosa's
+    /// `%W`): weeks start on Sunday, week 1 holds 1 January, so the last days of December can
+    /// be week 1 of the next year.
+    pub fn week_of_year(&self) -> u32 {
+        let day = self.whole_days();
+        let (year, _, _) = civil_from_days(day);
+        let weekday = (day + 4).rem_euclid(7); // 0 = Sunday
+        let next_new_year = days_from_civil(year + 1, 1, 1);
+        if next_new_year - day <= 6 - weekday {
+            return 1;
+        }
+        let new_year = days_from_civil(year, 1, 1);
+        let new_year_weekday = (new_year + 4).rem_euclid(7);
+        ((day - new_year + new_year_weekday) / 7 + 1) as u32
+    }
+
     /// The same day at local midnight.
     pub fn day_only(&self) -> DateTime {
         DateTime { local_ms: self.whole_days() * MS_PER_DAY, date_only: true }
@@ -239,6 +255,16 @@ mod tests {
         assert!(DateTime::parse("2000-13-01", 0).is_none());
         assert!(DateTime::parse("", 0).is_none());
         assert!(DateTime::parse("2000-01", 0).is_none());
+    }
+
+    #[test]
+    fn weeks_start_on_sunday_and_the_week_of_new_year_is_week_one() {
+        let week = |text: &str| DateTime::parse(text, 0).unwrap().week_of_year();
+        assert_eq!(week("2018-04-01"), 14);
+        assert_eq!(week("2018-01-01"), 1);
+        assert_eq!(week("2018-01-07"), 2);
+        assert_eq!(week("2020-12-29"), 1);
+        assert_eq!(week("2020-12-26"), 52);
     }
 
     #[test]

@@ -48,6 +48,9 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         match value {
             Value::Nodes(nodes) => match nodes.as_slice() {
                 [] => Ok(Value::Str(String::new())),
+                [node] if node.kind == NodeKind::Document => Err(XPathError::Unsupported {
+                    what: "the value of the document itself (no context node)".into(),
+                }),
                 [node] => Ok(self.ctx.instances.node_value(*node)),
                 _ => Err(XPathError::RepeatedField),
             },
@@ -186,7 +189,10 @@ impl<'c, 'a> Evaluator<'c, 'a> {
             for (i, node) in nodes.into_iter().enumerate() {
                 let inner = self.at(node, i + 1);
                 let keep = match inner.eval(predicate)? {
-                    Value::Num(n) => n == (i + 1) as f64,
+                    // JavaRosa (ODK Collect) selects nothing with a numeric predicate
+                    // (`/data/member[2]/name` is empty there); forms use `position()` or
+                    // `indexed-repeat()` (ADR 0006, amended).
+                    Value::Num(_) => false,
                     other => inner.unpack(other)?.to_bool(),
                 };
                 if keep {
@@ -236,6 +242,9 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                 None => vec![],
             },
             (Axis::Parent, NodeKind::Attribute(id, _)) => vec![element(id)],
+            (Axis::Parent, NodeKind::Document) => {
+                return Err(XPathError::Unsupported { what: "a step above the root (..)".into() });
+            }
             (Axis::SelfNode, NodeKind::Element(id)) => {
                 if matches(id) {
                     vec![node]

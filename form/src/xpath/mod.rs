@@ -122,13 +122,16 @@ impl<'a> Instances<'a> {
         Value::Str(self.string_value(node))
     }
 
-    /// The string value of a node.
+    /// The value of a node as an expression reads it: a leaf's text, an attribute's value.
     pub fn string_value(&self, node: NodeRef) -> String {
         let doc = self.document(node.doc);
         let hidden = |id| node.doc == 0 && self.nonrelevant.is_some_and(|f| f(id));
         match node.kind {
             NodeKind::Document => doc.string_value(doc.root()),
             NodeKind::Element(id) if hidden(id) => String::new(),
+            // As in JavaRosa, an element with child elements (a group, a repeat instance, an
+            // item) has no value of its own.
+            NodeKind::Element(id) if doc.children(id).next().is_some() => String::new(),
             NodeKind::Element(id) => doc.string_value(id),
             NodeKind::Attribute(id, index) => doc
                 .attributes(id)

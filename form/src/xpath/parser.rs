@@ -280,6 +280,7 @@ impl Parser {
                 return Err(self.error("expected a node name"));
             }
         };
+        check_javarosa_step(axis, &test)?;
         Ok(Step { axis, test, predicates: self.predicates()? })
     }
 
@@ -340,6 +341,20 @@ impl Parser {
                 Err(self.error("expected an expression"))
             }
         }
+    }
+}
+
+/// JavaRosa evaluates only `child::name`, `child::*`, `.`, `..` and `@name` steps.
+fn check_javarosa_step(axis: Axis, test: &NodeTest) -> Result<(), XPathError> {
+    match (axis, test) {
+        (Axis::Child, NodeTest::Node) => Err(unsupported("node() as a step")),
+        (Axis::SelfNode | Axis::Parent, NodeTest::Name(_) | NodeTest::Any) => {
+            Err(unsupported("self:: or parent:: with a name test (use . or ..)"))
+        }
+        (Axis::Attribute, NodeTest::Any | NodeTest::Node) => {
+            Err(unsupported("attribute wildcards (@*)"))
+        }
+        _ => Ok(()),
     }
 }
 

@@ -2,7 +2,10 @@
 //! and lookups in external data (`pulldata`).
 
 use super::{Evaluator, Expr, Result, Value, XPathError};
-use crate::xpath::ast::{PathStart, Step};
+use crate::xpath::{
+    NodeKind,
+    ast::{Axis, NodeTest, PathStart, Step},
+};
 
 pub(super) fn itext(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
     let id = ev.str(&a[0])?;
@@ -19,15 +22,47 @@ pub(super) fn choice_name(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
     Ok(Value::Str(label.unwrap_or_default()))
 }
 
-/// The steps of an absolute path argument.
-fn absolute_steps<'e>(expr: &'e Expr, function: &'static str) -> Result<&'e [Step]> {
-    match expr {
-        Expr::Path { start: PathStart::Root, steps } => Ok(steps),
-        _ => Err(XPathError::InvalidArgument {
-            function,
-            reason: "expected an absolute path".into(),
-        }),
+/// The steps of a path argument from the root: an absolute path as written, a relative one
+/// (`../item`) resolved against the context node's names, as JavaRosa contextualizes it.
+fn absolute_steps(
+    ev: &Evaluator<'_, '_>,
+    expr: &Expr,
+    function: &'static str,
+) -> Result<Vec<Step>> {
+    let not_a_path = || XPathError::InvalidArgument { function, reason: "expected a path".into() };
+    let Expr::Path { start, steps } = expr else { return Err(not_a_path()) };
+    let mut absolute: Vec<Step> = match start {
+        PathStart::Root => Vec::new(),
+        PathStart::Context => context_names(ev).into_iter().map(named_step).collect(),
+        PathStart::Call(_) => return Err(not_a_path()),
+    };
+    for step in steps {
+        match step.axis {
+            Axis::Parent => {
+                absolute.pop();
+            }
+            Axis::SelfNode => {}
+            _ => absolute.push(step.clone()),
+        }
     }
+    Ok(absolute)
+}
+
+/// The element names from the root down to the context node.
+fn context_names(ev: &Evaluator<'_, '_>) -> Vec<String> {
+    let NodeKind::Element(mut id) = ev.node.kind else { return Vec::new() };
+    let doc = ev.ctx.instances.document(ev.node.doc);
+    let mut names = vec![doc.name(id).to_string()];
+    while let Some(parent) = doc.parent(id) {
+        names.push(doc.name(parent).to_string());
+        id = parent;
+    }
+    names.reverse();
+    names
+}
+
+fn named_step(name: String) -> Step {
+    Step { axis: Axis::Child, test: NodeTest::Name(name), predicates: Vec::new() }
 }
 
 /// `indexed-repeat(value, repeat1, index1[, repeat2, index2 …])`: the value inside the
@@ -36,11 +71,11 @@ pub(super) fn indexed_repeat(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value
     if a.len().is_multiple_of(2) {
         return Err(XPathError::Arity { name: "indexed-repeat".into(), given: a.len() });
     }
-    let target = absolute_steps(&a[0], "indexed-repeat")?;
+    let target = absolute_steps(ev, &a[0], "indexed-repeat")?;
     let mut current = vec![super::NodeRef::document(0)];
     let mut consumed = 0;
     for pair in a[1..].chunks(2) {
-        let repeat = absolute_steps(&pair[0], "indexed-repeat")?;
+        let repeat = absolute_steps(ev, &pair[0], "indexed-repeat")?;
         if repeat.len() <= consumed || repeat.len() > target.len() {
             return Err(XPathError::InvalidArgument {
                 function: "indexed-repeat",

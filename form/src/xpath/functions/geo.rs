@@ -1,7 +1,7 @@
 //! Geographic functions over ODK geopoints (`lat lon [alt [accuracy]]`), geotraces and
 //! geoshapes (points separated by `;`), computed as JavaRosa computes them: a sphere of the
 //! Earth's equatorial radius, and points read leniently (no range check, a missing longitude
-//! is 0).
+//! is 0, an empty point is 0 0).
 
 use super::{Evaluator, Expr, Result, Value, XPathError};
 
@@ -29,6 +29,7 @@ fn point(text: &str, function: &'static str) -> Result<LatLon> {
         .map(|part| part.parse::<f64>().map_err(|_| not_coordinates(function)))
         .collect::<Result<_>>()?;
     match numbers.as_slice() {
+        [] => Ok((0.0, 0.0)), // as JavaRosa reads an empty point
         [lat] => Ok((*lat, 0.0)),
         [lat, lon, ..] if numbers.len() <= 4 => Ok((*lat, *lon)),
         _ => Err(not_coordinates(function)),

@@ -38,8 +38,9 @@ fn round_to(x: f64, digits: i32) -> f64 {
         let scale = 10f64.powi(digits);
         java_round(x * scale) / scale
     } else {
+        // JavaRosa truncates `x·10^digits + 0.5` toward zero here (`round(-50.55, -2)` is 0).
         let scale = 10f64.powi(-digits);
-        java_round(x / scale) * scale
+        (x / scale + 0.5).trunc() * scale
     }
 }
 
@@ -69,11 +70,9 @@ pub(super) fn sum(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
 }
 
 fn extreme(ev: &Evaluator<'_, '_>, a: &[Expr], pick: fn(f64, f64) -> f64) -> Result<Value> {
-    let values = numbers(ev, a)?;
-    if values.is_empty() || values.iter().any(|v| v.is_nan()) {
-        return Ok(Value::Num(f64::NAN));
-    }
-    Ok(Value::Num(values.into_iter().reduce(pick).expect("not empty")))
+    // JavaRosa skips values that are not numbers; none at all is NaN.
+    let values = numbers(ev, a)?.into_iter().filter(|v| !v.is_nan());
+    Ok(Value::Num(values.reduce(pick).unwrap_or(f64::NAN)))
 }
 
 pub(super) fn min(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {

@@ -41,14 +41,16 @@ const LIBRARY: &[(&str, usize, Option<usize>, Function)] = &[
     ("substr", 2, Some(3), text::substr),
     ("substring-before", 2, Some(2), text::substring_before),
     ("substring-after", 2, Some(2), text::substring_after),
-    ("string-length", 1, Some(1), |ev, a| Ok(Value::Num(ev.str(&a[0])?.chars().count() as f64))),
+    ("string-length", 0, Some(1), |ev, a| {
+        Ok(Value::Num(text::string_or_context(ev, a)?.chars().count() as f64))
+    }),
     ("contains", 2, Some(2), |ev, a| Ok(Value::Bool(ev.str(&a[0])?.contains(&ev.str(&a[1])?)))),
     ("starts-with", 2, Some(2), |ev, a| {
         Ok(Value::Bool(ev.str(&a[0])?.starts_with(&ev.str(&a[1])?)))
     }),
     ("ends-with", 2, Some(2), |ev, a| Ok(Value::Bool(ev.str(&a[0])?.ends_with(&ev.str(&a[1])?)))),
     ("translate", 3, Some(3), text::translate),
-    ("normalize-space", 1, Some(1), text::normalize_space),
+    ("normalize-space", 0, Some(1), text::normalize_space),
     ("regex", 2, Some(2), text::regex),
     ("jr:itext", 1, Some(1), form::itext),
     ("jr:choice-name", 2, Some(2), form::choice_name),

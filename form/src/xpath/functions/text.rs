@@ -20,28 +20,46 @@ fn chars_of(s: &str) -> Vec<char> {
 
 pub(super) fn boolean_from_string(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
     let s = ev.str(&a[0])?;
-    Ok(Value::Bool(s == "true" || s == "1"))
+    Ok(Value::Bool(s.eq_ignore_ascii_case("true") || s == "1"))
 }
 
+/// `coalesce(a, b)`: `a` unless it is empty or NaN, else `b`.
 pub(super) fn coalesce(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
-    let first = ev.str(&a[0])?;
-    if first.is_empty() { Ok(Value::Str(ev.str(&a[1])?)) } else { Ok(Value::Str(first)) }
+    let first = ev.unpack(ev.eval(&a[0])?)?;
+    let missing = match &first {
+        Value::Str(s) => s.is_empty(),
+        Value::Num(n) => n.is_nan(),
+        _ => false,
+    };
+    Ok(Value::Str(if missing { ev.str(&a[1])? } else { ev.string(&first)? }))
 }
 
-pub(super) fn concat(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
-    let mut out = String::new();
-    for arg in a {
-        strings(ev, arg)?.iter().for_each(|s| out.push_str(s));
+/// The string argument of `string-length` and `normalize-space`; without one, the context
+/// node's value.
+pub(super) fn string_or_context(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<String> {
+    match a.first() {
+        Some(arg) => ev.str(arg),
+        None => ev.string(&Value::Nodes(vec![ev.node])),
     }
-    Ok(Value::Str(out))
 }
 
+/// `concat(nodes)` joins every node's value; `concat(a, b, …)` joins single values (a repeated
+/// field among several arguments is an error, as in JavaRosa).
+pub(super) fn concat(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
+    let parts = match a {
+        [only] => strings(ev, only)?,
+        many => many.iter().map(|arg| ev.str(arg)).collect::<Result<_>>()?,
+    };
+    Ok(Value::Str(parts.concat()))
+}
+
+/// `join(separator, nodes)` joins every node's value; `join(separator, a, b, …)` single values.
 pub(super) fn join(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
     let separator = ev.str(&a[0])?;
-    let mut parts = Vec::new();
-    for arg in &a[1..] {
-        parts.extend(strings(ev, arg)?);
-    }
+    let parts = match &a[1..] {
+        [only] => strings(ev, only)?,
+        many => many.iter().map(|arg| ev.str(arg)).collect::<Result<_>>()?,
+    };
     Ok(Value::Str(parts.join(&separator)))
 }
 
@@ -91,8 +109,9 @@ pub(super) fn translate(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
 }
 
 pub(super) fn normalize_space(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
-    let s = ev.str(&a[0])?;
-    let words: Vec<&str> = s.split([' ', '\t', '\n', '\r']).filter(|w| !w.is_empty()).collect();
+    let s = string_or_context(ev, a)?;
+    let words: Vec<&str> =
+        s.split([' ', '\t', '\n', '\r', '\x0b', '\x0c']).filter(|w| !w.is_empty()).collect();
     Ok(Value::Str(words.join(" ")))
 }
 
@@ -138,7 +157,9 @@ fn choices(list: &str) -> Vec<&str> {
 
 pub(super) fn selected(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
     let (list, value) = (ev.str(&a[0])?, ev.str(&a[1])?);
-    Ok(Value::Bool(choices(&list).contains(&value.trim())))
+    // As in JavaRosa, an empty list holds one empty choice: `selected('', '')` is true.
+    let empty_in_empty = list.trim().is_empty() && value.trim().is_empty();
+    Ok(Value::Bool(empty_in_empty || choices(&list).contains(&value.trim())))
 }
 
 pub(super) fn selected_at(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
@@ -158,19 +179,15 @@ fn within(count: f64, min: f64, max: f64) -> bool {
     (min < 0.0 || count >= min) && (max < 0.0 || count <= max)
 }
 
-fn truthy(s: &str) -> bool {
-    !s.is_empty() && s != "0" && s != "false"
-}
-
 pub(super) fn checklist(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
     let (min, max) = (ev.num(&a[0])?, ev.num(&a[1])?);
     let mut count = 0.0;
     for arg in &a[2..] {
         match ev.eval(arg)? {
             Value::Nodes(nodes) => {
-                count +=
-                    nodes.iter().filter(|&&n| truthy(&ev.ctx.instances.string_value(n))).count()
-                        as f64
+                for node in nodes {
+                    count += f64::from(u8::from(ev.unpack(Value::Nodes(vec![node]))?.to_bool()));
+                }
             }
             other => count += f64::from(u8::from(other.to_bool())),
         }
@@ -190,7 +207,8 @@ pub(super) fn weighted_checklist(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<V
             total += ev.num(&pair[1])?;
         }
     }
-    Ok(Value::Bool(within(total, min, max)))
+    // Unlike `checklist`, a negative bound is a bound here (JavaRosa).
+    Ok(Value::Bool(total >= min && total <= max))
 }
 
 /// `digest(s, algorithm[, encoding])`: MD5, SHA-1, SHA-256, SHA-384 or SHA-512, in base64

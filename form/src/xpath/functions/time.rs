@@ -90,16 +90,19 @@ pub(super) fn decimal_date_time(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Va
     Ok(Value::Num(d.epoch_days(ev.ctx.tz_offset_minutes)))
 }
 
-/// `decimal-time(t)`: the local time of day of `hh:mm:ss[.sss][offset]` (or of a whole
-/// date-time) as a fraction of a day.
+/// `decimal-time(t)`: the local time of day of a date-time (a time question's value is one) as
+/// a fraction of a day; a number gives its fraction. As in JavaRosa, a text needs its date
+/// (`decimal-time('10:00')` fails; a time question's value does not).
 pub(super) fn decimal_time(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
-    let text = ev.str(&a[0])?;
-    let text = text.trim();
-    let full = if text.contains('T') { text.to_owned() } else { format!("1970-01-01T{text}") };
-    match DateTime::parse(&full, ev.ctx.tz_offset_minutes) {
-        Some(t) => Ok(Value::Num(t.local_ms.rem_euclid(MS_PER_DAY) as f64 / MS_PER_DAY as f64)),
-        None => Ok(Value::Num(f64::NAN)),
+    let value = ev.unpack(ev.eval(&a[0])?)?;
+    if let Some(nothing) = without_date(&value) {
+        return Ok(nothing);
     }
+    if let Value::Num(n) = value {
+        return Ok(Value::Num(n - n.floor()));
+    }
+    let d = to_date(ev, value, "decimal-time", true)?;
+    Ok(Value::Num(d.local_ms.rem_euclid(MS_PER_DAY) as f64 / MS_PER_DAY as f64))
 }
 
 const MONTHS: [&str; 12] =
@@ -112,7 +115,8 @@ pub(super) fn format_date(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
     if without_date(&value).is_some() {
         return Ok(Value::Str(String::new()));
     }
-    let t = to_date(ev, value, "format-date", true)?.fields();
+    let date = to_date(ev, value, "format-date", true)?;
+    let t = date.fields();
     let format = ev.str(&a[1])?;
     let mut out = String::new();
     let mut chars = format.chars();
@@ -135,6 +139,7 @@ pub(super) fn format_date(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
             Some('S') => out += &format!("{:02}", t.second),
             Some('3') => out += &format!("{:03}", t.millis),
             Some('a') => out += WEEKDAYS[t.weekday as usize],
+            Some('W') => out += &date.week_of_year().to_string(),
             Some(other) => {
                 out.push('%');
                 out.push(other);
