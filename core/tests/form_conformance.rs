@@ -51,6 +51,8 @@ const MUST_MATCH: &[&str] = &[
     "27-vv-lexical-forms/utc",
     "27-vv-lexical-forms/jakarta",
     "28-vv-choice-filters/change",
+    "29-vv-household-roster/roster",
+    "29-vv-household-roster/change",
     "25-pyx-group/load",
 ];
 

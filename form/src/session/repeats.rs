@@ -96,6 +96,11 @@ impl Session {
         if let Some(last) = children.iter().rposition(|&c| &*self.doc.get(c).name == name) {
             return last + 1;
         }
+        // Inside a repeat instance the nested template was left out of the copy, so JavaRosa
+        // (ODK Collect) appends the first nested instance after everything else there.
+        if self.is_in_repeat_instance(parent) {
+            return children.len();
+        }
         let primary = &self.form.def.primary;
         let template = self.form.templates[generic];
         let Some(template_parent) = primary.get(template).parent else { return children.len() };
@@ -107,6 +112,17 @@ impl Session {
             .map(|&c| &*primary.get(c).name)
             .collect();
         children.iter().take_while(|&&c| before.contains(&&*self.doc.get(c).name)).count()
+    }
+}
+
+impl Session {
+    fn is_in_repeat_instance(&self, node: NodeId) -> bool {
+        let path = self.generic_path(node);
+        let mut prefix = String::new();
+        path.trim_start_matches('/').split('/').any(|step| {
+            prefix = format!("{prefix}/{step}");
+            self.form.repeats.contains(&prefix)
+        })
     }
 }
 
