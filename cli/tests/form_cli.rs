@@ -81,3 +81,24 @@ fn check_reports_statistics_and_a_broken_form_names_its_line() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("broken.xml") && err.contains("line 3"), "{err}");
 }
+
+#[test]
+fn check_loads_a_form_calling_an_unknown_function_and_warns_naming_the_bind() {
+    let form = std::fs::read_to_string(suite("26-vv-empty-dates/form.xml")).unwrap();
+    let odd = form.replace(
+        r#"calculate="date('')""#,
+        r#"calculate="if(/data/visit = '', '', fancy-thing(/data/visit))""#,
+    );
+    assert_ne!(form, odd, "the fixture still has the calculate this test edits");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("form.xml");
+    std::fs::write(&path, odd).unwrap();
+    let out = verivali_bin().args(["form", "check", "--json"]).arg(&path).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let warnings = report["warnings"].to_string();
+    assert!(
+        warnings.contains("fancy-thing()") && warnings.contains("/data/blank_date"),
+        "{warnings}"
+    );
+}
