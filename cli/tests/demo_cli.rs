@@ -71,10 +71,12 @@ fn the_demo_sends_every_visit_once_with_its_photos_and_checks() {
 
     let held = receiver_holds(&dir);
     assert_eq!(held.len(), 8, "exactly the demo's visits");
-    let mut statuses: Vec<(&str, bool)> = held
-        .values()
-        .map(|s| (tag(&s.xml, "status_keberadaan"), tag(&s.xml, "id_dtks").starts_with("USULAN")))
-        .collect();
+    // The new household has no ID DTKS, only the provisional identifier: its first instanceID.
+    let new_household = |xml: &str| {
+        tag(xml, "id_dtks").is_empty() && tag(xml, "id_sementara") == tag(xml, "instanceID")
+    };
+    let mut statuses: Vec<(&str, bool)> =
+        held.values().map(|s| (tag(&s.xml, "status_keberadaan"), new_household(&s.xml))).collect();
     statuses.sort();
     assert_eq!(
         statuses,

@@ -102,10 +102,22 @@ fn a_refused_answer_is_shown_inline_and_the_form_language_switches_to_english() 
     keys(&mut p, ENTER);
     // The same screen again, its label now in English.
     p.exp_string("DTKS ID").unwrap();
+    // A new household has no ID DTKS: left empty, on through block I and II (Enter takes a
+    // select's first choice) to the status.
+    for label in ["Province", "Regency/city", "District", "Village", "Neighbourhood unit"]
+        .into_iter()
+        .chain(["Address", "Visit date", "verification officer", "Household status"])
+    {
+        keys(&mut p, ENTER);
+        p.exp_string(label).unwrap();
+    }
+    keys(&mut p, "3 ");
+    keys(&mut p, ENTER);
+    p.exp_string("Why the household was not found").unwrap();
     // Required and left empty: refused inline, and asked again.
     keys(&mut p, ENTER);
     p.exp_string("Wajib diisi / Required").unwrap();
-    p.exp_string("DTKS ID").unwrap();
+    p.exp_string("Why the household was not found").unwrap();
     menu(&mut p, "Keluar");
     p.exp_string("Draf tersimpan / Draft saved").unwrap();
     p.exp_eof().unwrap();

@@ -180,7 +180,7 @@ fn sync_down_installs_the_published_form_with_its_media_once() {
     let refused = device.sync_down(receiver.url.clone(), None, None, None).err().unwrap();
     assert!(refused.to_string().contains("401"), "the form list needs a token: {refused}");
     let first = device.sync_down(receiver.url.clone(), Some(token.clone()), None, None).unwrap();
-    assert_eq!(first.installed, ["dtks_verivali 2026112801"], "{first:?}");
+    assert_eq!(first.installed, ["dtks_verivali 2026120701"], "{first:?}");
     assert!(first.failed.is_empty());
     let visit =
         device.start_interview("dtks_verivali".into(), Some("5271011009000001".into())).unwrap();

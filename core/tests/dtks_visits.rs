@@ -4,7 +4,7 @@
 use std::{path::PathBuf, sync::Arc};
 
 use verivali_core::api::{
-    AnswerResult, FinalizeResult, FindingSeverity, Interview, RuleFinding, Verivali,
+    AnswerResult, FinalizeResult, FindingSeverity, GeopointInput, Interview, RuleFinding, Verivali,
 };
 
 const FORM_ID: &str = "dtks_verivali";
@@ -68,6 +68,21 @@ fn kyc_of_head(interview: &Interview) {
     answer(interview, "/data/kyc/nik", "5271010711026972");
     answer(interview, "/data/kyc/tanggal_lahir", "2002-11-07");
     answer(interview, "/data/kyc/nama_ibu_kandung", "Suryani Manurung");
+}
+
+/// The house photo and location that a found household (status 1 or 2) needs to finalize.
+fn evidence(interview: &Interview) {
+    let photo = root().join("test-fixtures/photos/exif-1.jpg").display().to_string();
+    interview.attach_photo("/data/bukti/foto_depan_rumah".into(), photo).unwrap();
+    let point =
+        GeopointInput { latitude: -8.5833, longitude: 116.1167, altitude: 14.0, accuracy: 4.0 };
+    interview.set_location("/data/bukti/lokasi_rumah".into(), point).unwrap();
+}
+
+/// The value of the leaf `name` in a submission (its first occurrence), unless empty.
+fn leaf<'x>(xml: &'x str, name: &str) -> Option<&'x str> {
+    let start = xml.find(&format!("<{name}>"))? + name.len() + 2;
+    Some(&xml[start..start + xml[start..].find('<')?]).filter(|v| !v.is_empty())
 }
 
 #[test]
@@ -227,4 +242,113 @@ fn a_new_household_starts_blank_and_must_be_status_two() {
     answer(&interview, "/data/members[1]/status_kawin", "2");
     answer(&interview, "/data/pengurus", "1");
     assert_eq!(errors(&interview), Vec::<String>::new());
+}
+
+#[test]
+fn a_found_household_is_not_final_without_the_house_photo_and_location() {
+    let field = field();
+    let interview = visit(&field, Some(CLEAN));
+    answer(&interview, "/data/status_keberadaan", "1");
+    kyc_of_head(&interview);
+    answer(&interview, "/data/kyc/alamat", "Jl. Kenanga No. 17");
+    let FinalizeResult::Blocked { form_violations, errors, .. } =
+        interview.finalize(vec![]).unwrap()
+    else {
+        panic!("finalized without evidence");
+    };
+    assert_eq!(form_violations, ["/data/bukti/foto_depan_rumah", "/data/bukti/lokasi_rumah"]);
+    assert!(errors.is_empty(), "{errors:?}");
+    evidence(&interview);
+    assert!(matches!(interview.finalize(vec![]).unwrap(), FinalizeResult::Finalized { .. }));
+}
+
+#[test]
+fn a_household_not_found_needs_no_photo() {
+    let field = field();
+    let interview = visit(&field, Some(CLEAN));
+    answer(&interview, "/data/status_keberadaan", "3");
+    answer(&interview, "/data/alasan_tidak_ditemukan", "Pindah ke luar kota");
+    assert!(matches!(interview.finalize(vec![]).unwrap(), FinalizeResult::Finalized { .. }));
+}
+
+#[test]
+fn a_nik_and_a_kk_typed_with_separators_are_accepted_and_stored_as_sixteen_digits() {
+    let field = field();
+    let interview = visit(&field, Some(CLEAN));
+    answer(&interview, "/data/status_keberadaan", "2");
+    kyc_of_head(&interview);
+    answer(&interview, "/data/kyc/nik", "5271 0107 1102 6972");
+    answer(&interview, "/data/members[2]/nik", "5271.0114.1220.2314");
+    answer(&interview, "/data/members[2]/no_kk", "5271-0130-0426-3067");
+    let refused = interview.answer("/data/members[3]/nik".into(), "5271 0148 1168 985".into());
+    assert!(matches!(refused.unwrap().result, AnswerResult::ConstraintViolated { .. }));
+    // Typed differently, the same digits: nothing for the rules to say but the status.
+    assert_eq!(rules(&interview), none());
+    let xml = interview.submission_xml().unwrap();
+    let kyc = &xml[xml.find("<kyc>").unwrap()..];
+    assert_eq!(leaf(kyc, "nik_angka"), Some("5271010711026972"));
+    let second = &xml[xml.match_indices("<members>").nth(1).unwrap().0..];
+    assert_eq!(leaf(second, "nik_angka"), Some("5271011412202314"));
+    assert_eq!(leaf(second, "no_kk_angka"), Some("5271013004263067"));
+}
+
+#[test]
+fn a_new_household_is_final_without_an_id_dtks_and_carries_a_provisional_one() {
+    let field = field();
+    let interview = visit(&field, None);
+    answer(&interview, "/data/status_keberadaan", "2");
+    for (name, value) in [("no_art", "1"), ("nama", "Made Wirawan"), ("status_keberadaan_art", "1")]
+        .into_iter()
+        .chain([
+            ("nik", "5271011505850003"),
+            ("jenis_kelamin", "1"),
+            ("tanggal_lahir", "1985-05-15"),
+        ])
+        .chain([("hubungan_krt", "1"), ("status_kawin", "2"), ("nama_ibu_kandung", "Ni Luh Sari")])
+    {
+        answer(&interview, &format!("/data/members[1]/{name}"), value);
+    }
+    answer(&interview, "/data/pengurus", "1");
+    answer(&interview, "/data/kyc/nama", "Made Wirawan");
+    answer(&interview, "/data/kyc/nik", "5271011505850003");
+    answer(&interview, "/data/kyc/tanggal_lahir", "1985-05-15");
+    answer(&interview, "/data/kyc/nama_ibu_kandung", "Ni Luh Sari");
+    answer(&interview, "/data/kyc/alamat", "Gg. Melati No. 4");
+    evidence(&interview);
+    assert_eq!(rules(&interview), none());
+    let provisional = leaf(&interview.submission_xml().unwrap(), "id_sementara").map(str::to_owned);
+    assert!(matches!(interview.finalize(vec![]).unwrap(), FinalizeResult::Finalized { .. }));
+    let xml = interview.submission_xml().unwrap();
+    let instance_id = leaf(&xml, "instanceID").unwrap();
+    assert!(instance_id.starts_with("uuid:"), "{xml}");
+    assert_eq!(leaf(&xml, "id_sementara"), Some(instance_id), "the first instanceID");
+    assert_eq!(provisional.as_deref(), Some(instance_id), "the same before finalizing");
+    assert_eq!(leaf(&xml, "instanceName"), Some("usulan baru 2"));
+}
+
+#[test]
+fn a_new_household_given_a_prelist_households_id_dtks_is_warned_and_told_which() {
+    let field = field();
+    let interview = visit(&field, None);
+    answer(&interview, "/data/status_keberadaan", "2");
+    answer(&interview, "/data/id_dtks", CLEAN);
+    let found = interview.findings().unwrap();
+    let warning = found.iter().find(|f| f.rule == "status.new_household_in_prelist").unwrap();
+    assert_eq!(warning.severity, FindingSeverity::Warning);
+    assert_eq!(warning.reference.as_deref(), Some("/data/id_dtks"));
+    assert!(warning.message_id.contains(CLEAN) && warning.message_en.contains(CLEAN));
+    let xml = interview.submission_xml().unwrap();
+    assert_eq!(leaf(&xml, "id_sementara"), None, "an ID DTKS given: no provisional one");
+    answer(&interview, "/data/id_dtks", "");
+    assert!(!rules(&interview).contains(&"status.new_household_in_prelist".to_owned()));
+}
+
+#[test]
+fn a_prelist_households_id_dtks_cannot_be_cleared() {
+    let field = field();
+    let interview = visit(&field, Some(CLEAN));
+    answer(&interview, "/data/status_keberadaan", "2");
+    kyc_of_head(&interview);
+    answer(&interview, "/data/id_dtks", "");
+    assert_eq!(rules(&interview)[0], "status.id_dtks_cleared");
 }

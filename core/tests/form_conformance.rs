@@ -476,8 +476,8 @@ fn dtks_status_scenarios_match_javarosa_in_relevance_and_submission() {
         .collect();
     names.sort();
     assert_eq!(names.len(), 8, "five statuses, two new households, separators: {names:?}");
-    // JavaRosa ran on 2026-11-28 (tools/forms/status_scenarios.py, tools/conformance --live).
-    let recorded_on = Clock { now_ms: 1_795_824_000_000, tz_offset_minutes: 7 * 60, seed: 42 };
+    // JavaRosa ran on 2026-12-07 (tools/forms/status_scenarios.py, tools/javarosa JavaRosaRun).
+    let recorded_on = Clock { now_ms: 1_796_601_600_000, tz_offset_minutes: 7 * 60, seed: 42 };
     let failures: Vec<String> = names
         .iter()
         .filter_map(|name| {

@@ -9,14 +9,15 @@ use super::{
     nik::{self, Holder},
 };
 
-/// Existence status 1–5 against the preload diff, the duplicate reference and the members.
+/// The own ID DTKS, then existence status 1–5 against the preload diff, the duplicate reference
+/// and the members.
 pub(super) fn status(
     h: &Household,
     prelist: &dyn PrelistLookup,
 ) -> Result<Vec<Finding>, LookupFailed> {
-    let Some(status) = h.status_code() else { return Ok(Vec::new()) };
+    let mut out: Vec<Finding> = own_id(h, prelist)?.into_iter().collect();
+    let Some(status) = h.status_code() else { return Ok(out) };
     let at = h.status.as_ref().map(|f| f.reference.as_str()).unwrap_or_default();
-    let mut out = Vec::new();
     match (status, h.changed) {
         (1, Some(true)) => out.push(
             Finding::new(
@@ -67,6 +68,45 @@ pub(super) fn status(
         );
     }
     Ok(out)
+}
+
+/// The household's own ID DTKS. A prelist household keeps the one it was preloaded with. A new
+/// household needs none (the form gives it a provisional identifier; the office assigns the
+/// registry's), and one typed in that belongs to a prelist household is most likely that
+/// household, visited as a proposal by mistake: the warning names it by its ID DTKS only.
+fn own_id(h: &Household, prelist: &dyn PrelistLookup) -> Result<Option<Finding>, LookupFailed> {
+    let at = h.id_dtks.as_ref().or(h.status.as_ref()).map(|f| f.reference.as_str());
+    let at = at.unwrap_or_default();
+    let Some(id) = text(&h.id_dtks) else {
+        // A form without an `id_dtks` field has nothing to clear.
+        return Ok((h.id_dtks.is_some() && h.changed.is_some()).then(|| {
+            Finding::new(
+                "status.id_dtks_cleared",
+                Severity::Error,
+                "ID DTKS dari prelist tidak boleh dikosongkan.",
+                "The ID DTKS from the prelist cannot be cleared.",
+            )
+            .at(at)
+        }));
+    };
+    if h.changed.is_some() || prelist.household_members(id)?.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(
+        Finding::new(
+            "status.new_household_in_prelist",
+            Severity::Warning,
+            &format!(
+                "ID DTKS {id} milik rumah tangga lain dalam prelist. Usulan baru tidak memerlukan ID DTKS: \
+                 kosongkan, atau kunjungi rumah tangga {id} dari prelist."
+            ),
+            &format!(
+                "ID DTKS {id} belongs to another household of the prelist. A new household needs no ID DTKS: \
+                 clear it, or visit household {id} from the prelist."
+            ),
+        )
+        .at(at),
+    ))
 }
 
 /// Status 5 needs another household of the prelist, with matching KPM data.

@@ -1,6 +1,11 @@
 //! NIK and No. KK: structure (docs/domain.md#nik, checks N1–N6 and N12) and what a NIK says about its holder's sex
 //! and date of birth (N8, N9). A NIK never changes when a birth date is corrected, so a
-//! disagreement with the answers is a warning, never an error.
+//! disagreement with the answers is a warning, never an error; but a birth date the NIK encodes
+//! must exist in the century the answered date of birth puts it in (N3 with N5).
+//!
+//! People type a NIK as it is printed or read out, with spaces, dots or dashes. The form accepts
+//! them and stores the 16 digits beside what was typed (`translate(., ' .-', '')`); the rules strip
+//! the same three characters ([`clean`]), so both judge the same digits.
 
 use super::{Date, Finding, Severity, regions};
 
@@ -26,15 +31,22 @@ impl Nik {
         &self.digits[..6]
     }
 
-    /// The birth date the NIK encodes, its century taken from the answered date of birth when
-    /// that has the same two-digit year, else the latest year not after `today`.
+    /// The year of birth (N5): of 19YY and 20YY, the one nearest the answered date of birth (its
+    /// own year when the two-digit years agree), else the latest one not after `today`.
+    pub fn birth_year(&self, answered: Option<Date>, today: Date) -> i64 {
+        let (old, new) = (1900 + i64::from(self.yy), 2000 + i64::from(self.yy));
+        match answered {
+            Some(dob) if (dob.year - old).abs() <= (new - dob.year).abs() => old,
+            Some(_) => new,
+            None if new <= today.year => new,
+            None => old,
+        }
+    }
+
+    /// The birth date the NIK encodes in the century of [`Nik::birth_year`], or `None` when that
+    /// day does not exist in that year (29 February 1900: 1900 was not a leap year, 2000 was).
     pub fn birth_date(&self, answered: Option<Date>, today: Date) -> Option<Date> {
-        let year = match answered {
-            Some(dob) if dob.year.rem_euclid(100) as u32 == self.yy => dob.year,
-            _ if 2000 + self.yy as i64 <= today.year => 2000 + self.yy as i64,
-            _ => 1900 + self.yy as i64,
-        };
-        Date::new(year, self.month, self.day)
+        Date::new(self.birth_year(answered, today), self.month, self.day)
     }
 }
 
@@ -65,7 +77,7 @@ pub fn parse_nik(raw: &str) -> Result<Nik, NikProblem> {
         _ => return Err(NikProblem::Day),
     };
     // The century is unknown here: a day that exists in either century passes (29 February of
-    // a year 00 exists in 2000); the birth-date comparison resolves it.
+    // a year 00 exists in 2000); `check_nik` resolves the century from the date of birth (N5).
     let exists = |year| Date::new(year, month, day).is_some();
     if !(exists(1900 + yy as i64) || exists(2000 + yy as i64)) {
         return Err(NikProblem::Date);
@@ -123,6 +135,15 @@ pub fn check_nik(reference: &str, raw: &str, holder: Holder, today: Date) -> Vec
             )];
         }
     };
+    let Some(encoded) = nik.birth_date(holder.dob, today) else {
+        // N3 with N5: the day exists in the other century only (29-02-00 of a holder born in 1900).
+        return vec![at(
+            "nik.date",
+            Severity::Error,
+            "Tanggal lahir dalam NIK (digit 7–12) tidak ada di kalender pada abad tanggal lahirnya.",
+            "The birth date in the NIK (digits 7–12) is not a calendar date in the century of the date of birth.",
+        )];
+    };
     let mut findings = Vec::new();
     if !regions::is_abroad(nik.region()) && !regions::is_known_kecamatan(nik.region()) {
         findings.push(at(
@@ -140,9 +161,7 @@ pub fn check_nik(reference: &str, raw: &str, holder: Holder, today: Date) -> Vec
             "The sex encoded in the NIK differs from the answer.",
         ));
     }
-    if let Some(dob) = holder.dob
-        && nik.birth_date(Some(dob), today) != Some(dob)
-    {
+    if holder.dob.is_some_and(|dob| dob != encoded) {
         findings.push(at(
             "nik.dob",
             Severity::Warning,
@@ -249,8 +268,56 @@ mod tests {
     fn twenty_ninth_of_february_needs_a_leap_year_in_some_century() {
         assert!(parse_nik("5271016902009856").is_ok(), "29-02-00 exists in 2000");
         assert_eq!(parse_nik("5271016902019856"), Err(NikProblem::Date));
-        let findings = check_nik("/n", "5271016902009856", woman_born(1900, 3, 1), today());
-        assert_eq!(rules(&findings), ["nik.dob"], "1900 was not a leap year");
+    }
+
+    #[test]
+    fn a_nik_born_29_february_00_is_an_error_for_a_holder_born_in_1900() {
+        // N5 puts the birth in 1900, and N3 finds no 29 February in 1900.
+        for dob in [woman_born(1900, 2, 28), woman_born(1900, 3, 1), woman_born(1921, 6, 1)] {
+            let findings = check_nik("/n", "5271016902009856", dob, today());
+            assert_eq!(rules(&findings), ["nik.date"], "{dob:?}");
+            assert_eq!(findings[0].severity, Severity::Error);
+        }
+    }
+
+    #[test]
+    fn a_nik_born_29_february_00_is_valid_for_a_holder_born_in_2000() {
+        let findings = check_nik("/n", "5271016902009856", woman_born(2000, 2, 29), today());
+        assert_eq!(findings, vec![]);
+        let corrected = check_nik("/n", "5271016902009856", woman_born(2000, 3, 1), today());
+        assert_eq!(rules(&corrected), ["nik.dob"], "a corrected date only warns");
+    }
+
+    #[test]
+    fn a_nik_born_29_february_00_without_a_date_of_birth_reads_as_2000() {
+        let nik = parse_nik("5271016902009856").unwrap();
+        assert_eq!(nik.birth_date(None, today()), Date::new(2000, 2, 29));
+        assert_eq!(check_nik("/n", "5271016902009856", Holder::default(), today()), vec![]);
+    }
+
+    #[test]
+    fn the_century_is_the_one_nearest_the_answered_birth_year() {
+        let nik = parse_nik("5271011209993143").unwrap();
+        let born = |year| Date::new(year, 1, 1);
+        assert_eq!(nik.birth_year(born(1999), today()), 1999);
+        assert_eq!(nik.birth_year(born(2001), today()), 1999, "a year off is a correction");
+        assert_eq!(nik.birth_year(born(2080), today()), 2099);
+        assert_eq!(nik.birth_year(None, today()), 1999, "2099 is in the future");
+    }
+
+    #[test]
+    fn separators_typed_into_a_nik_or_a_kk_are_not_part_of_it() {
+        let typed = ["5271.0148.1168.9856", "5271-0148-1168-9856", "52 71 01 481168 9856"];
+        for raw in typed {
+            assert_eq!(clean(raw), "5271014811689856");
+            assert_eq!(check_nik("/n", raw, woman_born(1968, 11, 8), today()), vec![], "{raw}");
+        }
+        assert_eq!(check_kk("/k", "5271.0130.0426.3067", today()), vec![]);
+        assert_eq!(
+            rules(&check_nik("/n", "5271/0148/1168/9856", Holder::default(), today())),
+            ["nik.length"],
+            "only spaces, dots and dashes are separators"
+        );
     }
 
     #[test]

@@ -267,6 +267,61 @@ fn a_new_household_is_status_two_without_preload() {
 }
 
 #[test]
+fn a_new_household_needs_no_id_dtks() {
+    let mut h = with_status("2", None);
+    h.id_dtks = None;
+    h.members[0].nik = field("5271010711026979", "/data/members[1]/nik");
+    assert_eq!(rules_of(&h), Vec::<&str>::new());
+}
+
+#[test]
+fn a_new_household_given_a_prelist_households_id_dtks_warns_naming_that_household_only() {
+    let mut h = with_status("2", None);
+    h.members[0].nik = field("5271010711026979", "/data/members[1]/nik");
+    h.id_dtks = field("5271011009000002", "/data/id_dtks");
+    let found = check(&h, &prelist(), today()).unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    let warning = &found[0];
+    assert_eq!(
+        (warning.rule, warning.severity, warning.reference.as_deref()),
+        ("status.new_household_in_prelist", Severity::Warning, Some("/data/id_dtks"))
+    );
+    for text in [&warning.message.id, &warning.message.en] {
+        assert!(text.contains("5271011009000002"), "names the household: {text}");
+        assert!(!text.contains("Dewi") && !text.contains("5271014811689856"), "{text}");
+    }
+}
+
+#[test]
+fn a_new_household_with_an_id_dtks_outside_the_prelist_is_not_flagged() {
+    let mut h = with_status("2", None);
+    h.members[0].nik = field("5271010711026979", "/data/members[1]/nik");
+    h.id_dtks = field("5271011009999999", "/data/id_dtks");
+    assert_eq!(rules_of(&h), Vec::<&str>::new());
+}
+
+#[test]
+fn a_prelist_household_keeps_its_id_dtks() {
+    let mut h = household();
+    h.id_dtks = Some(Field::new("", "/data/id_dtks"));
+    h.changed = Some(true);
+    h.status = field("2", "/data/status_keberadaan");
+    // Without its own ID the household's NIKs also read as found in another prelist household.
+    assert_eq!(outcomes(&h)[0], ("status.id_dtks_cleared", Severity::Error, None));
+}
+
+#[test]
+fn a_nik_typed_with_separators_is_judged_by_its_digits() {
+    let mut h = household();
+    h.members[0].nik = field("5271 0107 1102 6972", "/data/members[1]/nik");
+    h.members[1].no_kk = field("5271.0130.0426.3067", "/data/members[2]/no_kk");
+    h.kyc.nik = field("5271-0148-1168-9857", "/data/kyc/nik");
+    assert_eq!(outcomes(&h), vec![]);
+    h.members[1].nik = field("5271 0107 1102 6972", "/data/members[2]/nik");
+    assert!(rules_of(&h).contains(&"nik.duplicate_in_household"), "{:?}", rules_of(&h));
+}
+
+#[test]
 fn one_head_and_plausible_ages() {
     let mut h = household();
     h.members[1].relationship = field("1", "/data/members[2]/hubungan_krt");

@@ -11,7 +11,8 @@ members repeat is an array) and each value in it:
     the form (with the choice_filter evaluated against the household, so a desa must lie in the
     household's kecamatan), and itemsets over the members repeat (pengurus: a present member);
   * date and int values must have their lexical form; `required` values must not be empty;
-  * the bind's constraint must hold (regex(), comparisons with ., today() and absolute paths).
+  * the bind's constraint must hold (regex(), translate(), comparisons with ., today() and absolute
+    paths).
 Stdlib only. Exits 1 listing the first problems, 0 with a one-line summary otherwise (-v adds a
 line per field).
 """
@@ -80,7 +81,7 @@ class X:
 
 
 TOKEN = re.compile(
-    r"\s*(?:(?P<str>'[^']*'|\"[^\"]*\")|(?P<num>\d+(?:\.\d+)?)|(?P<func>regex|today)\s*\("
+    r"\s*(?:(?P<str>'[^']*'|\"[^\"]*\")|(?P<num>\d+(?:\.\d+)?)|(?P<func>regex|translate|today)\s*\("
     r"|(?P<abs>/[\w/]+)|(?P<child>(?:\./)?[A-Za-z_][\w]*)|(?P<dot>\.)|(?P<op>!=|<=|>=|=|<|>|\(|\)|,))"
 )
 
@@ -99,7 +100,7 @@ def translate(expr: str) -> str:
         elif kind == "num":
             out.append(f"X({float(text)!r})")
         elif kind == "func":
-            out.append({"regex": "REGEX(", "today": "TODAY("}[text])
+            out.append({"regex": "REGEX(", "translate": "TRANSLATE(", "today": "TODAY("}[text])
         elif kind == "abs":
             out.append(f"X(ABS({text!r}))")
         elif kind == "child":
@@ -116,6 +117,13 @@ def compiled(expr: str):
     return compile(translate(expr), expr, "eval")
 
 
+def xpath_translate(value, source, target):
+    """XPath translate(): each character of `source` becomes the one at its place in `target`, or goes."""
+    src, dst = str(source.v), str(target.v)
+    table = {ord(c): (dst[i] if i < len(dst) else None) for i, c in reversed(list(enumerate(src)))}
+    return X(str(value.v).translate(table))
+
+
 def evaluate(expr, dot="", child=None, absolute=None):
     env = {
         "X": X,
@@ -123,6 +131,7 @@ def evaluate(expr, dot="", child=None, absolute=None):
         "CHILD": child or (lambda name: ""),
         "ABS": absolute or (lambda path: ""),
         "REGEX": lambda value, pattern: re.fullmatch(pattern.v, str(value.v)) is not None,
+        "TRANSLATE": xpath_translate,
         "TODAY": lambda: X(datetime.date.today().isoformat()),
     }
     return bool(eval(compiled(expr), env))  # noqa: S307 - expressions come from our own form

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the status scenarios for the DTKS form: the first sample household entered as answers
 (what a preload writes, field by field, cascade parents first), then each existence status with
-what it needs. They replay in our engine (`verivali form run`) and in JavaRosa
+what it needs (status 1 and 2: the house photo and location); a new household with no ID DTKS; and
+NIKs and a No. KK typed with separators. They replay in our engine (`verivali form run`) and in JavaRosa
 (`tools/conformance --live`), so relevance and the submission XML can be compared.
 
     tools/forms/status_scenarios.py   # rewrites test-fixtures/forms/dtks-verivali/scenarios/
@@ -44,11 +45,40 @@ def kyc_steps(record):
     ]
 
 
+# Status 1 and 2 need the house photo and the location before finalizing (docs/domain.md, evidence).
+EVIDENCE = [answer("/data/bukti/foto_depan_rumah", "depan.jpg"),
+            answer("/data/bukti/lokasi_rumah", "-8.5833 116.1167 14 4")]
+
+
+def new_household_steps():
+    """A household not in the prelist, complete enough to finalize, with no ID DTKS."""
+    member = {"no_art": "1", "nama": "Made Wirawan", "status_keberadaan_art": "1", "nik": "5271011505850003",
+              "no_kk": "5271010101250001", "jenis_kelamin": "1", "tanggal_lahir": "1985-05-15",
+              "hubungan_krt": "1", "status_kawin": "2", "nama_ibu_kandung": "Ni Luh Sari"}
+    lokasi = {"provinsi": "52", "kabupaten": "52.71", "kecamatan": "52.71.01", "desa": "52.71.01.1009",
+              "nama_sls": "RT 003 RW 001", "alamat": "Gg. Melati No. 4"}
+    record = {"lokasi": lokasi, "members": [member], "pengurus": "1"}
+    steps = [answer("/data/status_keberadaan", "2")]
+    steps += [answer(f"/data/lokasi/{k}", lokasi[k]) for k in LOKASI]
+    steps += [answer(f"/data/members[1]/{k}", member[k]) for k in MEMBER]
+    return steps + kyc_steps(record) + EVIDENCE
+
+
+def separator_steps():
+    """NIK and No. KK typed as printed: separators are accepted, anything else still is not."""
+    return [answer("/data/members[1]/nik", "5271 0107 1102 697"),   # 15 digits: refused
+            answer("/data/members[1]/nik", "5271 0107 1102 6972"),
+            answer("/data/members[1]/no_kk", "5271.0130.0426.3067"),
+            answer("/data/members[2]/nik", "5271-0114-1220-2314"),
+            answer("/data/kyc/nik", "5271/0107/1102/6972"),           # a slash is not a separator: refused
+            answer("/data/kyc/nik", "52.71.01 071102 6972")]
+
+
 base = preload_steps(household)
 scenarios = {
-    "status-1": base + [answer("/data/status_keberadaan", "1")] + kyc_steps(household),
+    "status-1": base + [answer("/data/status_keberadaan", "1")] + kyc_steps(household) + EVIDENCE,
     "status-2": base + [answer("/data/status_keberadaan", "2"),
-                        answer("/data/members[2]/status_kawin", "2")] + kyc_steps(household),
+                        answer("/data/members[2]/status_kawin", "2")] + kyc_steps(household) + EVIDENCE,
     "status-3": base + [answer("/data/status_keberadaan", "3"),
                         answer("/data/alasan_tidak_ditemukan", "Pindah ke luar kota")],
     "status-4": base + [answer("/data/status_keberadaan", "4")],
@@ -58,6 +88,9 @@ scenarios = {
                       answer("/data/members[1]/no_art", "1"),
                       answer("/data/members[1]/nama", "Made Wirawan"),
                       answer("/data/members[1]/hubungan_krt", "1")],
+    "new-household-without-id": new_household_steps(),
+    "nik-separators": base + [answer("/data/status_keberadaan", "2")] + kyc_steps(household)
+                      + separator_steps() + EVIDENCE,
 }
 out.mkdir(parents=True, exist_ok=True)
 for name, steps in scenarios.items():
@@ -66,7 +99,7 @@ for name, steps in scenarios.items():
         "initial_snapshot": False,
         "tz": "Asia/Jakarta",
         "locale": "id-ID",
-        "nondeterministic_refs": ["/data/meta/instanceID", "/data/tanggal_kunjungan"],
+        "nondeterministic_refs": ["/data/meta/instanceID", "/data/tanggal_kunjungan", "/data/id_sementara"],
         "steps": steps,
     }
     (out / f"scenario.{name}.json").write_text(json.dumps(scenario, indent=1, ensure_ascii=False) + "\n")

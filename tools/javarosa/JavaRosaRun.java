@@ -28,6 +28,7 @@ public class JavaRosaRun {
         ObjectNode out = json.createObjectNode();
         Scenario form;
         try {
+            FormMedia.register(new File(args[0]));
             form = Scenario.init(new File(args[0]));
         } catch (Exception e) {
             out.put("load", "error");

@@ -172,9 +172,9 @@ pub fn scripts(records: &[Json]) -> Vec<Script> {
 /// A household not in the prelist: location, two members, housing, the pengurus and KYC.
 fn new_household() -> Vec<Step> {
     let mut steps = vec![
+        // No ID DTKS: the form gives the proposal a provisional identifier (`id_sementara`) and the
+        // Dinas Sosial assigns the registry's (docs/adr/0016-provisional-id-for-new-households.md).
         answer("/data/status_keberadaan", "2"),
-        // A provisional number until the Dinas issues an ID DTKS.
-        answer("/data/id_dtks", "USULAN-5271011009-0001"),
         answer("/data/lokasi/provinsi", "52"),
         answer("/data/lokasi/kabupaten", "52.71"),
         answer("/data/lokasi/kecamatan", "52.71.01"),
