@@ -356,3 +356,31 @@ fn a_record_with_fewer_members_than_the_form_starts_with_removes_the_rest() {
     let (one, _) = Session::start_prefilled(household(), clock(), &record).unwrap();
     assert_eq!(value(&one, "/data/size"), "1");
 }
+
+#[test]
+fn an_answer_the_filter_no_longer_offers_is_dropped_and_what_depends_on_it_follows() {
+    let s = &mut Session::start(
+        form(
+            r#"<data id="cf"><prov/><kab/><kabs/><label/></data></instance>
+               <instance id="kab"><root>
+                 <item><name>3201</name><prov>32</prov></item>
+                 <item><name>3202</name><prov>32</prov></item>
+                 <item><name>3301</name><prov>33</prov></item>
+               </root>"#,
+            r#"<bind nodeset="/data/label" calculate="concat('kab ', /data/kab, ' | ', /data/kabs)"/>"#,
+            r#"<select1 ref="/data/prov"><item><value>32</value></item><item><value>33</value></item></select1>
+               <select1 ref="/data/kab"><itemset nodeset="instance('kab')/root/item[prov = /data/prov]"><value ref="name"/><label ref="name"/></itemset></select1>
+               <select ref="/data/kabs"><itemset nodeset="instance('kab')/root/item[prov = /data/prov or name = '3202']"><value ref="name"/><label ref="name"/></itemset></select>"#,
+        ),
+        clock(),
+    )
+    .unwrap();
+    s.answer("/data/prov", "32").unwrap();
+    s.answer("/data/kab", "3201").unwrap();
+    s.answer("/data/kabs", "3201 3202").unwrap();
+    assert_eq!(value(s, "/data/label"), "kab 3201 | 3201 3202");
+    s.answer("/data/prov", "33").unwrap();
+    assert_eq!(value(s, "/data/kab"), "", "3201 is not in province 33");
+    assert_eq!(value(s, "/data/kabs"), "3202", "the rest of a multiple choice stays");
+    assert_eq!(value(s, "/data/label"), "kab  | 3202", "recomputed at once (ADR 0017)");
+}
