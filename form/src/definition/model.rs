@@ -122,6 +122,7 @@ pub(crate) fn parse_model(
         }
     }
     let primary = primary.ok_or_else(|| structure(doc, model, "the model has no <instance>"))?;
+    resolve_bind_targets(&mut actions, &binds);
     Ok(ModelParts { primary, secondary, binds, itext, actions })
 }
 
@@ -190,6 +191,15 @@ fn parse_bind(doc: &Source<'_>, node: roxmltree::Node<'_, '_>) -> Result<Bind, F
         line: line(doc, node),
         nodeset,
     })
+}
+
+/// A `<setvalue bind="id">` sets the node of the bind with that id.
+pub(crate) fn resolve_bind_targets(actions: &mut [SetValue], binds: &[Bind]) {
+    for action in actions.iter_mut().filter(|a| !a.target.starts_with('/')) {
+        if let Some(bind) = binds.iter().find(|b| b.id.as_deref() == Some(&*action.target)) {
+            action.target = bind.nodeset.clone();
+        }
+    }
 }
 
 /// Reads a `<setvalue>`; `trigger` is the control it sits in, for `xforms-value-changed`.

@@ -136,6 +136,18 @@ impl Dag {
         self.in_run_order(seen.into_iter().collect())
     }
 
+    /// What an answer to `path` sets off: as [`Dag::affected`], except the calculate of the
+    /// answered node itself. An answer typed over a calculation stays until the calculation's
+    /// inputs change, as in JavaRosa.
+    pub fn affected_by_answer(&self, path: &str) -> Vec<usize> {
+        let mut work = self.affected(&[path]);
+        work.retain(|&t| {
+            let triggerable = &self.triggerables[t];
+            !(triggerable.kind == Kind::Calculate && triggerable.target == path)
+        });
+        work
+    }
+
     fn successors(&self, t: usize) -> Vec<usize> {
         match self.triggerables[t].writes() {
             Some(written) => self

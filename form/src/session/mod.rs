@@ -16,6 +16,7 @@ mod prefill;
 mod questions;
 mod reading;
 mod repeats;
+mod scope;
 mod screens;
 mod submission;
 #[cfg(test)]
@@ -348,7 +349,8 @@ impl Session {
                 });
             }
         }
-        self.changed(&[generic.as_str()], None)?;
+        let work = self.form.dag.affected_by_answer(&generic);
+        self.run_around(&work, node)?;
         let triggered = self.run_actions("xforms-value-changed", Some(&generic))?;
         if !triggered.is_empty() {
             let paths: Vec<&str> = triggered.iter().map(String::as_str).collect();
@@ -492,8 +494,9 @@ impl Session {
                 ("xforms-value-changed", Some(trigger)) => {
                     action.trigger.as_deref() == Some(trigger)
                 }
+                // An action fires for the repeat it sits in: the innermost one around its target.
                 ("odk-new-repeat", Some(repeat)) => {
-                    action.target.starts_with(&format!("{repeat}/"))
+                    self.innermost_repeat(&action.target).as_deref() == Some(repeat)
                 }
                 _ => true,
             };

@@ -31,15 +31,19 @@ impl Session {
         self.state.resize(self.doc.len(), NodeState::default());
         self.inherit_relevance(instance);
         self.run_actions("odk-new-repeat", Some(&generic))?;
+        // As JavaRosa does: the expressions of the repeat run in the new instance only (an answer
+        // typed over a calculate in another instance stays), the others that depend on the
+        // repeat (a count, a sum) everywhere.
         let inside = format!("{generic}/");
-        let mut work: Vec<usize> = (0..self.form.dag.triggerables.len())
-            .filter(|&t| {
-                let target = &self.form.dag.triggerables[t].target;
-                *target == generic || target.starts_with(&inside)
-            })
-            .collect();
-        work.extend(self.form.dag.affected(&[generic.as_str()]));
-        self.run_ordered(work, None)?;
+        let in_repeat = |t: &usize| {
+            let target = &self.form.dag.triggerables[*t].target;
+            *target == generic || target.starts_with(&inside)
+        };
+        let own: Vec<usize> = (0..self.form.dag.triggerables.len()).filter(in_repeat).collect();
+        let (_, outside): (Vec<usize>, Vec<usize>) =
+            self.form.dag.affected(&[generic.as_str()]).into_iter().partition(in_repeat);
+        self.run_ordered(own, Some(instance))?;
+        self.run_ordered(outside, None)?;
         Ok(instance)
     }
 

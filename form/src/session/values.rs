@@ -122,23 +122,26 @@ fn canonical_numbers(text: &str) -> String {
 }
 
 /// The lexical form JavaRosa gives a default value written in the form (`0` in a decimal
-/// node is `0.0`), for the types whose form does not depend on the time zone; `None` keeps the
-/// text as written.
+/// node is `0.0`, an unreadable one is empty), for the types whose form does not depend on the
+/// time zone; `None` keeps the text as written.
 pub fn canonical_default(text: &str, data_type: &DataType) -> Option<String> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return None;
     }
+    // A default JavaRosa cannot read as its type is no value at all.
     let canonical = match data_type {
-        DataType::Int => trimmed.parse::<i32>().ok().map(|n| n.to_string()),
-        DataType::Decimal => canonical_decimal(trimmed),
-        DataType::Date => {
-            DateTime::parse(trimmed, 0).filter(|d| d.date_only).map(|d| d.to_string())
-        }
-        DataType::Geopoint => valid_geopoint(trimmed).then(|| canonical_numbers(trimmed)),
-        _ => None,
+        DataType::Int => trimmed.parse::<i32>().map(|n| n.to_string()).unwrap_or_default(),
+        DataType::Decimal => canonical_decimal(trimmed).unwrap_or_default(),
+        DataType::Date => DateTime::parse(trimmed, 0)
+            .filter(|d| d.date_only)
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        DataType::Geopoint if valid_geopoint(trimmed) => canonical_numbers(trimmed),
+        DataType::Geopoint => String::new(),
+        _ => return None,
     };
-    canonical.filter(|c| c != text)
+    (canonical != text).then_some(canonical)
 }
 
 fn valid_geopoint(text: &str) -> bool {
@@ -210,7 +213,12 @@ mod tests {
             Some("1.0 2.0 10.0 5.0")
         );
         assert_eq!(canonical_default("0.5", &DataType::Decimal), None);
-        assert_eq!(canonical_default("abc", &DataType::Int), None);
+        assert_eq!(canonical_default("abc", &DataType::Int).as_deref(), Some(""), "unreadable");
+        assert_eq!(
+            canonical_default("1900-01-01 00:00:00", &DataType::Date).as_deref(),
+            Some(""),
+            "JavaRosa empties a date default it cannot read"
+        );
         assert_eq!(canonical_default("hello", &DataType::String), None);
     }
 
