@@ -100,7 +100,7 @@ pub(super) fn count_non_empty(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Valu
 }
 
 /// The next 64 random bits from the context's SplitMix64 state.
-fn next_random(ev: &Evaluator<'_, '_>) -> u64 {
+pub(super) fn next_random(ev: &Evaluator<'_, '_>) -> u64 {
     let state = ev.ctx.random_state.get().wrapping_add(0x9E37_79B9_7F4A_7C15);
     ev.ctx.random_state.set(state);
     let mut z = state;

@@ -8,6 +8,7 @@
 mod form;
 mod geo;
 mod math;
+mod shuffle;
 mod text;
 mod time;
 
@@ -92,6 +93,7 @@ const LIBRARY: &[(&str, usize, Option<usize>, Function)] = &[
     ("max", 1, None, math::max),
     ("count-non-empty", 1, Some(1), math::count_non_empty),
     ("random", 0, Some(0), math::random),
+    ("randomize", 1, Some(2), shuffle::randomize),
     ("today", 0, Some(0), time::today),
     ("now", 0, Some(0), time::now),
     ("date", 1, Some(1), time::date),
