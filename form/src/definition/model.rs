@@ -148,9 +148,13 @@ fn secondary_instance(
         let tree = prebuilt.ok_or_else(|| structure(doc, node, "an empty <instance>"))?;
         return Ok((id, tree));
     };
-    let bytes = external
-        .fetch(src)
-        .ok_or_else(|| FormError::MissingInstance { id: id.clone(), src: src.to_owned() })?;
+    // The last saved instance of the form: until one is kept, an empty one (as Collect has it
+    // before the first instance is saved).
+    let bytes = match external.fetch(src) {
+        Some(bytes) => bytes,
+        None if src == "jr://instance/last-saved" => b"<root/>".to_vec(),
+        None => return Err(FormError::MissingInstance { id: id.clone(), src: src.to_owned() }),
+    };
     let instance = external::read(&bytes, src)
         .map_err(|reason| FormError::BadInstance { id: id.clone(), reason })?;
     Ok((id, instance))
