@@ -5,6 +5,7 @@ use super::{Session, SessionError};
 use crate::{
     definition::{Control, ControlKind, Text, TextPart},
     dom::NodeId,
+    xpath::NodeRef,
 };
 
 /// One instance node as the conformance snapshots list it.
@@ -92,8 +93,11 @@ impl Session {
             };
             let Some((parent_generic, name)) = reference.rsplit_once('/') else { continue };
             for parent in self.nodes_at(parent_generic) {
+                // As in JavaRosa the count is read from the repeat (`current()/../count`): its
+                // first instance when there is one, else the node that will hold it.
+                let at = self.children_named(parent, name).next().unwrap_or(parent);
                 let wanted = self
-                    .eval(count, parent)
+                    .eval_at(count, NodeRef::element(0, at), at)
                     .and_then(|v| self.number_of(&v))
                     .map_err(|e| self.failure(reference, "jr:count", e))?;
                 let wanted = if wanted.is_finite() && wanted > 0.0 { wanted as usize } else { 0 };
