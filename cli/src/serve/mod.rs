@@ -3,9 +3,11 @@
 //! It accepts submissions from devices holding a bearer token (`serve token add`), for forms
 //! published with `serve form add`, keeps each by instanceID with the attachments its instance
 //! names (as ODK Central does: a resend of the same content is acknowledged again, never stored
-//! twice; other content under the same instanceID is a 409; an edit names the submission it
-//! replaces in `deprecatedID`), refuses households outside the device's area when the form tags
-//! its desa field, and shows a plain status page.
+//! twice; other content under the same instanceID, an acknowledged attachment resent with other
+//! bytes, or the instanceID from another device is a 409 and what is stored stays as it was; an
+//! edit names the submission it replaces in `deprecatedID`), refuses attachment names that are
+//! paths, hold control characters or come twice, refuses households outside the device's area
+//! when the form tags its desa field, and shows a plain status page.
 
 mod multipart;
 pub mod store;

@@ -186,13 +186,19 @@ pub fn binary_paths(form_xml: &str) -> Vec<String> {
 }
 
 /// What storing a submission did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stored {
     New,
     /// The same instanceID with the same content: already here.
     Duplicate,
     /// The same instanceID with other content.
     Conflict,
+    /// The same instanceID from another device: what one device submitted, another cannot
+    /// resend or complete.
+    OtherDevice,
+    /// An attachment already acknowledged under this name, resent with other bytes: stored
+    /// evidence never changes.
+    ChangedAttachment(String),
     /// An edit whose `deprecatedID` names no submission here.
     UnknownDeprecated,
 }
@@ -217,14 +223,22 @@ pub fn store_submission(
 ) -> rusqlite::Result<Stored> {
     let sha = sha256_hex(s.xml);
     let tx = conn.transaction()?;
-    let existing: Option<String> = tx
-        .query_row("SELECT sha256 FROM submissions WHERE instance_id = ?1", [s.instance_id], |r| {
-            r.get(0)
-        })
+    let existing: Option<(String, String)> = tx
+        .query_row(
+            "SELECT sha256, enumerator FROM submissions WHERE instance_id = ?1",
+            [s.instance_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?;
-    if let Some(existing) = existing {
-        if existing != sha {
+    if let Some((existing_sha, sender)) = existing {
+        if sender != s.enumerator {
+            return Ok(Stored::OtherDevice);
+        }
+        if existing_sha != sha {
             return Ok(Stored::Conflict);
+        }
+        if let Some(changed) = changed_attachment(&tx, s)? {
+            return Ok(Stored::ChangedAttachment(changed));
         }
         // The same submission again, or its next part (`*isIncomplete*`): keep new attachments.
         add_attachments(&tx, s)?;
@@ -251,10 +265,31 @@ pub fn store_submission(
     Ok(Stored::New)
 }
 
+/// The first attachment of `s` already stored under its name with other bytes.
+fn changed_attachment(
+    tx: &rusqlite::Transaction<'_>,
+    s: &Incoming<'_>,
+) -> rusqlite::Result<Option<String>> {
+    for (name, bytes) in s.attachments {
+        let stored: Option<Vec<u8>> = tx
+            .query_row(
+                "SELECT bytes FROM attachments WHERE instance_id = ?1 AND name = ?2",
+                params![s.instance_id, name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if stored.is_some_and(|stored| stored != *bytes) {
+            return Ok(Some(name.clone()));
+        }
+    }
+    Ok(None)
+}
+
+/// Adds the attachments not stored yet; one already stored is the same bytes (checked first).
 fn add_attachments(tx: &rusqlite::Transaction<'_>, s: &Incoming<'_>) -> rusqlite::Result<()> {
     for (name, bytes) in s.attachments.iter().filter(|(name, _)| name != "*isIncomplete*") {
         tx.execute(
-            "INSERT OR REPLACE INTO attachments (instance_id, name, bytes) VALUES (?1, ?2, ?3)",
+            "INSERT OR IGNORE INTO attachments (instance_id, name, bytes) VALUES (?1, ?2, ?3)",
             params![s.instance_id, name, bytes],
         )?;
     }

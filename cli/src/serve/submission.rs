@@ -42,6 +42,9 @@ pub(crate) fn receive(conn: &mut Connection, request: &mut Request) -> Reply {
             "Bukan kiriman multipart yang sah / Not a valid multipart submission",
         );
     };
+    if let Err(refusal) = check_part_names(&parts) {
+        return refusal;
+    }
     let Some(xml) = parts.iter().find(|p| p.name == "xml_submission_file") else {
         return openrosa(400, "error", "Tidak ada xml_submission_file / No xml_submission_file");
     };
@@ -120,6 +123,18 @@ pub(crate) fn receive(conn: &mut Connection, request: &mut Request) -> Reply {
             "error",
             "instanceID yang sama dengan isi berbeda sudah ada / The same instanceID already exists with other content",
         ),
+        Ok(store::Stored::OtherDevice) => openrosa(
+            409,
+            "error",
+            "instanceID ini sudah dikirim oleh perangkat lain / This instanceID was already sent by another device",
+        ),
+        Ok(store::Stored::ChangedAttachment(name)) => openrosa(
+            409,
+            "error",
+            &format!(
+                "Lampiran {name} sudah diterima dengan isi lain dan tidak diganti / The attachment {name} was already received with other content and is not replaced"
+            ),
+        ),
         Ok(store::Stored::UnknownDeprecated) => openrosa(
             404,
             "error",
@@ -127,6 +142,42 @@ pub(crate) fn receive(conn: &mut Connection, request: &mut Request) -> Reply {
         ),
         Err(error) => internal(error),
     }
+}
+
+/// Attachment names a receiver can keep: no path separator, no NUL or other control character,
+/// not `.` or `..`, at most 255 bytes, each once in a submission. The refusal names the part by
+/// its position (a bad name is not echoed back).
+fn check_part_names(parts: &[multipart::FormPart]) -> Result<(), Reply> {
+    let mut seen = std::collections::HashSet::new();
+    for (index, part) in parts.iter().enumerate() {
+        let name = &part.name;
+        let unusable = |name: &str| {
+            name.is_empty()
+                || name.len() > 255
+                || name == "."
+                || name == ".."
+                || name.chars().any(|c| c == '/' || c == '\\' || c.is_control())
+        };
+        if unusable(name) || part.filename.as_deref().is_some_and(unusable) {
+            return Err(openrosa(
+                400,
+                "error",
+                &format!(
+                    "Nama lampiran ke-{} tidak dapat dipakai / The name of part {} cannot be used (no paths, control characters or more than 255 bytes)",
+                    index + 1,
+                    index + 1
+                ),
+            ));
+        }
+        if !seen.insert(name.as_str()) {
+            return Err(openrosa(
+                400,
+                "error",
+                &format!("Lampiran {name} dikirim dua kali / The attachment {name} is sent twice"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The values of the instance's binary fields (photos, the checks file): the attachments it

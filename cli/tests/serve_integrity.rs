@@ -1,0 +1,122 @@
+//! The receiver keeps what it acknowledged as it was, over real loopback sockets: a resend with
+//! another photo, a resend from another device, and attachment names that could reach outside
+//! the store are refused, and the stored bytes stay as first received.
+
+mod support;
+
+use support::fixtures;
+
+use std::io::{Read, Write};
+
+use verivali_cli::serve::{self, Receiver};
+
+const INSTANCE_ID: &str = "uuid:6f1d3c2e-8a4b-4c5d-9e6f-0a1b2c3d4e5f";
+
+fn instance() -> Vec<u8> {
+    format!(
+        r#"<data id="mini_verivali" version="1"><id_dtks>5271011009000001</id_dtks><status_keberadaan>4</status_keberadaan><lokasi><desa>11.01.01.2001</desa></lokasi><bukti><foto_rumah>rumah.jpg</foto_rumah></bukti><meta><instanceID>{INSTANCE_ID}</instanceID></meta></data>"#
+    )
+    .into_bytes()
+}
+
+/// POSTs a multipart submission over a socket; returns the status code and the body.
+fn post(url: &str, token: &str, parts: &[(&str, &[u8])]) -> (u16, String) {
+    let boundary = "verivali-test-boundary";
+    let mut body = Vec::new();
+    for (name, bytes) in parts {
+        write!(
+            body,
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .unwrap();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    write!(body, "--{boundary}--\r\n").unwrap();
+    let address = url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "POST /submission HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nX-OpenRosa-Version: 1.0\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    stream.write_all(&body).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, response)
+}
+
+fn stored_photo(dir: &std::path::Path) -> Option<Vec<u8>> {
+    let conn = rusqlite::Connection::open(dir.join(serve::store::FILE)).unwrap();
+    conn.query_row(
+        "SELECT bytes FROM attachments WHERE instance_id = ?1 AND name = 'rumah.jpg'",
+        [INSTANCE_ID],
+        |r| r.get(0),
+    )
+    .ok()
+}
+
+fn receiver_with_two_devices() -> (tempfile::TempDir, Receiver, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    serve::publish_form(dir.path(), &fixtures().join("forms/mini-verivali/form.xml")).unwrap();
+    let budi = serve::add_token(dir.path(), "Budi", &["11.01".into()]).unwrap();
+    let siti = serve::add_token(dir.path(), "Siti", &["11.01".into()]).unwrap();
+    let receiver = Receiver::start(dir.path(), "127.0.0.1", 0).unwrap();
+    (dir, receiver, budi, siti)
+}
+
+#[test]
+fn an_acknowledged_photo_is_not_replaced_by_a_resend_with_other_bytes() {
+    let (dir, receiver, budi, _) = receiver_with_two_devices();
+    let xml = instance();
+    let first =
+        post(&receiver.url, &budi, &[("xml_submission_file", &xml), ("rumah.jpg", b"photo one")]);
+    assert_eq!(first.0, 201, "{}", first.1);
+    let same =
+        post(&receiver.url, &budi, &[("xml_submission_file", &xml), ("rumah.jpg", b"photo one")]);
+    assert_eq!(same.0, 201, "the same content again is acknowledged again: {}", same.1);
+    let forged =
+        post(&receiver.url, &budi, &[("xml_submission_file", &xml), ("rumah.jpg", b"another")]);
+    assert_eq!(forged.0, 409, "{}", forged.1);
+    assert!(forged.1.contains("rumah.jpg") && forged.1.contains("not replaced"), "{}", forged.1);
+    assert_eq!(stored_photo(dir.path()).as_deref(), Some(&b"photo one"[..]));
+}
+
+#[test]
+fn another_device_cannot_resend_or_complete_an_acknowledged_instance() {
+    let (dir, receiver, budi, siti) = receiver_with_two_devices();
+    let xml = instance();
+    let first = post(&receiver.url, &budi, &[("xml_submission_file", &xml)]);
+    assert_eq!(first.0, 201, "{}", first.1);
+    let other = post(&receiver.url, &siti, &[("xml_submission_file", &xml), ("rumah.jpg", b"x")]);
+    assert_eq!(other.0, 409, "{}", other.1);
+    assert!(other.1.contains("another device"), "{}", other.1);
+    assert_eq!(stored_photo(dir.path()), None, "nothing was added");
+}
+
+#[test]
+fn attachment_names_that_are_paths_control_characters_too_long_or_twice_are_refused() {
+    let (dir, receiver, budi, _) = receiver_with_two_devices();
+    let xml = instance();
+    let long = "a".repeat(256);
+    for bad in ["../../etc/passwd", "a/b.jpg", "a\\b.jpg", "..", "nul\u{1}.jpg", long.as_str()] {
+        let (status, body) =
+            post(&receiver.url, &budi, &[("xml_submission_file", &xml), (bad, b"x")]);
+        assert_eq!(status, 400, "{bad:?}: {body}");
+        assert!(body.contains("part 2"), "the refusal names the part: {body}");
+        assert!(!body.contains("passwd"), "a bad name is not echoed: {body}");
+    }
+    let (status, body) = post(
+        &receiver.url,
+        &budi,
+        &[("xml_submission_file", &xml), ("rumah.jpg", b"x"), ("rumah.jpg", b"y")],
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("rumah.jpg") && body.contains("twice"), "{body}");
+    assert_eq!(stored_photo(dir.path()), None);
+    let conn = rusqlite::Connection::open(dir.path().join(serve::store::FILE)).unwrap();
+    let kept: i64 = conn.query_row("SELECT count(*) FROM submissions", [], |r| r.get(0)).unwrap();
+    assert_eq!(kept, 0, "nothing was stored");
+}
