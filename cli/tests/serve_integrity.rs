@@ -120,3 +120,29 @@ fn attachment_names_that_are_paths_control_characters_too_long_or_twice_are_refu
     let kept: i64 = conn.query_row("SELECT count(*) FROM submissions", [], |r| r.get(0)).unwrap();
     assert_eq!(kept, 0, "nothing was stored");
 }
+
+#[test]
+fn the_submission_preflight_without_a_known_token_is_a_401_challenge() {
+    let (_dir, receiver, budi, _) = receiver_with_two_devices();
+    let head = |token: Option<&str>| {
+        let address = receiver.url.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+        write!(
+            stream,
+            "HEAD /submission HTTP/1.1\r\nHost: {address}\r\n{auth}Connection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response
+    };
+    for response in [head(None), head(Some("not-a-token"))] {
+        assert!(response.starts_with("HTTP/1.1 401"), "{response}");
+        assert!(response.contains("WWW-Authenticate: Bearer"), "{response}");
+        assert!(!response.contains("X-OpenRosa-Accept-Content-Length"), "{response}");
+    }
+    let known = head(Some(&budi));
+    assert!(known.starts_with("HTTP/1.1 204"), "{known}");
+    assert!(known.contains("X-OpenRosa-Accept-Content-Length"), "{known}");
+}

@@ -101,13 +101,17 @@ pub(crate) fn openrosa(
 fn handle(conn: &mut Connection, mut request: Request) {
     let path = request.url().split('?').next().unwrap_or("").to_owned();
     let response = match (request.method(), path.as_str()) {
-        (Method::Head, "/submission") => Response::from_data(Vec::new())
-            .with_status_code(204)
-            .with_header(header("X-OpenRosa-Version", "1.0"))
-            .with_header(header(
-                "X-OpenRosa-Accept-Content-Length",
-                &MAX_SUBMISSION_BYTES.to_string(),
-            )),
+        // OpenRosa's pre-flight: only a known device learns the limit.
+        (Method::Head, "/submission") => match authorized(conn, &request) {
+            Ok(_) => Response::from_data(Vec::new())
+                .with_status_code(204)
+                .with_header(header("X-OpenRosa-Version", "1.0"))
+                .with_header(header(
+                    "X-OpenRosa-Accept-Content-Length",
+                    &MAX_SUBMISSION_BYTES.to_string(),
+                )),
+            Err(refusal) => refusal,
+        },
         (Method::Post, "/submission") => submission::receive(conn, &mut request),
         (Method::Get, "/" | "/status") => status_page(conn),
         (Method::Get, "/formList") => match authorized(conn, &request) {
@@ -141,7 +145,8 @@ pub(crate) fn authorized(conn: &Connection, request: &Request) -> Result<store::
             401,
             "error",
             "Token perangkat tidak dikenal; minta token baru ke admin. / Unknown device token; ask the admin for a new one.",
-        )),
+        )
+        .with_header(header("WWW-Authenticate", r#"Bearer realm="verivali""#))),
     }
 }
 
