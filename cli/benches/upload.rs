@@ -20,6 +20,9 @@ use verivali_core::{
 
 const FORM: &str = r#"<h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml"><h:head><h:title>b</h:title><model><instance><data id="bench"><x/><meta><instanceID/></meta></data></instance></model></h:head><h:body><input ref="/data/x"/></h:body></h:html>"#;
 
+/// The receiver's database key for the benchmark.
+const BENCH_KEY: [u8; 32] = [9; 32];
+
 /// A submission of about 20 KB.
 fn xml(id: &str) -> String {
     let filler = "Siti Aminah binti Ahmad; ".repeat(800);
@@ -68,9 +71,9 @@ fn bench(c: &mut Criterion) {
     let server_dir = tempfile::tempdir().unwrap();
     let form_path = server_dir.path().join("form.xml");
     std::fs::write(&form_path, FORM).unwrap();
-    serve::publish_form(server_dir.path(), &form_path).unwrap();
-    let token = serve::add_token(server_dir.path(), "bench", &["00".into()]).unwrap();
-    let receiver = Receiver::start(server_dir.path(), "127.0.0.1", 0).unwrap();
+    serve::publish_form(server_dir.path(), &BENCH_KEY, &form_path).unwrap();
+    let token = serve::add_token(server_dir.path(), &BENCH_KEY, "bench", &["00".into()]).unwrap();
+    let receiver = Receiver::start(server_dir.path(), &BENCH_KEY, "127.0.0.1", 0).unwrap();
     let server =
         client::Server { base_url: receiver.url.clone(), token: Some(token), device_id: None };
     let agent = client::agent(Duration::from_secs(5), Duration::from_secs(30));

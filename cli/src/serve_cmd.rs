@@ -5,6 +5,8 @@ use std::{path::PathBuf, process::ExitCode};
 use clap::{Args, Subcommand};
 use verivali_cli::serve::{self, Receiver};
 
+use verivali_cli::key::{self, KeyOrigin};
+
 use crate::{CliError, StoreArgs};
 
 #[derive(Args)]
@@ -51,17 +53,27 @@ enum TokenAction {
 pub fn serve(store: &StoreArgs, args: ServeArgs) -> Result<ExitCode, CliError> {
     let dir = &store.data_dir;
     let usage = |e: serve::ServeError| CliError::Usage(e.to_string());
+    // The receiver's database is encrypted with the same kind of key as a device's store.
+    let env_key = std::env::var("VERIVALI_KEY").ok();
+    let (key, origin) =
+        key::resolve(store.key_file.as_deref(), env_key.as_deref(), store.insecure_dev_key, dir)?;
+    if origin == KeyOrigin::InsecureDevKey {
+        eprintln!(
+            "PERINGATAN: kunci uji coba yang diketahui umum dipakai; jangan simpan data sungguhan.\n\
+             WARNING: using the publicly known trial key; do not store real data."
+        );
+    }
     match args.action {
         Some(ServeAction::Form(FormAction::Add { form })) => {
-            let (id, version) = serve::publish_form(dir, &form).map_err(usage)?;
+            let (id, version) = serve::publish_form(dir, &key, &form).map_err(usage)?;
             println!("Formulir diterbitkan / Form published: {id} (versi/version {version})");
         }
         Some(ServeAction::Token(TokenAction::Add { enumerator, areas })) => {
-            let token = serve::add_token(dir, &enumerator, &areas).map_err(usage)?;
+            let token = serve::add_token(dir, &key, &enumerator, &areas).map_err(usage)?;
             println!("Token untuk / Token for {enumerator}: {token}");
         }
         None => {
-            let receiver = Receiver::start(dir, &args.bind, args.port).map_err(usage)?;
+            let receiver = Receiver::start(dir, &key, &args.bind, args.port).map_err(usage)?;
             eprintln!(
                 "Penerima OpenRosa di / OpenRosa receiver at {0}  (status: {0}/status; Ctrl-C berhenti / stops)",
                 receiver.url

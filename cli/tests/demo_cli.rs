@@ -18,7 +18,12 @@ struct Submission {
 }
 
 fn receiver_holds(dir: &Path) -> BTreeMap<String, Submission> {
-    let conn = rusqlite::Connection::open(dir.join("receiver/receiver.db")).unwrap();
+    // The demo's receiver is encrypted with the publicly known trial key, as its device is.
+    let conn = verivali_cli::serve::store::open(
+        &dir.join("receiver"),
+        &verivali_cli::key::INSECURE_DEV_KEY,
+    )
+    .unwrap();
     let mut stmt = conn.prepare("SELECT instance_id, xml FROM submissions").unwrap();
     let rows: Vec<(String, Vec<u8>)> =
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();

@@ -5,7 +5,7 @@
 
 mod support;
 
-use support::{fixtures, verivali_bin};
+use support::{RECEIVER_KEY, fixtures, verivali_bin};
 
 use std::{path::PathBuf, sync::Arc};
 
@@ -125,7 +125,7 @@ fn visit(verivali: &Verivali, household: &str, status: &str) -> Arc<Interview> {
 }
 
 fn received(dir: &std::path::Path, instance: &str) -> Vec<(String, Vec<u8>)> {
-    let conn = rusqlite::Connection::open(dir.join(serve::store::FILE)).unwrap();
+    let conn = serve::store::open(dir, &RECEIVER_KEY).unwrap();
     let mut stmt = conn
         .prepare("SELECT name, bytes FROM attachments WHERE instance_id = ?1 ORDER BY name")
         .unwrap();
@@ -138,9 +138,10 @@ fn received(dir: &std::path::Path, instance: &str) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn relevant_photos_arrive_once_byte_for_byte_and_are_purged_after_the_retention_period() {
     let server_dir = tempfile::tempdir().unwrap();
-    serve::publish_form(server_dir.path(), &mini_form()).unwrap();
-    let token = serve::add_token(server_dir.path(), "Ayu", &["52.71".into()]).unwrap();
-    let receiver = Receiver::start(server_dir.path(), "127.0.0.1", 0).unwrap();
+    serve::publish_form(server_dir.path(), &RECEIVER_KEY, &mini_form()).unwrap();
+    let token =
+        serve::add_token(server_dir.path(), &RECEIVER_KEY, "Ayu", &["52.71".into()]).unwrap();
+    let receiver = Receiver::start(server_dir.path(), &RECEIVER_KEY, "127.0.0.1", 0).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let device = phone(dir.path());
 

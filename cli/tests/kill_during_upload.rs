@@ -5,7 +5,7 @@
 
 mod support;
 
-use support::fixtures;
+use support::{RECEIVER_KEY, fixtures};
 
 use std::{
     path::Path,
@@ -47,7 +47,7 @@ fn device(dir: &Path, count: usize) -> Vec<String> {
 }
 
 fn received(server_dir: &Path) -> (i64, i64) {
-    let conn = rusqlite::Connection::open(server_dir.join(serve::store::FILE)).unwrap();
+    let conn = serve::store::open(server_dir, &RECEIVER_KEY).unwrap();
     conn.query_row("SELECT count(*), count(DISTINCT instance_id) FROM submissions", [], |r| {
         Ok((r.get(0)?, r.get(1)?))
     })
@@ -82,10 +82,14 @@ fn all_sent(device_dir: &Path) -> bool {
 #[test]
 fn sigkill_of_upload_mid_transfer_then_a_rerun_loses_and_duplicates_nothing() {
     let (server_dir, device_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    serve::publish_form(server_dir.path(), &fixtures().join("forms/mini-verivali/form.xml"))
-        .unwrap();
-    let token = serve::add_token(server_dir.path(), "Ayu", &["52".into()]).unwrap();
-    let receiver = Receiver::start(server_dir.path(), "127.0.0.1", 0).unwrap();
+    serve::publish_form(
+        server_dir.path(),
+        &RECEIVER_KEY,
+        &fixtures().join("forms/mini-verivali/form.xml"),
+    )
+    .unwrap();
+    let token = serve::add_token(server_dir.path(), &RECEIVER_KEY, "Ayu", &["52".into()]).unwrap();
+    let receiver = Receiver::start(server_dir.path(), &RECEIVER_KEY, "127.0.0.1", 0).unwrap();
     let ids = device(device_dir.path(), 120);
     let mut child = upload(device_dir.path(), &receiver.url, &token);
     wait_until("the first submissions", || received(server_dir.path()).0 >= 3);
@@ -102,15 +106,23 @@ fn sigkill_of_upload_mid_transfer_then_a_rerun_loses_and_duplicates_nothing() {
 #[test]
 fn sigkill_of_serve_mid_receive_then_a_restart_lets_the_retry_complete() {
     let (server_dir, device_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    serve::publish_form(server_dir.path(), &fixtures().join("forms/mini-verivali/form.xml"))
-        .unwrap();
-    let token = serve::add_token(server_dir.path(), "Budi", &["52".into()]).unwrap();
+    serve::publish_form(
+        server_dir.path(),
+        &RECEIVER_KEY,
+        &fixtures().join("forms/mini-verivali/form.xml"),
+    )
+    .unwrap();
+    let token = serve::add_token(server_dir.path(), &RECEIVER_KEY, "Budi", &["52".into()]).unwrap();
     let ids = device(device_dir.path(), 120);
     let serve = |port: u16| {
         Command::new(env!("CARGO_BIN_EXE_verivali"))
             .arg("--data")
             .arg(server_dir.path())
             .args(["serve", "--port", &port.to_string()])
+            .env(
+                "VERIVALI_KEY",
+                RECEIVER_KEY.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::fixtures;
+use support::{RECEIVER_KEY, fixtures};
 
 use std::{
     io::{Read, Write},
@@ -46,7 +46,7 @@ fn get(url: &str, path: &str) -> String {
 }
 
 fn submissions(dir: &std::path::Path) -> Vec<(String, String, Option<String>, i64)> {
-    let conn = rusqlite::Connection::open(dir.join(serve::store::FILE)).unwrap();
+    let conn = serve::store::open(dir, &RECEIVER_KEY).unwrap();
     let mut stmt = conn
         .prepare(
             "SELECT s.instance_id, s.enumerator, s.desa, (SELECT count(*) FROM attachments a WHERE a.instance_id = s.instance_id)
@@ -62,9 +62,10 @@ fn submissions(dir: &std::path::Path) -> Vec<(String, String, Option<String>, i6
 #[test]
 fn uploads_arrive_once_with_their_checks_and_the_status_page_counts_them() {
     let server_dir = tempfile::tempdir().unwrap();
-    serve::publish_form(server_dir.path(), &mini_form()).unwrap();
-    let token = serve::add_token(server_dir.path(), "Ayu", &["52.71".into()]).unwrap();
-    let receiver = Receiver::start(server_dir.path(), "127.0.0.1", 0).unwrap();
+    serve::publish_form(server_dir.path(), &RECEIVER_KEY, &mini_form()).unwrap();
+    let token =
+        serve::add_token(server_dir.path(), &RECEIVER_KEY, "Ayu", &["52.71".into()]).unwrap();
+    let receiver = Receiver::start(server_dir.path(), &RECEIVER_KEY, "127.0.0.1", 0).unwrap();
     let phone = tempfile::tempdir().unwrap();
     let device = device(phone.path(), &["5271011009000001", "5271011009000002"]);
     let report = device
@@ -80,7 +81,7 @@ fn uploads_arrive_once_with_their_checks_and_the_status_page_counts_them() {
         "{stored:?}"
     );
     // A device that lost the acknowledgement sends again: acknowledged, not stored twice.
-    let conn = rusqlite::Connection::open(server_dir.path().join(serve::store::FILE)).unwrap();
+    let conn = serve::store::open(server_dir.path(), &RECEIVER_KEY).unwrap();
     let xml: Vec<u8> =
         conn.query_row("SELECT xml FROM submissions LIMIT 1", [], |r| r.get(0)).unwrap();
     let agent = verivali_core::outbox::client::agent(
@@ -102,10 +103,11 @@ fn uploads_arrive_once_with_their_checks_and_the_status_page_counts_them() {
 #[test]
 fn outside_the_area_and_unknown_tokens_need_a_person_and_unpublished_forms_are_refused() {
     let server_dir = tempfile::tempdir().unwrap();
-    let receiver = Receiver::start(server_dir.path(), "127.0.0.1", 0).unwrap();
+    let receiver = Receiver::start(server_dir.path(), &RECEIVER_KEY, "127.0.0.1", 0).unwrap();
     let phone = tempfile::tempdir().unwrap();
     let device = device(phone.path(), &["5271011009000001"]);
-    let token = serve::add_token(server_dir.path(), "Budi", &["11.01".into()]).unwrap();
+    let token =
+        serve::add_token(server_dir.path(), &RECEIVER_KEY, "Budi", &["11.01".into()]).unwrap();
     let report = device
         .upload_pending(receiver.url.clone(), Some(token.clone()), 30_000, None, None)
         .unwrap();
@@ -115,7 +117,7 @@ fn outside_the_area_and_unknown_tokens_need_a_person_and_unpublished_forms_are_r
 
     let phone = tempfile::tempdir().unwrap();
     let device = self::device(phone.path(), &["5271011009000001"]);
-    serve::publish_form(server_dir.path(), &mini_form()).unwrap();
+    serve::publish_form(server_dir.path(), &RECEIVER_KEY, &mini_form()).unwrap();
     device.upload_pending(receiver.url.clone(), Some(token), 30_000, None, None).unwrap();
     let entry = &device.outbox_status().unwrap()[0];
     assert_eq!(entry.state, UploadState::NeedsPerson);
@@ -135,9 +137,10 @@ fn outside_the_area_and_unknown_tokens_need_a_person_and_unpublished_forms_are_r
 fn a_submission_over_the_servers_limit_goes_in_parts_and_arrives_whole() {
     use verivali_core::outbox::client::{self, Outcome, Part, Server};
     let server_dir = tempfile::tempdir().unwrap();
-    serve::publish_form(server_dir.path(), &mini_form()).unwrap();
-    let token = serve::add_token(server_dir.path(), "Citra", &["52".into()]).unwrap();
-    let receiver = Receiver::start(server_dir.path(), "127.0.0.1", 0).unwrap();
+    serve::publish_form(server_dir.path(), &RECEIVER_KEY, &mini_form()).unwrap();
+    let token =
+        serve::add_token(server_dir.path(), &RECEIVER_KEY, "Citra", &["52".into()]).unwrap();
+    let receiver = Receiver::start(server_dir.path(), &RECEIVER_KEY, "127.0.0.1", 0).unwrap();
     let agent = client::agent(std::time::Duration::from_secs(5), std::time::Duration::from_secs(5));
     let server = Server { base_url: receiver.url.clone(), token: Some(token), device_id: None };
     assert_eq!(client::accepted_length(&agent, &server), Some(serve::MAX_SUBMISSION_BYTES));
@@ -169,9 +172,9 @@ fn a_submission_over_the_servers_limit_goes_in_parts_and_arrives_whole() {
 fn sync_down_installs_the_published_form_with_its_media_once() {
     let server_dir = tempfile::tempdir().unwrap();
     let dtks = fixtures().join("forms/dtks-verivali/form.xml");
-    serve::publish_form(server_dir.path(), &dtks).unwrap();
-    let token = serve::add_token(server_dir.path(), "Dewi", &["52".into()]).unwrap();
-    let receiver = Receiver::start(server_dir.path(), "127.0.0.1", 0).unwrap();
+    serve::publish_form(server_dir.path(), &RECEIVER_KEY, &dtks).unwrap();
+    let token = serve::add_token(server_dir.path(), &RECEIVER_KEY, "Dewi", &["52".into()]).unwrap();
+    let receiver = Receiver::start(server_dir.path(), &RECEIVER_KEY, "127.0.0.1", 0).unwrap();
     let phone = tempfile::tempdir().unwrap();
     let device = Verivali::open(phone.path().display().to_string(), vec![6; 32], None).unwrap();
     device

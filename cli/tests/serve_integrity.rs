@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::fixtures;
+use support::{RECEIVER_KEY, fixtures};
 
 use std::io::{Read, Write};
 
@@ -49,7 +49,7 @@ fn post(url: &str, token: &str, parts: &[(&str, &[u8])]) -> (u16, String) {
 }
 
 fn stored_photo(dir: &std::path::Path) -> Option<Vec<u8>> {
-    let conn = rusqlite::Connection::open(dir.join(serve::store::FILE)).unwrap();
+    let conn = serve::store::open(dir, &RECEIVER_KEY).unwrap();
     conn.query_row(
         "SELECT bytes FROM attachments WHERE instance_id = ?1 AND name = 'rumah.jpg'",
         [INSTANCE_ID],
@@ -60,10 +60,15 @@ fn stored_photo(dir: &std::path::Path) -> Option<Vec<u8>> {
 
 fn receiver_with_two_devices() -> (tempfile::TempDir, Receiver, String, String) {
     let dir = tempfile::tempdir().unwrap();
-    serve::publish_form(dir.path(), &fixtures().join("forms/mini-verivali/form.xml")).unwrap();
-    let budi = serve::add_token(dir.path(), "Budi", &["11.01".into()]).unwrap();
-    let siti = serve::add_token(dir.path(), "Siti", &["11.01".into()]).unwrap();
-    let receiver = Receiver::start(dir.path(), "127.0.0.1", 0).unwrap();
+    serve::publish_form(
+        dir.path(),
+        &RECEIVER_KEY,
+        &fixtures().join("forms/mini-verivali/form.xml"),
+    )
+    .unwrap();
+    let budi = serve::add_token(dir.path(), &RECEIVER_KEY, "Budi", &["11.01".into()]).unwrap();
+    let siti = serve::add_token(dir.path(), &RECEIVER_KEY, "Siti", &["11.01".into()]).unwrap();
+    let receiver = Receiver::start(dir.path(), &RECEIVER_KEY, "127.0.0.1", 0).unwrap();
     (dir, receiver, budi, siti)
 }
 
@@ -116,7 +121,7 @@ fn attachment_names_that_are_paths_control_characters_too_long_or_twice_are_refu
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("rumah.jpg") && body.contains("twice"), "{body}");
     assert_eq!(stored_photo(dir.path()), None);
-    let conn = rusqlite::Connection::open(dir.path().join(serve::store::FILE)).unwrap();
+    let conn = serve::store::open(dir.path(), &RECEIVER_KEY).unwrap();
     let kept: i64 = conn.query_row("SELECT count(*) FROM submissions", [], |r| r.get(0)).unwrap();
     assert_eq!(kept, 0, "nothing was stored");
 }
@@ -145,4 +150,32 @@ fn the_submission_preflight_without_a_known_token_is_a_401_challenge() {
     let known = head(Some(&budi));
     assert!(known.starts_with("HTTP/1.1 204"), "{known}");
     assert!(known.contains("X-OpenRosa-Accept-Content-Length"), "{known}");
+}
+
+#[test]
+fn the_database_is_encrypted_readable_by_its_owner_only_and_refuses_another_key() {
+    let (dir, receiver, budi, _) = receiver_with_two_devices();
+    let xml = instance();
+    let (status, body) = post(&receiver.url, &budi, &[("xml_submission_file", &xml)]);
+    assert_eq!(status, 201, "{body}");
+    drop(receiver);
+    let path = dir.path().join(serve::store::FILE);
+    let header = std::fs::read(&path).unwrap();
+    assert_ne!(&header[..16], b"SQLite format 3\0", "not a plain SQLite file");
+    let plain = rusqlite::Connection::open(&path).unwrap();
+    assert!(
+        plain.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).is_err()
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "owner only, not {mode:o}");
+    }
+    let wrong = serve::store::open(dir.path(), &[8; 32]).unwrap_err().to_string();
+    assert!(
+        wrong.contains("receiver.db") && wrong.contains("cannot be opened with this key"),
+        "{wrong}"
+    );
+    assert!(!wrong.contains("uuid:"), "no data in the message: {wrong}");
 }

@@ -18,7 +18,10 @@ use std::{
 
 use clap::Args;
 use serde_json::{Value as Json, json};
-use verivali_cli::serve::{self, Receiver};
+use verivali_cli::{
+    key::INSECURE_DEV_KEY,
+    serve::{self, Receiver},
+};
 use verivali_core::api::{
     FinalizeResult, Interview, RuleFinding, ScreenView, UploadState, Verivali, WarningConfirmation,
     now_ms,
@@ -114,10 +117,12 @@ impl Demo {
         // 1. The receiver, with the form published and a token for the device.
         let receiver_dir = self.dir.join("receiver");
         let serve_error = |e: serve::ServeError| CliError::Usage(e.to_string());
-        serve::publish_form(&receiver_dir, &assets.form).map_err(serve_error)?;
-        let token = serve::add_token(&receiver_dir, "Pencacah Demo", &["52".into()])
+        serve::publish_form(&receiver_dir, &INSECURE_DEV_KEY, &assets.form).map_err(serve_error)?;
+        let token =
+            serve::add_token(&receiver_dir, &INSECURE_DEV_KEY, "Pencacah Demo", &["52".into()])
+                .map_err(serve_error)?;
+        let receiver = Receiver::start(&receiver_dir, &INSECURE_DEV_KEY, "127.0.0.1", 0)
             .map_err(serve_error)?;
-        let receiver = Receiver::start(&receiver_dir, "127.0.0.1", 0).map_err(serve_error)?;
         let url = receiver.url.clone();
         self.say(&format!(
             "[1/6] Penerima OpenRosa / OpenRosa receiver: {url} (formulir/form {FORM_ID}, token untuk/for NTB 52)"
@@ -126,7 +131,7 @@ impl Demo {
         // 2. The device: the form over the wire, the prelist from its file.
         let device = Verivali::open(
             self.dir.join("device").display().to_string(),
-            verivali_cli::key::INSECURE_DEV_KEY.to_vec(),
+            INSECURE_DEV_KEY.to_vec(),
             None,
         )?;
         let synced = device.sync_down(url.clone(), Some(token.clone()), None, None)?;
@@ -164,7 +169,8 @@ impl Demo {
         self.say(&format!("      $ verivali {}", outbox_command(&self.dir).join(" ")));
 
         // 5. Online: the receiver is back on the same port; "send now".
-        let receiver = Receiver::start(&receiver_dir, "127.0.0.1", port).map_err(serve_error)?;
+        let receiver = Receiver::start(&receiver_dir, &INSECURE_DEV_KEY, "127.0.0.1", port)
+            .map_err(serve_error)?;
         device.send_now()?;
         self.say(
             "[5/6] Daring / Online: kirim sekarang / send now (= verivali upload --now): mengirim / sending…",
@@ -401,8 +407,9 @@ fn sample_records() -> Vec<Json> {
 /// Submissions and attachments the receiver holds.
 fn received(receiver_dir: &Path) -> (u64, u64) {
     let count = |sql: &str| -> u64 {
-        rusqlite::Connection::open(receiver_dir.join(serve::store::FILE))
-            .and_then(|c| c.query_row(sql, [], |r| r.get::<_, i64>(0)))
+        serve::store::open(receiver_dir, &INSECURE_DEV_KEY)
+            .ok()
+            .and_then(|c| c.query_row(sql, [], |r| r.get::<_, i64>(0)).ok())
             .map_or(0, |n| n as u64)
     };
     (count("SELECT count(*) FROM submissions"), count("SELECT count(*) FROM attachments"))

@@ -34,6 +34,11 @@ pub enum ServeError {
     Bind(String, String),
     #[error("Formulir tidak dapat diterbitkan / The form cannot be published: {0}")]
     Form(String),
+    #[error(
+        "Basis data penerima {0} tidak dapat dibuka dengan kunci ini (kunci salah, atau basis data lama tanpa enkripsi) / \
+         The receiver's database {0} cannot be opened with this key (a wrong key, or an old unencrypted database)"
+    )]
+    Key(String),
 }
 
 /// A receiver running on its own thread.
@@ -44,9 +49,10 @@ pub struct Receiver {
 }
 
 impl Receiver {
-    /// Starts serving `dir` on `bind:port` (port 0: any free port).
-    pub fn start(dir: &Path, bind: &str, port: u16) -> Result<Receiver, ServeError> {
-        let mut conn = store::open(dir)?;
+    /// Starts serving `dir` (its database encrypted with `key`) on `bind:port` (port 0: any free
+    /// port).
+    pub fn start(dir: &Path, key: &[u8], bind: &str, port: u16) -> Result<Receiver, ServeError> {
+        let mut conn = store::open(dir, key)?;
         let address = format!("{bind}:{port}");
         let server =
             Server::http(&address).map_err(|e| ServeError::Bind(address, e.to_string()))?;
@@ -225,7 +231,7 @@ fn status_page(conn: &Connection) -> Response<std::io::Cursor<Vec<u8>>> {
 }
 
 /// Publishes a form (and the CSVs it names, from its folder); returns its id and version.
-pub fn publish_form(dir: &Path, form: &Path) -> Result<(String, String), ServeError> {
+pub fn publish_form(dir: &Path, key: &[u8], form: &Path) -> Result<(String, String), ServeError> {
     let xml = std::fs::read_to_string(form)
         .map_err(|e| ServeError::Form(format!("{}: {e}", form.display())))?;
     let folder = FolderMedia::new(form.parent().unwrap_or(Path::new(".")));
@@ -246,17 +252,22 @@ pub fn publish_form(dir: &Path, form: &Path) -> Result<(String, String), ServeEr
     };
     let version = def.version.clone().unwrap_or_default();
     let media = folder.into_files();
-    let mut conn = store::open(dir)?;
+    let mut conn = store::open(dir, key)?;
     store::publish(&mut conn, &published, &version, &def.title, &xml, &media, now_ms())?;
     Ok((def.form_id, version))
 }
 
 /// Creates a device token for `enumerator` in `areas`; returns the token.
-pub fn add_token(dir: &Path, enumerator: &str, areas: &[String]) -> Result<String, ServeError> {
+pub fn add_token(
+    dir: &Path,
+    key: &[u8],
+    enumerator: &str,
+    areas: &[String],
+) -> Result<String, ServeError> {
     let mut bytes = [0u8; 24];
     getrandom::fill(&mut bytes).map_err(|e| ServeError::Form(e.to_string()))?;
     let token = verivali_form::hex::hex(&bytes);
-    let conn = store::open(dir)?;
+    let conn = store::open(dir, key)?;
     let device = store::Device { enumerator: enumerator.to_owned(), areas: areas.to_vec() };
     store::add_token(&conn, &token, &device, now_ms())?;
     Ok(token)

@@ -1,5 +1,7 @@
-//! The receiver's own SQLite file: published forms, device tokens, and submissions kept by
-//! instanceID with their attachments.
+//! The receiver's own database: published forms, device tokens, and submissions kept by
+//! instanceID with their attachments. It holds names and NIKs, so it is encrypted with SQLCipher
+//! (a raw 32-byte key, as on the device), readable by its owner only, and its schema is
+//! versioned (`user_version`) and migrated in one transaction.
 
 use std::path::Path;
 
@@ -48,30 +50,60 @@ CREATE TABLE IF NOT EXISTS attachments (
 );
 "#;
 
-/// Columns added after the first release, for receiver databases made before them.
-const ADDED_COLUMNS: &[(&str, &str, &str)] = &[("submissions", "deprecated_id", "TEXT")];
-
 /// Opens (creating) the receiver's database in `dir`.
-pub fn open(dir: &Path) -> Result<Connection, super::ServeError> {
+/// The schema's versions, each reached from the one before in one transaction; a fresh database
+/// runs them all. `PRAGMA user_version` says which one a database is at.
+const MIGRATIONS: &[&str] = &[SCHEMA, "ALTER TABLE submissions ADD COLUMN deprecated_id TEXT;"];
+
+/// The schema version this build writes.
+pub const VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Opens (creating if needed) the receiver's database in `dir`, encrypted with `key` (SQLCipher,
+/// a raw 32-byte key as on the device), readable by its owner only, at the current schema.
+pub fn open(dir: &Path, key: &[u8]) -> Result<Connection, super::ServeError> {
     std::fs::create_dir_all(dir)
         .map_err(|e| super::ServeError::Form(format!("{}: {e}", dir.display())))?;
     verivali_core::host::start_sqlcipher();
-    let conn = Connection::open(dir.join(FILE))?;
+    let path = dir.join(FILE);
+    create_private(&path)?;
+    let mut conn = Connection::open(&path)?;
+    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", verivali_form::hex::hex(key)))?;
+    if conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).is_err() {
+        return Err(super::ServeError::Key(path.display().to_string()));
+    }
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
     )?;
-    conn.execute_batch(SCHEMA)?;
-    for (table, column, kind) in ADDED_COLUMNS {
-        let exists: bool = conn.query_row(
-            &format!("SELECT count(*) FROM pragma_table_info('{table}') WHERE name = ?1"),
-            [column],
-            |r| r.get::<_, i64>(0).map(|n| n > 0),
-        )?;
-        if !exists {
-            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))?;
-        }
-    }
+    migrate(&mut conn)?;
     Ok(conn)
+}
+
+/// Creates the database file, empty, readable and writable by its owner only (SQLite gives its
+/// journal files the same mode).
+fn create_private(path: &Path) -> Result<(), super::ServeError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(super::ServeError::Form(format!("{}: {e}", path.display()))),
+    }
+}
+
+/// Brings the schema from its `user_version` to [`VERSION`], in one transaction.
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let at: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if at >= VERSION {
+        return Ok(());
+    }
+    let tx = conn.transaction()?;
+    for step in &MIGRATIONS[at as usize..] {
+        tx.execute_batch(step)?;
+    }
+    tx.pragma_update(None, "user_version", VERSION)?;
+    tx.commit()
 }
 
 /// A device: who it is and the desa codes (or code prefixes) it may submit for.
@@ -294,4 +326,33 @@ fn add_attachments(tx: &rusqlite::Transaction<'_>, s: &Incoming<'_>) -> rusqlite
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema_of(conn: &Connection) -> Vec<(String, String)> {
+        let mut stmt = conn
+            .prepare("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+    }
+
+    #[test]
+    fn a_database_at_every_earlier_version_migrates_to_what_a_fresh_one_is() {
+        let mut fresh = Connection::open_in_memory().unwrap();
+        migrate(&mut fresh).unwrap();
+        for version in 1..VERSION {
+            let mut old = Connection::open_in_memory().unwrap();
+            for step in &MIGRATIONS[..version as usize] {
+                old.execute_batch(step).unwrap();
+            }
+            old.pragma_update(None, "user_version", version).unwrap();
+            migrate(&mut old).unwrap();
+            assert_eq!(schema_of(&old), schema_of(&fresh), "from version {version}");
+            let at: i64 = old.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+            assert_eq!(at, VERSION);
+        }
+    }
 }

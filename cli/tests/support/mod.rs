@@ -25,3 +25,7 @@ pub fn verivali(data: &Path) -> Command {
     command.arg("--data").arg(data).arg("--insecure-dev-key");
     command
 }
+
+/// The key the tests' receivers encrypt their databases with.
+#[allow(dead_code)]
+pub const RECEIVER_KEY: [u8; 32] = [7; 32];
