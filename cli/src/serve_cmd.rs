@@ -19,6 +19,10 @@ pub struct ServeArgs {
     /// Alamat yang didengar / Address to listen on
     #[arg(long, default_value = "127.0.0.1")]
     bind: String,
+    /// Alamat publik yang dipakai perangkat (mis. https://dinsos.example.go.id/verivali) untuk
+    /// tautan unduhan / The public address devices use, for download links
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -73,7 +77,14 @@ pub fn serve(store: &StoreArgs, args: ServeArgs) -> Result<ExitCode, CliError> {
             println!("Token untuk / Token for {enumerator}: {token}");
         }
         None => {
-            let receiver = Receiver::start(dir, &key, &args.bind, args.port).map_err(usage)?;
+            let receiver = Receiver::start_public(
+                dir,
+                &key,
+                &args.bind,
+                args.port,
+                args.public_url.as_deref(),
+            )
+            .map_err(usage)?;
             eprintln!(
                 "Penerima OpenRosa di / OpenRosa receiver at {0}  (status: {0}/status; Ctrl-C berhenti / stops)",
                 receiver.url

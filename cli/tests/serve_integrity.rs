@@ -179,3 +179,38 @@ fn the_database_is_encrypted_readable_by_its_owner_only_and_refuses_another_key(
     );
     assert!(!wrong.contains("uuid:"), "no data in the message: {wrong}");
 }
+
+#[test]
+fn download_links_come_from_the_public_url_never_from_the_host_header() {
+    let dir = tempfile::tempdir().unwrap();
+    serve::publish_form(
+        dir.path(),
+        &RECEIVER_KEY,
+        &fixtures().join("forms/mini-verivali/form.xml"),
+    )
+    .unwrap();
+    let token = serve::add_token(dir.path(), &RECEIVER_KEY, "Budi", &["11.01".into()]).unwrap();
+    let receiver = Receiver::start_public(
+        dir.path(),
+        &RECEIVER_KEY,
+        "127.0.0.1",
+        0,
+        Some("https://dinsos.example.go.id/verivali/"),
+    )
+    .unwrap();
+    let address = receiver.url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "GET /formList HTTP/1.1\r\nHost: evil.example\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.contains("<downloadUrl>https://dinsos.example.go.id/verivali/forms/mini_verivali/form.xml</downloadUrl>"),
+        "{response}"
+    );
+    assert!(!response.contains("evil.example"), "{response}");
+}

@@ -50,18 +50,32 @@ pub struct Receiver {
 
 impl Receiver {
     /// Starts serving `dir` (its database encrypted with `key`) on `bind:port` (port 0: any free
-    /// port).
+    /// port); the URLs it writes for devices start with the address it listens on.
     pub fn start(dir: &Path, key: &[u8], bind: &str, port: u16) -> Result<Receiver, ServeError> {
+        Receiver::start_public(dir, key, bind, port, None)
+    }
+
+    /// As [`Receiver::start`], the URLs it writes for devices (form and media downloads)
+    /// starting with `public_url` when given (the address devices reach, behind a proxy say),
+    /// never with what a request's `Host` header claims.
+    pub fn start_public(
+        dir: &Path,
+        key: &[u8],
+        bind: &str,
+        port: u16,
+        public_url: Option<&str>,
+    ) -> Result<Receiver, ServeError> {
         let mut conn = store::open(dir, key)?;
         let address = format!("{bind}:{port}");
         let server =
             Server::http(&address).map_err(|e| ServeError::Bind(address, e.to_string()))?;
         let server = Arc::new(server);
         let url = format!("http://{}", server.server_addr().to_ip().expect("a TCP listener"));
+        let base = public_url.map_or_else(|| url.clone(), |u| u.trim_end_matches('/').to_owned());
         let serving = Arc::clone(&server);
         let thread = std::thread::spawn(move || {
             for request in serving.incoming_requests() {
-                handle(&mut conn, request);
+                handle(&mut conn, &base, request);
             }
         });
         Ok(Receiver { server, url, thread: Some(thread) })
@@ -104,7 +118,7 @@ pub(crate) fn openrosa(
         .with_header(header("X-OpenRosa-Version", "1.0"))
 }
 
-fn handle(conn: &mut Connection, mut request: Request) {
+fn handle(conn: &mut Connection, base: &str, mut request: Request) {
     let path = request.url().split('?').next().unwrap_or("").to_owned();
     let response = match (request.method(), path.as_str()) {
         // OpenRosa's pre-flight: only a known device learns the limit.
@@ -121,11 +135,11 @@ fn handle(conn: &mut Connection, mut request: Request) {
         (Method::Post, "/submission") => submission::receive(conn, &mut request),
         (Method::Get, "/" | "/status") => status_page(conn),
         (Method::Get, "/formList") => match authorized(conn, &request) {
-            Ok(_) => form_list(conn, &base_url(&request)),
+            Ok(_) => form_list(conn, base),
             Err(refusal) => refusal,
         },
         (Method::Get, p) if p.starts_with("/forms/") => match authorized(conn, &request) {
-            Ok(_) => form_file(conn, &base_url(&request), p),
+            Ok(_) => form_file(conn, base, p),
             Err(refusal) => refusal,
         },
         _ => openrosa(404, "error", "Tidak ada di sini / Not found here"),
@@ -278,16 +292,6 @@ pub fn openrosa_hash(bytes: &[u8]) -> String {
     use md5::{Digest, Md5};
     let digest = Md5::digest(bytes);
     format!("md5:{}", verivali_form::hex::hex(&digest))
-}
-
-fn base_url(request: &Request) -> String {
-    let host = request
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv("Host"))
-        .map(|h| h.value.as_str().to_owned())
-        .unwrap_or_else(|| "127.0.0.1".into());
-    format!("http://{host}")
 }
 
 fn xml_response(body: String) -> Response<std::io::Cursor<Vec<u8>>> {
