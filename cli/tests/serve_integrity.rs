@@ -59,6 +59,12 @@ fn stored_photo(dir: &std::path::Path) -> Option<Vec<u8>> {
 }
 
 fn receiver_with_two_devices() -> (tempfile::TempDir, Receiver, String, String) {
+    receiver_at(None)
+}
+
+/// A receiver with the mini form published and two devices (Budi, Siti) for the same area; its
+/// download links start with `public_url` when given.
+fn receiver_at(public_url: Option<&str>) -> (tempfile::TempDir, Receiver, String, String) {
     let dir = tempfile::tempdir().unwrap();
     serve::publish_form(
         dir.path(),
@@ -68,7 +74,8 @@ fn receiver_with_two_devices() -> (tempfile::TempDir, Receiver, String, String) 
     .unwrap();
     let budi = serve::add_token(dir.path(), &RECEIVER_KEY, "Budi", &["11.01".into()]).unwrap();
     let siti = serve::add_token(dir.path(), &RECEIVER_KEY, "Siti", &["11.01".into()]).unwrap();
-    let receiver = Receiver::start(dir.path(), &RECEIVER_KEY, "127.0.0.1", 0).unwrap();
+    let receiver =
+        Receiver::start_public(dir.path(), &RECEIVER_KEY, "127.0.0.1", 0, public_url).unwrap();
     (dir, receiver, budi, siti)
 }
 
@@ -182,22 +189,7 @@ fn the_database_is_encrypted_readable_by_its_owner_only_and_refuses_another_key(
 
 #[test]
 fn download_links_come_from_the_public_url_never_from_the_host_header() {
-    let dir = tempfile::tempdir().unwrap();
-    serve::publish_form(
-        dir.path(),
-        &RECEIVER_KEY,
-        &fixtures().join("forms/mini-verivali/form.xml"),
-    )
-    .unwrap();
-    let token = serve::add_token(dir.path(), &RECEIVER_KEY, "Budi", &["11.01".into()]).unwrap();
-    let receiver = Receiver::start_public(
-        dir.path(),
-        &RECEIVER_KEY,
-        "127.0.0.1",
-        0,
-        Some("https://dinsos.example.go.id/verivali/"),
-    )
-    .unwrap();
+    let (_dir, receiver, token, _) = receiver_at(Some("https://dinsos.example.go.id/verivali/"));
     let address = receiver.url.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(address).unwrap();
     write!(

@@ -15,7 +15,7 @@ mod replay;
 
 use std::path::PathBuf;
 
-use replay::replay_with;
+use replay::{replay_with, scenarios_in};
 use verivali_core::interview::FolderMedia;
 use verivali_form::{definition::ExternalInstances, session::Clock};
 
@@ -67,24 +67,6 @@ fn suite() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../test-fixtures/conformance/forms")
 }
 
-/// Every (form directory, scenario name) in the suite.
-fn scenarios() -> Vec<(PathBuf, String)> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(suite()).unwrap() {
-        let dir = entry.unwrap().path();
-        for file in std::fs::read_dir(&dir).unwrap() {
-            let name = file.unwrap().file_name().to_string_lossy().into_owned();
-            if let Some(scenario) =
-                name.strip_prefix("scenario.").and_then(|s| s.strip_suffix(".json"))
-            {
-                out.push((dir.clone(), scenario.to_owned()));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 /// Replays one scenario of the suite; returns the mismatches found.
 fn replay(dir: &std::path::Path, scenario_name: &str) -> Vec<String> {
     let clock = Clock { now_ms: 1_764_288_000_000, tz_offset_minutes: 0, seed: 42 };
@@ -95,7 +77,7 @@ fn replay(dir: &std::path::Path, scenario_name: &str) -> Vec<String> {
 fn recorded_javarosa_behaviour_is_reproduced_for_the_supported_scenarios() {
     let mut failures = Vec::new();
     let mut report = Vec::new();
-    for (dir, scenario) in scenarios() {
+    for (dir, scenario) in scenarios_in(&suite()) {
         let key = format!("{}/{scenario}", dir.file_name().unwrap().to_string_lossy());
         let problems = replay(&dir, &scenario);
         report.push(format!(

@@ -9,33 +9,12 @@ mod replay;
 
 use std::path::PathBuf;
 
-use replay::{read_json, replay_with};
+use replay::{read_json, replay_with, scenarios_in};
 use verivali_core::interview::FolderMedia;
 use verivali_form::session::Clock;
 
 fn corpus() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../test-fixtures/conformance/public-forms")
-}
-
-/// Every (form directory, scenario name) of the corpus.
-fn scenarios() -> Vec<(PathBuf, String)> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(corpus()).unwrap() {
-        let dir = entry.unwrap().path();
-        if !dir.is_dir() {
-            continue;
-        }
-        for file in std::fs::read_dir(&dir).unwrap() {
-            let name = file.unwrap().file_name().to_string_lossy().into_owned();
-            if let Some(scenario) =
-                name.strip_prefix("scenario.").and_then(|s| s.strip_suffix(".json"))
-            {
-                out.push((dir.clone(), scenario.to_owned()));
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 #[test]
@@ -45,7 +24,7 @@ fn public_forms_behave_as_javarosa_recorded_them_except_known_differences() {
     // JavaRosa ran on 2026-12-07 (UTC); values computed from today() depend on it.
     let recorded_on =
         Clock { now_ms: 1_796_601_600_000 + 12 * 3_600_000, tz_offset_minutes: 0, seed: 42 };
-    let all = scenarios();
+    let all = scenarios_in(&corpus());
     assert!(all.len() >= 200, "the corpus holds only {} scenarios", all.len());
     let mut unexpected = Vec::new();
     let mut now_matching = Vec::new();

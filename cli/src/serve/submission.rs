@@ -151,14 +151,7 @@ fn check_part_names(parts: &[multipart::FormPart]) -> Result<(), Reply> {
     let mut seen = std::collections::HashSet::new();
     for (index, part) in parts.iter().enumerate() {
         let name = &part.name;
-        let unusable = |name: &str| {
-            name.is_empty()
-                || name.len() > 255
-                || name == "."
-                || name == ".."
-                || name.chars().any(|c| c == '/' || c == '\\' || c.is_control())
-        };
-        if unusable(name) || part.filename.as_deref().is_some_and(unusable) {
+        if !usable_name(name) || part.filename.as_deref().is_some_and(|f| !usable_name(f)) {
             return Err(openrosa(
                 400,
                 "error",
@@ -178,6 +171,14 @@ fn check_part_names(parts: &[multipart::FormPart]) -> Result<(), Reply> {
         }
     }
     Ok(())
+}
+
+fn usable_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 255
+        && name != "."
+        && name != ".."
+        && !name.chars().any(|c| c == '/' || c == '\\' || c.is_control())
 }
 
 /// The values of the instance's binary fields (photos, the checks file): the attachments it

@@ -4,7 +4,10 @@
 //! Nondeterministic values (instanceID, start, end, deviceid) are compared by shape. Shared by
 //! the conformance tests of our own suite and of the public forms.
 
-use std::{path::PathBuf, sync::Arc};
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
 use serde_json::Value as Json;
 use verivali_form::{
@@ -63,21 +66,7 @@ pub fn replay_with(
         if let Err(e) = session.sync_repeat_counts() {
             return vec![format!("paging failed: {e}")];
         }
-        compare_nodes(
-            "initial",
-            &session.node_snapshots(),
-            &expected["initial"]["nodes"],
-            &masked,
-            &mut problems,
-        );
-        compare_violations("initial", &session, &expected["initial"], &mut problems);
-        compare_questions(
-            "initial",
-            &session,
-            &expected["initial"]["questions"],
-            &masked,
-            &mut problems,
-        );
+        compare_snapshot("initial", &session, &expected["initial"], &masked, &mut problems);
     }
     for (i, step) in scenario["steps"].as_array().unwrap().iter().enumerate() {
         let reference = step["ref"].as_str().unwrap_or("");
@@ -115,24 +104,7 @@ pub fn replay_with(
     if let Err(e) = session.sync_repeat_counts() {
         problems.push(format!("paging failed: {e}"));
     }
-    compare_nodes(
-        "final",
-        &session.node_snapshots(),
-        &expected["final"]["nodes"],
-        &masked,
-        &mut problems,
-    );
-    // Our own driver records nodes and the submission only; the suite's oracle recorded more.
-    if expected["final"].get("violations").is_some() {
-        compare_violations("final", &session, &expected["final"], &mut problems);
-        compare_questions(
-            "final",
-            &session,
-            &expected["final"]["questions"],
-            &masked,
-            &mut problems,
-        );
-    }
+    compare_snapshot("final", &session, &expected["final"], &masked, &mut problems);
     let ours = canonical(&session.submission_xml(), &masked);
     let theirs = canonical(expected["final"]["submission_xml"].as_str().unwrap(), &masked);
     if ours != theirs {
@@ -141,6 +113,41 @@ pub fn replay_with(
         ));
     }
     problems
+}
+
+/// Compares a snapshot: every node, and the violations and questions where they were recorded
+/// (our own driver records nodes and the submission only; the suite's oracle recorded more).
+pub fn compare_snapshot(
+    when: &str,
+    session: &Session,
+    expected: &Json,
+    masked: &[String],
+    problems: &mut Vec<String>,
+) {
+    compare_nodes(when, &session.node_snapshots(), &expected["nodes"], masked, problems);
+    compare_violations(when, session, expected, problems);
+    compare_questions(when, session, &expected["questions"], masked, problems);
+}
+
+/// Every (form directory, scenario name) below `root`, sorted.
+pub fn scenarios_in(root: &Path) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(root).unwrap() {
+        let dir = entry.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(&dir).unwrap() {
+            let name = file.unwrap().file_name().to_string_lossy().into_owned();
+            if let Some(scenario) =
+                name.strip_prefix("scenario.").and_then(|s| s.strip_suffix(".json"))
+            {
+                out.push((dir.clone(), scenario.to_owned()));
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 /// A submission in a comparable form: local names, attributes sorted without namespace

@@ -56,6 +56,8 @@ pub struct Form {
     templates: HashMap<String, NodeId>,
     /// Equality-filter indexes over the secondary instances, shared by every session.
     pub(crate) index: ItemIndex,
+    /// Select questions whose choices come from an itemset: (node path, itemset).
+    filtered_selects: Vec<(String, super::definition::Itemset)>,
 }
 
 /// Why a form cannot be loaded.
@@ -83,7 +85,8 @@ impl Form {
         let templates = find_templates(&def.primary, &repeats);
         let index = ItemIndex::default();
         prepare_itemset_indexes(&def, &index);
-        Ok(Form { def, dag, binds, repeats, templates, index })
+        let filtered_selects = offered::filtered_selects(&def);
+        Ok(Form { def, dag, binds, repeats, templates, index, filtered_selects })
     }
 
     fn bind_of(&self, generic: &str) -> Option<&super::definition::Bind> {

@@ -4,25 +4,43 @@
 //! question. We drop it as soon as the filter changes, shown or not, and recompute what depends
 //! on it, so no answer that was never offered is submitted (ADR 0017).
 
+use std::sync::Arc;
+
 use super::{Session, SessionError};
 use crate::{
-    definition::{Choices, ControlKind, Itemset},
+    definition::{Choices, ControlKind, FormDef, Itemset},
     dom::NodeId,
     xpath::{NodeRef, Value, XPathError},
 };
+
+/// The select questions whose choices come from an itemset, by node path (found once, when
+/// the form is loaded).
+pub(super) fn filtered_selects(def: &FormDef) -> Vec<(String, Itemset)> {
+    let controls = def.controls();
+    let selects = controls
+        .into_iter()
+        .filter(|c| matches!(c.kind, ControlKind::Select1 | ControlKind::Select));
+    selects
+        .filter_map(|c| match (&c.reference, &c.choices) {
+            (Some(path), Some(Choices::Itemset(set))) => Some((path.clone(), set.clone())),
+            _ => None,
+        })
+        .collect()
+}
 
 impl Session {
     /// Drops, in every select with an itemset, the selected values its filter no longer
     /// offers, then recomputes what depends on them; repeats until nothing more drops (a
     /// cascade clears level by level).
     pub(super) fn drop_answers_no_longer_offered(&mut self) -> Result<(), SessionError> {
-        let selects = self.filtered_selects();
+        let form = Arc::clone(&self.form);
+        let selects = &form.filtered_selects;
         for _ in 0..=selects.len() {
             let mut dropped = Vec::new();
-            for (path, set) in &selects {
+            for (path, set) in selects {
                 for node in self.nodes_at(path) {
                     if self.drop_unoffered(set, node)? {
-                        dropped.push(path.clone());
+                        dropped.push(path.as_str());
                     }
                 }
             }
@@ -30,25 +48,9 @@ impl Session {
                 return Ok(());
             }
             dropped.dedup();
-            let paths: Vec<&str> = dropped.iter().map(String::as_str).collect();
-            self.changed(&paths, None)?;
+            self.changed(&dropped, None)?;
         }
         Ok(())
-    }
-
-    /// The select questions whose choices come from an itemset, by node path.
-    fn filtered_selects(&self) -> Vec<(String, Itemset)> {
-        let controls = self.form.def.controls();
-        let filtered = controls.into_iter().filter(|c| {
-            matches!(c.kind, ControlKind::Select1 | ControlKind::Select)
-                && matches!(c.choices, Some(Choices::Itemset(_)))
-        });
-        filtered
-            .filter_map(|c| match (&c.reference, &c.choices) {
-                (Some(path), Some(Choices::Itemset(set))) => Some((path.clone(), set.clone())),
-                _ => None,
-            })
-            .collect()
     }
 
     /// Keeps only the offered values of `node`'s answer; true if something was dropped.
@@ -58,13 +60,13 @@ impl Session {
             return Ok(false);
         }
         let offered = self.offered_values(set, node)?;
+        let values: Vec<&str> = stored.split_whitespace().collect();
         let kept: Vec<&str> =
-            stored.split_whitespace().filter(|v| offered.iter().any(|o| o == v)).collect();
-        let kept = kept.join(" ");
-        if kept == stored.split_whitespace().collect::<Vec<_>>().join(" ") {
+            values.iter().copied().filter(|v| offered.iter().any(|o| o == v)).collect();
+        if kept.len() == values.len() {
             return Ok(false);
         }
-        self.doc.get_mut(node).text = kept;
+        self.doc.get_mut(node).text = kept.join(" ");
         Ok(true)
     }
 

@@ -40,8 +40,8 @@ impl Session {
             *target == generic || target.starts_with(&inside)
         };
         let own: Vec<usize> = (0..self.form.dag.triggerables.len()).filter(in_repeat).collect();
-        let (_, outside): (Vec<usize>, Vec<usize>) =
-            self.form.dag.affected(&[generic.as_str()]).into_iter().partition(in_repeat);
+        let mut outside = self.form.dag.affected(&[generic.as_str()]);
+        outside.retain(|t| !in_repeat(t));
         self.run_ordered(own, Some(instance))?;
         self.run_ordered(outside, None)?;
         Ok(instance)
@@ -102,7 +102,7 @@ impl Session {
         }
         // Inside a repeat instance the nested template was left out of the copy, so JavaRosa
         // (ODK Collect) appends the first nested instance after everything else there.
-        if self.is_in_repeat_instance(parent) {
+        if !self.enclosing_instances(parent).is_empty() {
             return children.len();
         }
         let primary = &self.form.def.primary;
@@ -116,17 +116,6 @@ impl Session {
             .map(|&c| &*primary.get(c).name)
             .collect();
         children.iter().take_while(|&&c| before.contains(&&*self.doc.get(c).name)).count()
-    }
-}
-
-impl Session {
-    fn is_in_repeat_instance(&self, node: NodeId) -> bool {
-        let path = self.generic_path(node);
-        let mut prefix = String::new();
-        path.trim_start_matches('/').split('/').any(|step| {
-            prefix = format!("{prefix}/{step}");
-            self.form.repeats.contains(&prefix)
-        })
     }
 }
 

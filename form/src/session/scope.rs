@@ -31,7 +31,7 @@ impl Session {
     }
 
     /// The repeat instances `node` lies in, outermost first, with their repeats' generic paths.
-    fn enclosing_instances(&self, node: NodeId) -> Vec<(String, NodeId)> {
+    pub(super) fn enclosing_instances(&self, node: NodeId) -> Vec<(String, NodeId)> {
         let mut out = Vec::new();
         let mut at = Some(node);
         while let Some(id) = at {

@@ -129,18 +129,12 @@ pub fn canonical_default(text: &str, data_type: &DataType) -> Option<String> {
     if trimmed.is_empty() {
         return None;
     }
-    // A default JavaRosa cannot read as its type is no value at all.
-    let canonical = match data_type {
-        DataType::Int => trimmed.parse::<i32>().map(|n| n.to_string()).unwrap_or_default(),
-        DataType::Decimal => canonical_decimal(trimmed).unwrap_or_default(),
-        DataType::Date => DateTime::parse(trimmed, 0)
-            .filter(|d| d.date_only)
-            .map(|d| d.to_string())
-            .unwrap_or_default(),
-        DataType::Geopoint if valid_geopoint(trimmed) => canonical_numbers(trimmed),
-        DataType::Geopoint => String::new(),
-        _ => return None,
-    };
+    if !matches!(data_type, DataType::Int | DataType::Decimal | DataType::Date | DataType::Geopoint)
+    {
+        return None;
+    }
+    // Read as an answer would be; a default JavaRosa cannot read as its type is no value at all.
+    let canonical = normalize_answer(trimmed, data_type, 0).unwrap_or_default();
     (canonical != text).then_some(canonical)
 }
 

@@ -46,26 +46,43 @@ impl<'c, 'a> Evaluator<'c, 'a> {
     /// its (typed) value, several are an error.
     pub fn unpack(&self, value: Value) -> Result<Value> {
         match value {
-            Value::Nodes(nodes) => match nodes.as_slice() {
-                [] => Ok(Value::Str(String::new())),
-                [node] if node.kind == NodeKind::Document => Err(XPathError::Unsupported {
-                    what: "the value of the document itself (no context node)".into(),
-                }),
-                [node] => Ok(self.ctx.instances.node_value(*node)),
-                _ => Err(XPathError::RepeatedField),
-            },
+            Value::Nodes(nodes) => self.unpack_nodes(&nodes),
             other => Ok(other),
         }
+    }
+
+    fn unpack_nodes(&self, nodes: &[NodeRef]) -> Result<Value> {
+        match nodes {
+            [] => Ok(Value::Str(String::new())),
+            [node] => self.node_value(*node),
+            _ => Err(XPathError::RepeatedField),
+        }
+    }
+
+    /// One node's (typed) value; the document itself has none.
+    pub fn node_value(&self, node: NodeRef) -> Result<Value> {
+        if node.kind == NodeKind::Document {
+            return Err(XPathError::Unsupported {
+                what: "the value of the document itself (no context node)".into(),
+            });
+        }
+        Ok(self.ctx.instances.node_value(node))
     }
 
     /// A value as a string, a single node by its typed value (a decimal node holding `2.0` is
     /// `2`, a date-time node its date), as JavaRosa converts.
     pub fn string(&self, value: &Value) -> Result<String> {
-        self.unpack(value.clone())?.to_str(&self.read())
+        match value {
+            Value::Nodes(nodes) => self.unpack_nodes(nodes)?.to_str(&self.read()),
+            other => other.to_str(&self.read()),
+        }
     }
 
     pub fn number(&self, value: &Value) -> Result<f64> {
-        self.unpack(value.clone())?.to_num(&self.read())
+        match value {
+            Value::Nodes(nodes) => self.unpack_nodes(nodes)?.to_num(&self.read()),
+            other => other.to_num(&self.read()),
+        }
     }
 
     pub fn str(&self, expr: &Expr) -> Result<String> {

@@ -50,10 +50,9 @@ fn numbers(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Vec<f64>> {
     let mut out = Vec::new();
     for arg in a {
         let values = match ev.eval(arg)? {
-            Value::Nodes(nodes) => nodes
-                .into_iter()
-                .map(|n| ev.unpack(Value::Nodes(vec![n])))
-                .collect::<Result<Vec<_>>>()?,
+            Value::Nodes(nodes) => {
+                nodes.into_iter().map(|n| ev.node_value(n)).collect::<Result<Vec<_>>>()?
+            }
             other => vec![other],
         };
         for value in values {

@@ -7,9 +7,7 @@ use super::{Evaluator, Expr, Result, Value, XPathError};
 /// Every string an argument stands for: each node of a node-set, or the one value.
 pub(super) fn strings(ev: &Evaluator<'_, '_>, expr: &Expr) -> Result<Vec<String>> {
     match ev.eval(expr)? {
-        Value::Nodes(nodes) => {
-            nodes.into_iter().map(|n| ev.string(&Value::Nodes(vec![n]))).collect()
-        }
+        Value::Nodes(nodes) => nodes.into_iter().map(|n| ev.string(&ev.node_value(n)?)).collect(),
         other => Ok(vec![ev.string(&other)?]),
     }
 }
@@ -39,7 +37,7 @@ pub(super) fn coalesce(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
 pub(super) fn string_or_context(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<String> {
     match a.first() {
         Some(arg) => ev.str(arg),
-        None => ev.string(&Value::Nodes(vec![ev.node])),
+        None => ev.string(&ev.node_value(ev.node)?),
     }
 }
 
@@ -186,7 +184,7 @@ pub(super) fn checklist(ev: &Evaluator<'_, '_>, a: &[Expr]) -> Result<Value> {
         match ev.eval(arg)? {
             Value::Nodes(nodes) => {
                 for node in nodes {
-                    count += f64::from(u8::from(ev.unpack(Value::Nodes(vec![node]))?.to_bool()));
+                    count += f64::from(u8::from(ev.node_value(node)?.to_bool()));
                 }
             }
             other => count += f64::from(u8::from(other.to_bool())),
