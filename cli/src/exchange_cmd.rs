@@ -243,6 +243,8 @@ pub fn sync(store: &StoreArgs, args: SyncArgs) -> Result<ExitCode, CliError> {
             "media_updated": report.media_updated,
             "up_to_date": report.up_to_date,
             "failed": report.failed,
+            "prelist_households": report.prelist_households,
+            "prelist_rejected": report.prelist_rejected,
         });
         println!("{out}");
         return Ok(code);
@@ -254,6 +256,12 @@ pub fn sync(store: &StoreArgs, args: SyncArgs) -> Result<ExitCode, CliError> {
         println!("Media diperbarui / Media updated: {form}");
     }
     println!("Sudah terbaru / Up to date: {}", report.up_to_date);
+    if report.prelist_households + report.prelist_rejected > 0 {
+        println!(
+            "Prelist dari server / Prelist from the server: {} rumah tangga / households ({} ditolak / rejected)",
+            report.prelist_households, report.prelist_rejected
+        );
+    }
     for failure in &report.failed {
         println!("Gagal / Failed: {failure}");
     }

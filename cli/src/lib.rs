@@ -3,4 +3,5 @@
 
 pub mod fixtures;
 pub mod key;
-pub mod serve;
+/// The receiver (`verivali serve`), its own crate.
+pub use verivali_receiver as serve;

@@ -1,15 +1,23 @@
-//! `verivali serve`: the reference receiver, its forms and its device tokens.
+//! `verivali serve`: the office receiver, its forms, prelist, device tokens and people.
 
-use std::{path::PathBuf, process::ExitCode};
+use std::{io::IsTerminal, path::PathBuf, process::ExitCode};
 
 use clap::{Args, Subcommand};
-use verivali_cli::serve::{self, Receiver};
+use verivali_cli::serve::{self, Quotas, Receiver, Role, ServeOptions, TlsFiles, TokenRights};
 
 use verivali_cli::key::{self, KeyOrigin};
 
 use crate::{CliError, StoreArgs};
 
 #[derive(Args)]
+#[command(after_help = "Contoh / Example:\n  \
+    verivali --data /srv/verivali --key-file /etc/verivali/key serve form add form.xml\n  \
+    verivali --data /srv/verivali --key-file /etc/verivali/key serve prelist add prelist.jsonl\n  \
+    verivali --data /srv/verivali --key-file /etc/verivali/key serve token add --enumerator \"Ani\" --area 52.71.01\n  \
+    verivali --data /srv/verivali --key-file /etc/verivali/key serve user add operator1 --role operator\n  \
+    verivali --data /srv/verivali --key-file /etc/verivali/key serve --bind 0.0.0.0 --port 8443 \\\n      \
+    --tls-cert cert.pem --tls-key key.pem --public-url https://dinsos.example.go.id:8443\n\n\
+    README: \"Running the receiver for an office\".")]
 pub struct ServeArgs {
     #[command(subcommand)]
     action: Option<ServeAction>,
@@ -23,6 +31,21 @@ pub struct ServeArgs {
     /// tautan unduhan / The public address devices use, for download links
     #[arg(long, value_name = "URL")]
     public_url: Option<String>,
+    /// Sertifikat TLS (PEM, rantai lengkap) untuk HTTPS / TLS certificate chain (PEM) for HTTPS
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// Kunci privat TLS (PEM) / TLS private key (PEM)
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Kiriman per perangkat per 24 jam / Submissions per device per 24 hours
+    #[arg(long, value_name = "N", default_value_t = Quotas::default().submissions_per_day)]
+    quota_submissions: u32,
+    /// MB per perangkat per 24 jam / MB per device per 24 hours
+    #[arg(long, value_name = "MB", default_value_t = Quotas::default().bytes_per_day >> 20)]
+    quota_mb: u64,
+    /// Tolak data baru bila ruang disk kosong di bawah ini / Refuse new data below this free disk space
+    #[arg(long, value_name = "MB", default_value_t = Quotas::default().min_free_disk_bytes >> 20)]
+    min_free_disk_mb: u64,
 }
 
 #[derive(Subcommand)]
@@ -30,9 +53,15 @@ enum ServeAction {
     /// Formulir yang diterima server / Forms the server accepts
     #[command(subcommand)]
     Form(FormAction),
+    /// Prelist rumah tangga; tiap perangkat mengunduh wilayahnya saat sinkron / The household prelist; each device downloads its own area when it syncs
+    #[command(subcommand)]
+    Prelist(PrelistAction),
     /// Token perangkat / Device tokens
     #[command(subcommand)]
     Token(TokenAction),
+    /// Akun orang (operator, pengawas, viewer) untuk halaman server / People's accounts for the server's pages
+    #[command(subcommand)]
+    User(UserAction),
 }
 
 #[derive(Subcommand)]
@@ -42,15 +71,43 @@ enum FormAction {
 }
 
 #[derive(Subcommand)]
+enum PrelistAction {
+    /// Tambah atau ganti rumah tangga dari JSONL, atau CSV rumah tangga dengan --members / Add or replace households from JSON Lines, or a households CSV with --members
+    Add {
+        file: PathBuf,
+        /// CSV anggota rumah tangga / The members CSV
+        #[arg(long, value_name = "FILE")]
+        members: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
 enum TokenAction {
     /// Buat token untuk satu perangkat; token dicetak sebagai kata terakhir / Create a device token; printed as the last word
     Add {
         /// Nama pencacah / Enumerator's name
         #[arg(long)]
         enumerator: String,
-        /// Kode desa (atau awalan kode) wilayah tugas / Desa codes (or code prefixes) of the area
+        /// Kode wilayah tugas: desa, kecamatan, kabupaten atau provinsi (mis. 52.71.01) / Area codes: desa, kecamatan, kabupaten or province (e.g. 52.71.01)
         #[arg(long = "area", num_args = 1.., required = true)]
         areas: Vec<String>,
+        /// Izinkan formulir tanpa tanda rumah tangga/desa dan kiriman terenkripsi (wilayahnya tidak diperiksa) / Allow forms without household/desa tags and encrypted submissions (their area is not checked)
+        #[arg(long)]
+        allow_untagged_forms: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Tambah orang; kata sandi ditanyakan (atau dibaca dari --password-file / stdin) / Add a person; the password is asked for (or read from --password-file / stdin)
+    Add {
+        /// Nama pengguna / User name
+        name: String,
+        #[arg(long, value_parser = ["operator", "pengawas", "viewer"])]
+        role: String,
+        /// Berkas berisi kata sandi (baris pertama) / A file holding the password (first line)
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
     },
 }
 
@@ -72,25 +129,70 @@ pub fn serve(store: &StoreArgs, args: ServeArgs) -> Result<ExitCode, CliError> {
             let (id, version) = serve::publish_form(dir, &key, &form).map_err(usage)?;
             println!("Formulir diterbitkan / Form published: {id} (versi/version {version})");
         }
-        Some(ServeAction::Token(TokenAction::Add { enumerator, areas })) => {
-            let token = serve::add_token(dir, &key, &enumerator, &areas).map_err(usage)?;
+        Some(ServeAction::Prelist(PrelistAction::Add { file, members })) => {
+            let added = serve::add_prelist(dir, &key, &file, members.as_deref()).map_err(usage)?;
+            println!(
+                "Prelist: {} rumah tangga baru / new households, {} diganti / replaced",
+                added.added, added.replaced
+            );
+        }
+        Some(ServeAction::Token(TokenAction::Add { enumerator, areas, allow_untagged_forms })) => {
+            let rights = TokenRights { areas, allow_untagged_forms };
+            let token = serve::add_token_with(dir, &key, &enumerator, &rights).map_err(usage)?;
             println!("Token untuk / Token for {enumerator}: {token}");
         }
-        None => {
-            let receiver = Receiver::start_public(
-                dir,
-                &key,
-                &args.bind,
-                args.port,
-                args.public_url.as_deref(),
-            )
-            .map_err(usage)?;
-            eprintln!(
-                "Penerima OpenRosa di / OpenRosa receiver at {0}  (status: {0}/status; Ctrl-C berhenti / stops)",
-                receiver.url
-            );
-            receiver.wait();
+        Some(ServeAction::User(UserAction::Add { name, role, password_file })) => {
+            let role = Role::parse(&role).expect("clap allows only the three roles");
+            let password = read_password(password_file.as_ref())?;
+            serve::add_user(dir, &key, &name, role, &password).map_err(usage)?;
+            println!("Pengguna ditambahkan / User added: {name} ({})", role.as_str());
         }
+        None => run(dir, &key, args)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn run(dir: &std::path::Path, key: &[u8], args: ServeArgs) -> Result<(), CliError> {
+    let options = ServeOptions {
+        bind: args.bind,
+        port: args.port,
+        public_url: args.public_url,
+        tls: args.tls_cert.zip(args.tls_key).map(|(cert, key)| TlsFiles { cert, key }),
+        quotas: Quotas {
+            submissions_per_day: args.quota_submissions,
+            bytes_per_day: args.quota_mb << 20,
+            min_free_disk_bytes: args.min_free_disk_mb << 20,
+        },
+        stop_on_signals: true,
+    };
+    let receiver =
+        Receiver::start_with(dir, key, options).map_err(|e| CliError::Usage(e.to_string()))?;
+    eprintln!(
+        "Penerima OpenRosa di / OpenRosa receiver at {0}  (halaman / pages: {0}/login; Ctrl-C berhenti / stops)",
+        receiver.url
+    );
+    receiver.wait();
+    eprintln!("Penerima berhenti / Receiver stopped");
+    Ok(())
+}
+
+/// The password from `file` (first line), from standard input when it is not a terminal, or
+/// asked for twice on the terminal.
+fn read_password(file: Option<&PathBuf>) -> Result<String, CliError> {
+    let first_line = |text: String| text.lines().next().unwrap_or("").to_owned();
+    if let Some(file) = file {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
+        return Ok(first_line(text));
+    }
+    if !std::io::stdin().is_terminal() {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        return Ok(first_line(text));
+    }
+    inquire::Password::new("Kata sandi / Password:")
+        .with_custom_confirmation_message("Ulangi / Repeat:")
+        .prompt()
+        .map_err(|e| CliError::Usage(e.to_string()))
 }

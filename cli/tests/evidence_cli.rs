@@ -138,7 +138,7 @@ fn received(dir: &std::path::Path, instance: &str) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn relevant_photos_arrive_once_byte_for_byte_and_are_purged_after_the_retention_period() {
     let server_dir = tempfile::tempdir().unwrap();
-    serve::publish_form(server_dir.path(), &RECEIVER_KEY, &mini_form()).unwrap();
+    support::receiver_dir_with_sample_prelist(server_dir.path());
     let token =
         serve::add_token(server_dir.path(), &RECEIVER_KEY, "Ayu", &["52.71".into()]).unwrap();
     let receiver = Receiver::start(server_dir.path(), &RECEIVER_KEY, "127.0.0.1", 0).unwrap();

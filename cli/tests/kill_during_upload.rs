@@ -82,12 +82,7 @@ fn all_sent(device_dir: &Path) -> bool {
 #[test]
 fn sigkill_of_upload_mid_transfer_then_a_rerun_loses_and_duplicates_nothing() {
     let (server_dir, device_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    serve::publish_form(
-        server_dir.path(),
-        &RECEIVER_KEY,
-        &fixtures().join("forms/mini-verivali/form.xml"),
-    )
-    .unwrap();
+    support::receiver_dir_with_sample_prelist(server_dir.path());
     let token = serve::add_token(server_dir.path(), &RECEIVER_KEY, "Ayu", &["52".into()]).unwrap();
     let receiver = Receiver::start(server_dir.path(), &RECEIVER_KEY, "127.0.0.1", 0).unwrap();
     let ids = device(device_dir.path(), 120);
@@ -106,12 +101,7 @@ fn sigkill_of_upload_mid_transfer_then_a_rerun_loses_and_duplicates_nothing() {
 #[test]
 fn sigkill_of_serve_mid_receive_then_a_restart_lets_the_retry_complete() {
     let (server_dir, device_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    serve::publish_form(
-        server_dir.path(),
-        &RECEIVER_KEY,
-        &fixtures().join("forms/mini-verivali/form.xml"),
-    )
-    .unwrap();
+    support::receiver_dir_with_sample_prelist(server_dir.path());
     let token = serve::add_token(server_dir.path(), &RECEIVER_KEY, "Budi", &["52".into()]).unwrap();
     let ids = device(device_dir.path(), 120);
     let serve = |port: u16| {

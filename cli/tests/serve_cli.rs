@@ -62,7 +62,7 @@ fn submissions(dir: &std::path::Path) -> Vec<(String, String, Option<String>, i6
 #[test]
 fn uploads_arrive_once_with_their_checks_and_the_status_page_counts_them() {
     let server_dir = tempfile::tempdir().unwrap();
-    serve::publish_form(server_dir.path(), &RECEIVER_KEY, &mini_form()).unwrap();
+    support::receiver_dir_with_sample_prelist(server_dir.path());
     let token =
         serve::add_token(server_dir.path(), &RECEIVER_KEY, "Ayu", &["52.71".into()]).unwrap();
     let receiver = Receiver::start(server_dir.path(), &RECEIVER_KEY, "127.0.0.1", 0).unwrap();
@@ -96,8 +96,19 @@ fn uploads_arrive_once_with_their_checks_and_the_status_page_counts_them() {
     let resent = verivali_core::outbox::client::submit(&agent, &server, &xml, &[]);
     assert_eq!(resent, verivali_core::outbox::client::Outcome::Acknowledged);
     assert_eq!(submissions(server_dir.path()).len(), 2);
-    let html = get(&receiver.url, "/status");
-    assert!(html.contains("52.71.01.1009") && html.contains("Ayu"), "{html}");
+    // The status page is for people who logged in.
+    assert_eq!(get(&receiver.url, "/status").split_whitespace().nth(1), Some("303"));
+    serve::add_user(server_dir.path(), &RECEIVER_KEY, "ani", serve::Role::Viewer, "kata-sandi-ani")
+        .unwrap();
+    let (_, session) = support::web::login(&receiver.url, "ani", "kata-sandi-ani");
+    let page = support::web::request(
+        &receiver.url,
+        "GET",
+        "/status",
+        &[("Cookie", &session.unwrap())],
+        b"",
+    );
+    assert!(page.body.contains("52.71.01.1009") && page.body.contains("Ayu"), "{}", page.body);
 }
 
 #[test]
@@ -117,7 +128,7 @@ fn outside_the_area_and_unknown_tokens_need_a_person_and_unpublished_forms_are_r
 
     let phone = tempfile::tempdir().unwrap();
     let device = self::device(phone.path(), &["5271011009000001"]);
-    serve::publish_form(server_dir.path(), &RECEIVER_KEY, &mini_form()).unwrap();
+    support::receiver_dir_with_sample_prelist(server_dir.path());
     device.upload_pending(receiver.url.clone(), Some(token), 30_000, None, None).unwrap();
     let entry = &device.outbox_status().unwrap()[0];
     assert_eq!(entry.state, UploadState::NeedsPerson);
@@ -137,7 +148,7 @@ fn outside_the_area_and_unknown_tokens_need_a_person_and_unpublished_forms_are_r
 fn a_submission_over_the_servers_limit_goes_in_parts_and_arrives_whole() {
     use verivali_core::outbox::client::{self, Outcome, Part, Server};
     let server_dir = tempfile::tempdir().unwrap();
-    serve::publish_form(server_dir.path(), &RECEIVER_KEY, &mini_form()).unwrap();
+    support::receiver_dir_with_sample_prelist(server_dir.path());
     let token =
         serve::add_token(server_dir.path(), &RECEIVER_KEY, "Citra", &["52".into()]).unwrap();
     let receiver = Receiver::start(server_dir.path(), &RECEIVER_KEY, "127.0.0.1", 0).unwrap();
@@ -145,7 +156,7 @@ fn a_submission_over_the_servers_limit_goes_in_parts_and_arrives_whole() {
     let server = Server { base_url: receiver.url.clone(), token: Some(token), device_id: None };
     assert_eq!(client::accepted_length(&agent, &server), Some(serve::MAX_SUBMISSION_BYTES));
     // The receiver keeps only files the instance names in its binary fields, as Central does.
-    let xml = b"<data id=\"mini_verivali\"><lokasi><desa>52.71.01.1009</desa></lokasi><bukti><foto_rumah>foto1.jpg</foto_rumah><foto_kk>foto2.jpg</foto_kk></bukti><meta><instanceID>uuid:split-1</instanceID><verivali_checks>verivali-checks.json</verivali_checks></meta></data>";
+    let xml = b"<data id=\"mini_verivali\"><id_dtks/><lokasi><desa>52.71.01.1009</desa></lokasi><bukti><foto_rumah>foto1.jpg</foto_rumah><foto_kk>foto2.jpg</foto_kk></bukti><meta><instanceID>uuid:split-1</instanceID><verivali_checks>verivali-checks.json</verivali_checks></meta></data>";
     let part = |name: &str, n: u8| Part {
         name: name.to_owned(),
         content_type: "application/octet-stream".into(),

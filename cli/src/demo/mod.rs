@@ -114,10 +114,12 @@ impl Demo {
         );
         let assets = assets::write(&self.dir).map_err(output)?;
 
-        // 1. The receiver, with the form published and a token for the device.
+        // 1. The receiver, with the form and the prelist, and a token for the device.
         let receiver_dir = self.dir.join("receiver");
         let serve_error = |e: serve::ServeError| CliError::Usage(e.to_string());
         serve::publish_form(&receiver_dir, &INSECURE_DEV_KEY, &assets.form).map_err(serve_error)?;
+        serve::add_prelist(&receiver_dir, &INSECURE_DEV_KEY, &assets.prelist, None)
+            .map_err(serve_error)?;
         let token =
             serve::add_token(&receiver_dir, &INSECURE_DEV_KEY, "Pencacah Demo", &["52".into()])
                 .map_err(serve_error)?;
@@ -128,18 +130,17 @@ impl Demo {
             "[1/6] Penerima OpenRosa / OpenRosa receiver: {url} (formulir/form {FORM_ID}, token untuk/for NTB 52)"
         ));
 
-        // 2. The device: the form over the wire, the prelist from its file.
+        // 2. The device: the form and its area's prelist over the wire.
         let device = Verivali::open(
             self.dir.join("device").display().to_string(),
             INSECURE_DEV_KEY.to_vec(),
             None,
         )?;
         let synced = device.sync_down(url.clone(), Some(token.clone()), None, None)?;
-        let imported = device.import_prelist(assets.prelist.display().to_string(), None)?;
         self.say(&format!(
             "[2/6] Perangkat / Device: formulir diunduh / form downloaded ({}), prelist {} rumah tangga / households",
             synced.installed.join(", "),
-            imported.imported + imported.updated
+            synced.prelist_households
         ));
 
         // 3. The visits.

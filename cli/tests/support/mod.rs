@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod web;
+
 use std::{
     path::{Path, PathBuf},
     process::Command,
@@ -29,3 +31,22 @@ pub fn verivali(data: &Path) -> Command {
 /// The key the tests' receivers encrypt their databases with.
 #[allow(dead_code)]
 pub const RECEIVER_KEY: [u8; 32] = [7; 32];
+
+/// A receiver's data folder with the mini form published and the sample prelist (desa
+/// 52.71.01.1009) added: what a device's uploads in these tests are checked against.
+#[allow(dead_code)]
+pub fn receiver_dir_with_sample_prelist(dir: &Path) {
+    verivali_cli::serve::publish_form(
+        dir,
+        &RECEIVER_KEY,
+        &fixtures().join("forms/mini-verivali/form.xml"),
+    )
+    .unwrap();
+    verivali_cli::serve::add_prelist(
+        dir,
+        &RECEIVER_KEY,
+        &fixtures().join("prelist/sample.jsonl"),
+        None,
+    )
+    .unwrap();
+}

@@ -84,6 +84,10 @@ pub struct SyncSummary {
     pub up_to_date: u32,
     /// `form_id: why` for forms that could not be installed (the previous version stays).
     pub failed: Vec<String>,
+    /// Households of the device's own prelist received with a form (new or updated), and
+    /// those rejected (the receiver's `verivali-prelist.jsonl`, docs/prelist-format.md).
+    pub prelist_households: u64,
+    pub prelist_rejected: u64,
 }
 
 /// Where an outbox item stands.
@@ -185,6 +189,8 @@ impl Verivali {
                 .collect(),
             up_to_date: report.up_to_date,
             failed: report.failed.into_iter().map(|(id, why)| format!("{id}: {why}")).collect(),
+            prelist_households: report.prelist_households,
+            prelist_rejected: report.prelist_rejected,
         })
     }
 

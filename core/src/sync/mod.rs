@@ -125,7 +125,15 @@ pub struct SyncReport {
     pub up_to_date: u32,
     /// (form id, why) for forms that could not be installed; the previous version stays.
     pub failed: Vec<(String, String)>,
+    /// Households of the device's prelist that arrived with a form ([`PRELIST_MEDIA`]), new
+    /// or updated, and those its import rejected.
+    pub prelist_households: u64,
+    pub prelist_rejected: u64,
 }
+
+/// The form media file a Verivali receiver sends a device's own area's prelist as: JSON Lines
+/// (docs/prelist-format.md), imported into the device's prelist when it arrives or changes.
+pub const PRELIST_MEDIA: &str = "verivali-prelist.jsonl";
 
 /// Fetches the form list, installs every version not installed yet, and refreshes the media
 /// of installed versions; `progress` hears each form as it starts (form id, done, listed).
@@ -152,14 +160,18 @@ pub fn sync_down(
         progress(&form.form_id, done, total);
         let key = (form.form_id.clone(), form.version.clone());
         let outcome = match installed.get(&key) {
-            Some(&row) => refresh_media(store, &fetcher, &form, row).map(|changed| {
-                if changed == 0 {
+            Some(&row) => refresh_media(store, &fetcher, &form, row).and_then(|changed| {
+                if changed.is_empty() {
                     report.up_to_date += 1;
                 } else {
-                    report.media_updated.push((key.0.clone(), key.1.clone(), changed));
+                    report.media_updated.push((key.0.clone(), key.1.clone(), changed.len() as u32));
                 }
+                import_prelist_if_among(store, row, &changed, &mut report)
             }),
-            None => install(store, &fetcher, &form, now_ms).map(|()| report.installed.push(key)),
+            None => install(store, &fetcher, &form, now_ms).and_then(|(row, files)| {
+                report.installed.push(key);
+                import_prelist_if_among(store, row, &files, &mut report)
+            }),
         };
         match outcome {
             Ok(()) => {}
@@ -173,13 +185,51 @@ pub fn sync_down(
     Ok(report)
 }
 
-/// Downloads, checks, loads and installs a form version not installed yet.
+/// When `files` (just installed for form version `row`) hold the device's prelist, imports it.
+fn import_prelist_if_among(
+    store: &Store,
+    row: i64,
+    files: &[String],
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    if !files.iter().any(|name| name == PRELIST_MEDIA) {
+        return Ok(());
+    }
+    let bytes = store.read(|c| forms::media_bytes(c, row, PRELIST_MEDIA))?.unwrap_or_default();
+    let total = bytes.len() as u64;
+    let imported = store::prelist::import_jsonl_from(
+        store,
+        std::io::Cursor::new(bytes),
+        PRELIST_MEDIA,
+        total,
+        std::path::Path::new(PRELIST_MEDIA),
+        &Silent,
+    )?;
+    tracing::info!(
+        households = imported.imported + imported.updated,
+        rejected = imported.rejected,
+        "prelist received with the form"
+    );
+    report.prelist_households += imported.imported + imported.updated;
+    report.prelist_rejected += imported.rejected;
+    Ok(())
+}
+
+/// Progress of an import inside a sync, which reports per form instead.
+struct Silent;
+
+impl store::prelist::ProgressSink for Silent {
+    fn report(&self, _: store::prelist::ImportProgress) {}
+}
+
+/// Downloads, checks, loads and installs a form version not installed yet; returns its row and
+/// the media files installed with it.
 fn install(
     store: &Store,
     fetcher: &Fetcher<'_>,
     form: &ListedForm,
     now_ms: i64,
-) -> Result<(), SyncError> {
+) -> Result<(i64, Vec<String>), SyncError> {
     let file = format!("{}.xml", form.form_id);
     fetcher.check_listed_url(&form.download_url, &file)?;
     let xml = fetcher.fetch_small(&form.download_url, &file, fetcher.max_file_bytes)?;
@@ -198,16 +248,16 @@ fn install(
         )
     })?;
     tracing::info!(form = %form.form_id, row, files = entries.len(), "form version installed");
-    Ok(())
+    Ok((row, entries.into_iter().map(|e| e.filename).collect()))
 }
 
-/// Fetches the media of installed version `row` whose manifest hash changed; returns how many.
+/// Fetches the media of installed version `row` whose manifest hash changed; returns their names.
 fn refresh_media(
     store: &Store,
     fetcher: &Fetcher<'_>,
     form: &ListedForm,
     row: i64,
-) -> Result<u32, SyncError> {
+) -> Result<Vec<String>, SyncError> {
     let entries = manifest(fetcher, form)?;
     let installed: HashMap<String, Option<String>> =
         store.read(|c| forms::media_hashes(c, row))?.into_iter().collect();
@@ -216,14 +266,14 @@ fn refresh_media(
         .filter(|e| installed.get(&e.filename).and_then(Option::as_ref) != Some(&e.hash))
         .collect();
     if changed.is_empty() {
-        return Ok(0);
+        return Ok(Vec::new());
     }
     let source = store
         .read(|c| forms::form_source(c, row))?
         .ok_or_else(|| store::Error::NoInterview(format!("form #{row}")))?;
     let staged = Staged::fetch(store, fetcher, &changed)?;
     staged.install_if_it_loads(&source.xml, Some(row), |_| Ok(row))?;
-    Ok(changed.len() as u32)
+    Ok(changed.into_iter().map(|e| e.filename).collect())
 }
 
 /// The form's manifest entries (none without a manifest URL).

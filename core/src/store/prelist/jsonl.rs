@@ -25,8 +25,21 @@ pub const MAX_LINE_BYTES: usize = 1 << 20;
 pub fn import_jsonl(store: &Store, path: &Path, sink: &dyn ProgressSink) -> Result<ImportReport> {
     let file = File::open(path).map_err(|e| Error::io("open the prelist", path, e))?;
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let label = file_label(path);
-    let mut reader = BufReader::with_capacity(64 * 1024, file);
+    let reader = BufReader::with_capacity(64 * 1024, file);
+    import_jsonl_from(store, reader, &file_label(path), total, path, sink)
+}
+
+/// Imports a JSON Lines prelist read from `reader` (`total` bytes, named `label` in reports;
+/// `path` names it in read errors).
+pub fn import_jsonl_from(
+    store: &Store,
+    mut reader: impl BufRead,
+    label: &str,
+    total: u64,
+    path: &Path,
+    sink: &dyn ProgressSink,
+) -> Result<ImportReport> {
+    let label = label.to_owned();
     store.write(|tx| {
         let mut importer = Importer::begin(tx, &label, "jsonl", total, sink)?;
         let mut buf = Vec::with_capacity(4096);

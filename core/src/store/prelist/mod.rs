@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 
 pub use csv_files::import_csv;
 pub use import::{ImportProgress, ImportReport, ProgressSink};
-pub use jsonl::import_jsonl;
+pub use jsonl::{import_jsonl, import_jsonl_from};
 pub use record::fields;
 pub use search::{MatchedBy, SearchPage, SearchQuery, SearchRefusal, search};
 // What the tests and benchmarks below the API also name.

@@ -1,40 +1,115 @@
-//! One OpenRosa submission arriving at the receiver: read the multipart body within bounds,
-//! find the form and the instanceID, check the device's area, keep only the attachments the
-//! instance names (a binary field's value, or an encrypted manifest's files, as ODK Central
+//! One OpenRosa submission arriving at the receiver: check the token, size, quota and disk
+//! before reading, read the multipart body within bounds, find the form and the instanceID,
+//! check the household against the device's area ([`crate::scope`]), accept only attachments
+//! the instance names (a binary field's value, or an encrypted manifest's files, as ODK Central
 //! keeps them), and store it idempotently; an edit (`meta/deprecatedID`) must name a submission
 //! this receiver holds.
 
-use std::io::Read;
+use std::{sync::Arc, time::Duration};
 
-use rusqlite::Connection;
-use tiny_http::Request;
+use axum::{
+    body::Body,
+    extract::State,
+    http::{HeaderMap, HeaderValue, header},
+};
+use http_body_util::{BodyExt, Limited};
 use verivali_core::api::now_ms;
 use verivali_form::dom::Document;
 
-use super::{
-    MAX_SUBMISSION_BYTES, Reply, authorized, internal, multipart, openrosa, read_path, store,
+use crate::{
+    MAX_SUBMISSION_BYTES, multipart, prelist, quota,
+    routes::{App, Reply, openrosa},
+    scope, store,
 };
 
-pub(crate) fn receive(conn: &mut Connection, request: &mut Request) -> Reply {
-    let device = match authorized(conn, request) {
+/// The longest a device may take to send a submission's body.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// `POST /submission`: the token, the declared size, the quota and the disk are checked before
+/// a byte of the body is read; then the body is read within its limits and stored.
+pub(crate) async fn receive(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Reply {
+    let device = match app.device(&headers).await {
         Ok(device) => device,
         Err(refusal) => return refusal,
     };
-    let content_type = request
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv("Content-Type"))
-        .map(|h| h.value.as_str().to_owned())
-        .unwrap_or_default();
-    let mut body = Vec::new();
-    let limit = MAX_SUBMISSION_BYTES as u64 + 1;
-    if request.as_reader().take(limit).read_to_end(&mut body).is_err() {
-        return openrosa(400, "error", "Kiriman terputus / The submission was cut off");
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_SUBMISSION_BYTES as u64) {
+        return too_large();
     }
-    if body.len() > MAX_SUBMISSION_BYTES {
-        return openrosa(413, "error", "Kiriman terlalu besar / The submission is too large");
+    if !quota::disk_has_room(&app.dir, app.quotas.min_free_disk_bytes) {
+        tracing::warn!("disk nearly full: new submissions refused");
+        return openrosa(
+            507,
+            "error",
+            "Ruang disk server hampir habis; kiriman akan dicoba lagi nanti / The server's disk is nearly full; the submission will be retried later",
+        );
     }
-    let Some(parts) = multipart::boundary(&content_type).and_then(|b| multipart::parse(&body, &b))
+    let quotas = app.quotas.clone();
+    let device_id = device.id.clone();
+    let now = now_ms();
+    let over = app
+        .db(move |conn| quota::check(conn, &quotas, &device_id, declared.unwrap_or(0), now))
+        .await;
+    match over {
+        Ok(Ok(())) => {}
+        Ok(Err(quota::OverQuota { retry_after_s })) => return over_quota(retry_after_s),
+        Err(refusal) => return refusal,
+    }
+    let Ok(_permit) = app.bodies.acquire().await else {
+        return openrosa(503, "error", "Server berhenti / The server is stopping");
+    };
+    let body = match read_body(body).await {
+        Ok(body) => body,
+        Err(refusal) => return refusal,
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let worker = Arc::clone(&app);
+    app.blocking(move || Ok(accept(&worker, &device, &content_type, &body)))
+        .await
+        .unwrap_or_else(|refusal| refusal)
+}
+
+/// Reads a body of at most [`MAX_SUBMISSION_BYTES`] within [`BODY_TIMEOUT`].
+async fn read_body(body: Body) -> Result<Vec<u8>, Reply> {
+    let collected =
+        tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, MAX_SUBMISSION_BYTES).collect())
+            .await;
+    match collected {
+        Ok(Ok(collected)) => Ok(collected.to_bytes().to_vec()),
+        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => Err(too_large()),
+        Ok(Err(_)) => Err(openrosa(400, "error", "Kiriman terputus / The submission was cut off")),
+        Err(_) => Err(openrosa(
+            408,
+            "error",
+            "Kiriman terlalu lambat dan dihentikan / The submission was too slow and was stopped",
+        )),
+    }
+}
+
+fn too_large() -> Reply {
+    openrosa(413, "error", "Kiriman terlalu besar / The submission is too large")
+}
+
+fn over_quota(retry_after_s: u64) -> Reply {
+    let mut reply = openrosa(
+        429,
+        "error",
+        "Kuota harian perangkat ini habis; kiriman dicoba lagi nanti / This device's daily quota is used up; the submission will be retried later",
+    );
+    reply.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s));
+    reply
+}
+
+/// Parses, checks and stores a read body; on a blocking thread.
+fn accept(app: &App, device: &store::Device, content_type: &str, body: &[u8]) -> Reply {
+    let Some(parts) = multipart::boundary(content_type).and_then(|b| multipart::parse(body, &b))
     else {
         return openrosa(
             400,
@@ -61,7 +136,8 @@ pub(crate) fn receive(conn: &mut Connection, request: &mut Request) -> Reply {
         );
     };
     let deprecated_id = read_path(&instance, "/*/meta/deprecatedID");
-    let published = match store::published(conn, &form_id) {
+    let mut conn = app.lock();
+    let published = match store::published(&conn, &form_id) {
         Ok(Some(published)) => published,
         Ok(None) => {
             return openrosa(
@@ -72,22 +148,20 @@ pub(crate) fn receive(conn: &mut Connection, request: &mut Request) -> Reply {
                 ),
             );
         }
-        Err(error) => return internal(error),
+        Err(error) => return crate::routes::internal(error),
     };
     // An encrypted submission's manifest carries no answers: its area cannot be checked here.
     let encrypted = instance.attribute(instance.root(), "encrypted") == Some("yes");
-    let desa = published.desa_path.as_deref().and_then(|p| read_path(&instance, p));
-    if let Some(desa) = &desa
-        && !device.covers(desa)
-    {
-        return openrosa(
-            403,
-            "error",
-            &format!(
-                "Desa {desa} di luar wilayah tugas perangkat ini / Desa {desa} is outside this device's area"
-            ),
-        );
-    }
+    let scoped = scope::check(&instance, &published, device, encrypted, |id| {
+        prelist::desa_of(&conn, id).unwrap_or_else(|error| {
+            tracing::error!(%error, "prelist lookup failed");
+            None
+        })
+    });
+    let in_scope = match scoped {
+        Ok(in_scope) => in_scope,
+        Err(refusal) => return openrosa(refusal.status, "error", &refusal.message),
+    };
     let status = published.status_path.as_deref().and_then(|p| read_path(&instance, p));
     let named = if encrypted {
         encrypted_files(&instance)
@@ -96,24 +170,33 @@ pub(crate) fn receive(conn: &mut Connection, request: &mut Request) -> Reply {
     };
     let attachments: Vec<(String, Vec<u8>)> = parts
         .iter()
-        .filter(|p| p.name != "xml_submission_file" && named.contains(&p.name))
+        .filter(|p| p.name != "xml_submission_file")
         .map(|p| (p.name.clone(), p.bytes.clone()))
         .collect();
-    let dropped = parts.len() - 1 - attachments.len();
-    if dropped > 0 {
-        tracing::info!(dropped, "parts the instance does not name were not kept");
+    if let Some(index) =
+        attachments.iter().position(|(name, _)| name != "*isIncomplete*" && !named.contains(name))
+    {
+        return openrosa(
+            400,
+            "error",
+            &format!(
+                "Lampiran {} tidak disebut oleh isian formulir / The attachment {} is not named by the instance",
+                attachments[index].0, attachments[index].0
+            ),
+        );
     }
     let incoming = store::Incoming {
         instance_id: &instance_id,
+        device: &device.id,
         deprecated_id: deprecated_id.as_deref(),
         form_id: &form_id,
         enumerator: &device.enumerator,
         xml: &xml.bytes,
-        desa: desa.as_deref(),
+        desa: in_scope.desa.as_deref(),
         status: status.as_deref(),
         attachments: &attachments,
     };
-    match store::store_submission(conn, &incoming, now_ms()) {
+    match store::store_submission(&mut conn, &incoming, now_ms()) {
         Ok(store::Stored::New) => openrosa(201, "", "Diterima / Received"),
         Ok(store::Stored::Duplicate) => {
             openrosa(201, "", "Sudah diterima sebelumnya / Already received")
@@ -140,14 +223,39 @@ pub(crate) fn receive(conn: &mut Connection, request: &mut Request) -> Reply {
             "error",
             "Kiriman yang dikoreksi (deprecatedID) tidak ada di server ini / The submission this edit replaces (deprecatedID) is not on this server",
         ),
-        Err(error) => internal(error),
+        Err(error) => crate::routes::internal(error),
     }
+}
+
+/// The most parts a submission may have.
+const MAX_PARTS: usize = 200;
+
+/// The text of the node at a generic path (`/*` matches the root of any name).
+fn read_path(doc: &Document, path: &str) -> Option<String> {
+    let mut steps = path.trim_start_matches('/').split('/');
+    let root_name = steps.next()?;
+    let mut at = doc.root();
+    if root_name != "*" && &*doc.get(at).name != root_name {
+        return None;
+    }
+    for step in steps {
+        at = doc.child(at, step)?;
+    }
+    let text = doc.string_value(at);
+    (!text.trim().is_empty()).then(|| text.trim().to_owned())
 }
 
 /// Attachment names a receiver can keep: no path separator, no NUL or other control character,
 /// not `.` or `..`, at most 255 bytes, each once in a submission. The refusal names the part by
 /// its position (a bad name is not echoed back).
 fn check_part_names(parts: &[multipart::FormPart]) -> Result<(), Reply> {
+    if parts.len() > MAX_PARTS {
+        return Err(openrosa(
+            400,
+            "error",
+            &format!("Lebih dari {MAX_PARTS} lampiran / More than {MAX_PARTS} attachments"),
+        ));
+    }
     let mut seen = std::collections::HashSet::new();
     for (index, part) in parts.iter().enumerate() {
         let name = &part.name;

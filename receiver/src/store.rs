@@ -1,5 +1,5 @@
-//! The receiver's own database: published forms, device tokens, and submissions kept by
-//! instanceID with their attachments. It holds names and NIKs, so it is encrypted with SQLCipher
+//! The receiver's own database: published forms, device tokens, the prelist, people's accounts
+//! and sessions, and submissions kept by instanceID with their attachments. It holds names and NIKs, so it is encrypted with SQLCipher
 //! (a raw 32-byte key, as on the device), readable by its owner only, and its schema is
 //! versioned (`user_version`) and migrated in one transaction.
 
@@ -50,10 +50,41 @@ CREATE TABLE IF NOT EXISTS attachments (
 );
 "#;
 
-/// Opens (creating) the receiver's database in `dir`.
+/// Version 3: submissions remember the device (token) and their size, for quotas and for "the
+/// same device"; tokens may allow untagged forms; forms keep the paths the checks read; the
+/// prelist, accounts and sessions.
+const V3: &str = r#"
+ALTER TABLE submissions ADD COLUMN device TEXT;
+ALTER TABLE submissions ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX submissions_by_device ON submissions (device, received_at);
+ALTER TABLE tokens ADD COLUMN allow_untagged INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE forms ADD COLUMN root TEXT;
+ALTER TABLE forms ADD COLUMN id_dtks_path TEXT;
+ALTER TABLE forms ADD COLUMN binary_paths TEXT NOT NULL DEFAULT '[]';
+CREATE TABLE prelist (
+    id_dtks  TEXT PRIMARY KEY,
+    desa     TEXT NOT NULL,
+    record   TEXT NOT NULL,
+    added_at INTEGER NOT NULL
+);
+CREATE INDEX prelist_by_desa ON prelist (desa);
+CREATE TABLE users (
+    name          TEXT PRIMARY KEY,
+    role          TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at    INTEGER NOT NULL
+);
+CREATE TABLE sessions (
+    session_sha TEXT PRIMARY KEY,
+    user        TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+    csrf        TEXT NOT NULL,
+    expires_at  INTEGER NOT NULL
+);
+"#;
+
 /// The schema's versions, each reached from the one before in one transaction; a fresh database
 /// runs them all. `PRAGMA user_version` says which one a database is at.
-const MIGRATIONS: &[&str] = &[SCHEMA, "ALTER TABLE submissions ADD COLUMN deprecated_id TEXT;"];
+const MIGRATIONS: &[&str] = &[SCHEMA, "ALTER TABLE submissions ADD COLUMN deprecated_id TEXT;", V3];
 
 /// The schema version this build writes.
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
@@ -106,11 +137,15 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     tx.commit()
 }
 
-/// A device: who it is and the desa codes (or code prefixes) it may submit for.
+/// A device: its token's identity, who holds it, the desa codes (or dotted code prefixes) it may
+/// submit for, and whether it may send forms whose household cannot be checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Device {
+    /// The SHA-256 of its token: what "the same device" means.
+    pub id: String,
     pub enumerator: String,
     pub areas: Vec<String>,
+    pub allow_untagged_forms: bool,
 }
 
 impl Device {
@@ -127,35 +162,68 @@ pub fn add_token(
     now: i64,
 ) -> rusqlite::Result<()> {
     conn.execute(
-        "INSERT INTO tokens (token_sha, enumerator, areas, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![sha256_hex(token.as_bytes()), device.enumerator, device.areas.join(" "), now],
+        "INSERT INTO tokens (token_sha, enumerator, areas, created_at, allow_untagged)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            sha256_hex(token.as_bytes()),
+            device.enumerator,
+            device.areas.join(" "),
+            now,
+            device.allow_untagged_forms
+        ],
     )?;
     Ok(())
 }
 
 pub fn device(conn: &Connection, token: &str) -> rusqlite::Result<Option<Device>> {
     conn.query_row(
-        "SELECT enumerator, areas FROM tokens WHERE token_sha = ?1",
+        "SELECT token_sha, enumerator, areas, allow_untagged FROM tokens WHERE token_sha = ?1",
         [sha256_hex(token.as_bytes())],
         |r| {
-            let areas: String = r.get(1)?;
+            let areas: String = r.get(2)?;
             Ok(Device {
-                enumerator: r.get(0)?,
+                id: r.get(0)?,
+                enumerator: r.get(1)?,
                 areas: areas.split_whitespace().map(str::to_owned).collect(),
+                allow_untagged_forms: r.get(3)?,
             })
         },
     )
     .optional()
 }
 
-/// A published form: its id, the paths of the fields tagged `desa` and `status_keberadaan`,
-/// and (read from its XML) the paths of its binary fields, whose values name attachments.
+/// A published form: its id and instance root, the paths of the fields tagged `id_dtks`, `desa`
+/// and `status_keberadaan`, and the paths of its binary fields, whose values name attachments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Published {
     pub form_id: String,
+    pub root: String,
+    pub id_dtks_path: Option<String>,
     pub desa_path: Option<String>,
     pub status_path: Option<String>,
     pub binary_paths: Vec<String>,
+}
+
+impl Published {
+    /// What the receiver's checks read from a parsed form.
+    pub fn from_definition(def: &verivali_form::definition::FormDef) -> Published {
+        let path_of = |role: &str| {
+            def.binds.iter().find(|b| b.role.as_deref() == Some(role)).map(|b| b.nodeset.clone())
+        };
+        Published {
+            form_id: def.form_id.clone(),
+            root: def.primary.get(def.primary.root()).name.to_string(),
+            id_dtks_path: path_of("id_dtks"),
+            desa_path: path_of("desa"),
+            status_path: path_of("status_keberadaan"),
+            binary_paths: def
+                .binds
+                .iter()
+                .filter(|b| b.data_type == verivali_form::definition::DataType::Binary)
+                .map(|b| b.nodeset.clone())
+                .collect(),
+        }
+    }
 }
 
 pub fn publish(
@@ -170,9 +238,21 @@ pub fn publish(
     let tx = conn.transaction()?;
     tx.execute("DELETE FROM forms WHERE form_id = ?1", [&form.form_id])?;
     tx.execute(
-        "INSERT INTO forms (form_id, version, title, xml, desa_path, status_path, published_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![form.form_id, version, title, xml, form.desa_path, form.status_path, now],
+        "INSERT INTO forms (form_id, version, title, xml, desa_path, status_path, published_at,
+                            root, id_dtks_path, binary_paths)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            form.form_id,
+            version,
+            title,
+            xml,
+            form.desa_path,
+            form.status_path,
+            now,
+            form.root,
+            form.id_dtks_path,
+            serde_json::to_string(&form.binary_paths).unwrap_or_else(|_| "[]".into())
+        ],
     )?;
     for (name, bytes) in media {
         tx.execute(
@@ -185,36 +265,110 @@ pub fn publish(
 
 pub fn published(conn: &Connection, form_id: &str) -> rusqlite::Result<Option<Published>> {
     conn.query_row(
-        "SELECT form_id, desa_path, status_path, xml FROM forms WHERE form_id = ?1",
+        "SELECT form_id, root, id_dtks_path, desa_path, status_path, binary_paths, xml
+         FROM forms WHERE form_id = ?1",
         [form_id],
         |r| {
-            Ok(Published {
+            let root: Option<String> = r.get(1)?;
+            let binary: String = r.get(5)?;
+            let mut published = Published {
                 form_id: r.get(0)?,
-                desa_path: r.get(1)?,
-                status_path: r.get(2)?,
-                binary_paths: binary_paths(&r.get::<_, String>(3)?),
-            })
+                root: root.clone().unwrap_or_default(),
+                id_dtks_path: r.get(2)?,
+                desa_path: r.get(3)?,
+                status_path: r.get(4)?,
+                binary_paths: serde_json::from_str(&binary).unwrap_or_default(),
+            };
+            // Published before version 3: read what the checks need from the form itself.
+            if root.is_none() {
+                published = republished(&r.get::<_, String>(6)?).unwrap_or(published);
+            }
+            Ok(published)
         },
     )
     .optional()
 }
 
-/// The `nodeset`s of a form's `type="binary"` binds.
-pub fn binary_paths(form_xml: &str) -> Vec<String> {
-    let Ok(doc) = verivali_form::dom::Document::parse(form_xml) else { return Vec::new() };
-    let mut out = Vec::new();
-    let mut stack = vec![doc.root()];
-    while let Some(node) = stack.pop() {
-        let element = doc.get(node);
-        if &*element.name == "bind"
-            && doc.attribute(node, "type").is_some_and(|t| t.ends_with("binary"))
-            && let Some(nodeset) = doc.attribute(node, "nodeset")
-        {
-            out.push(nodeset.to_owned());
-        }
-        stack.extend(element.children.iter().copied());
+/// What a form published before schema version 3 gives the checks, read from its XML.
+fn republished(xml: &str) -> Option<Published> {
+    let def = verivali_form::definition::FormDef::parse(xml, &NoMedia).ok()?;
+    Some(Published::from_definition(&def))
+}
+
+struct NoMedia;
+
+impl verivali_form::definition::ExternalInstances for NoMedia {
+    fn fetch(&self, _: &str) -> Option<Vec<u8>> {
+        None
     }
-    out
+}
+
+/// A published form's XML.
+pub fn form_xml(conn: &Connection, form_id: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row("SELECT xml FROM forms WHERE form_id = ?1", [form_id], |r| r.get(0)).optional()
+}
+
+/// A form's media files by name, with their OpenRosa hashes.
+pub fn media_hashes(conn: &Connection, form_id: &str) -> rusqlite::Result<Vec<(String, String)>> {
+    conn.prepare("SELECT name, bytes FROM form_media WHERE form_id = ?1 ORDER BY name")?
+        .query_map([form_id], |r| {
+            Ok((r.get::<_, String>(0)?, crate::openrosa_hash(&r.get::<_, Vec<u8>>(1)?)))
+        })?
+        .collect()
+}
+
+/// One media file of a form.
+pub fn media_bytes(
+    conn: &Connection,
+    form_id: &str,
+    name: &str,
+) -> rusqlite::Result<Option<Vec<u8>>> {
+    conn.query_row(
+        "SELECT bytes FROM form_media WHERE form_id = ?1 AND name = ?2",
+        [form_id, name],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+/// The submissions no edit has replaced: what the status page counts.
+const CURRENT: &str = "(SELECT * FROM submissions WHERE instance_id NOT IN \
+     (SELECT deprecated_id FROM submissions WHERE deprecated_id IS NOT NULL))";
+
+/// Two-column rows of a summary query (a missing key shown as `-`).
+fn pairs(conn: &Connection, sql: &str) -> rusqlite::Result<Vec<(String, String)>> {
+    conn.prepare(sql)?
+        .query_map([], |r| {
+            Ok((r.get::<_, Option<String>>(0)?.unwrap_or_else(|| "-".into()), r.get(1)?))
+        })?
+        .collect()
+}
+
+/// Current submissions per desa.
+pub fn per_desa(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
+    pairs(
+        conn,
+        &format!("SELECT desa, CAST(count(*) AS TEXT) FROM {CURRENT} GROUP BY desa ORDER BY desa"),
+    )
+}
+
+/// Current submissions per status keberadaan.
+pub fn per_status(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
+    pairs(
+        conn,
+        &format!(
+            "SELECT status, CAST(count(*) AS TEXT) FROM {CURRENT} GROUP BY status ORDER BY status"
+        ),
+    )
+}
+
+/// Each enumerator's last upload (UTC).
+pub fn last_upload(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
+    pairs(
+        conn,
+        "SELECT enumerator, datetime(max(received_at) / 1000, 'unixepoch') FROM submissions \
+         GROUP BY enumerator ORDER BY enumerator",
+    )
 }
 
 /// What storing a submission did.
@@ -237,6 +391,8 @@ pub enum Stored {
 
 pub struct Incoming<'a> {
     pub instance_id: &'a str,
+    /// The sending device's id ([`Device::id`]).
+    pub device: &'a str,
     /// For an edit: the instanceID of the submission it replaces.
     pub deprecated_id: Option<&'a str>,
     pub form_id: &'a str,
@@ -255,15 +411,17 @@ pub fn store_submission(
 ) -> rusqlite::Result<Stored> {
     let sha = sha256_hex(s.xml);
     let tx = conn.transaction()?;
-    let existing: Option<(String, String)> = tx
+    let existing: Option<(String, Option<String>, String)> = tx
         .query_row(
-            "SELECT sha256, enumerator FROM submissions WHERE instance_id = ?1",
+            "SELECT sha256, device, enumerator FROM submissions WHERE instance_id = ?1",
             [s.instance_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
-    if let Some((existing_sha, sender)) = existing {
-        if sender != s.enumerator {
+    if let Some((existing_sha, device, enumerator)) = existing {
+        // Stored before devices were remembered (schema version 3): the enumerator decides.
+        let same_device = device.map_or(enumerator == s.enumerator, |d| d == s.device);
+        if !same_device {
             return Ok(Stored::OtherDevice);
         }
         if existing_sha != sha {
@@ -287,10 +445,24 @@ pub fn store_submission(
             return Ok(Stored::UnknownDeprecated);
         }
     }
+    let bytes = s.xml.len() + s.attachments.iter().map(|(_, b)| b.len()).sum::<usize>();
     tx.execute(
-        "INSERT INTO submissions (instance_id, form_id, enumerator, xml, sha256, desa, status, received_at, deprecated_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![s.instance_id, s.form_id, s.enumerator, s.xml, sha, s.desa, s.status, now, s.deprecated_id],
+        "INSERT INTO submissions (instance_id, form_id, enumerator, xml, sha256, desa, status,
+                                  received_at, deprecated_id, device, bytes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            s.instance_id,
+            s.form_id,
+            s.enumerator,
+            s.xml,
+            sha,
+            s.desa,
+            s.status,
+            now,
+            s.deprecated_id,
+            s.device,
+            bytes as i64
+        ],
     )?;
     add_attachments(&tx, s)?;
     tx.commit()?;
