@@ -20,13 +20,14 @@ rm -rf "$build" && mkdir -p "$build/generated" "$build/classes"
 "$kotlinc" -nowarn -cp "$jars" -d "$build/classes" \
   $(find "$build/generated" "$here/src" -name '*.kt')
 
-# A real receiver on loopback for the upload tests: `verivali serve` with the mini form published
-# and a device token for Nusa Tenggara Barat (52). Its throwaway database is encrypted with a key
-# made for this run.
+# A real receiver on loopback for the upload tests: `verivali serve` with the mini form and the
+# sample prelist, and a device token for Nusa Tenggara Barat (52). Its throwaway database is
+# encrypted with a key made for this run.
 receiver_dir="$(mktemp -d)"
 od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > "$receiver_dir/receiver.key"
 verivali=("$target/debug/verivali" --data "$receiver_dir" --key-file "$receiver_dir/receiver.key")
 "${verivali[@]}" serve form add "$root/test-fixtures/forms/mini-verivali/form.xml" >/dev/null
+"${verivali[@]}" serve prelist add "$root/test-fixtures/prelist/sample.jsonl" >/dev/null
 token="$("${verivali[@]}" serve token add --enumerator "JVM test" --area 52 | awk '{print $NF}')"
 "${verivali[@]}" serve --port 0 2>"$receiver_dir/serve.log" &
 receiver_pid=$!

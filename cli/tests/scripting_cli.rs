@@ -16,7 +16,6 @@ fn json(out: std::process::Output) -> (i32, serde_json::Value) {
 #[test]
 fn sync_and_upload_report_as_json() {
     let server_dir = tempfile::tempdir().unwrap();
-    let mini = fixtures().join("forms/mini-verivali/form.xml");
     support::receiver_dir_with_sample_prelist(server_dir.path());
     let token = serve::add_token(server_dir.path(), &RECEIVER_KEY, "Ayu", &["52".into()]).unwrap();
     let receiver = Receiver::start(server_dir.path(), &RECEIVER_KEY, "127.0.0.1", 0).unwrap();

@@ -185,8 +185,11 @@ fn read_csv(households: &Path, members: &Path) -> Result<Vec<Household>, ServeEr
     Ok(out)
 }
 
+/// A CSV row as a nested object, with its line number.
+type NumberedRow = (u64, Map<String, Value>);
+
 /// The rows of a CSV file as nested objects, with their line numbers (the header is line 1).
-fn csv_rows(path: &Path) -> Result<Vec<(u64, Map<String, Value>)>, ServeError> {
+fn csv_rows(path: &Path) -> Result<Vec<NumberedRow>, ServeError> {
     let file = File::open(path).map_err(|e| ServeError::Io(label(path), e.to_string()))?;
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(file);
     let unreadable = |e: csv::Error| ServeError::Prelist(format!("{}: {e}", label(path)));

@@ -318,9 +318,7 @@ async fn media(
             if name == prelist::MEDIA_NAME {
                 let household_form =
                     store::published(conn, &id)?.is_some_and(|p| p.id_dtks_path.is_some());
-                return Ok(household_form
-                    .then(|| prelist::for_device(conn, &device))
-                    .transpose()?);
+                return household_form.then(|| prelist::for_device(conn, &device)).transpose();
             }
             store::media_bytes(conn, &id, &name)
         })

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+#[path = "../../../receiver/tests/support/web.rs"]
 pub mod web;
 
 use std::{

@@ -4,11 +4,11 @@
 
 mod support;
 
-use support::{RECEIVER_KEY, fixtures};
+use support::{KEY as RECEIVER_KEY, fixtures};
 
 use std::io::{Read, Write};
 
-use verivali_cli::serve::{self, Receiver};
+use verivali_receiver::{self as serve, Receiver};
 
 const INSTANCE_ID: &str = "uuid:6f1d3c2e-8a4b-4c5d-9e6f-0a1b2c3d4e5f";
 
@@ -19,33 +19,12 @@ fn instance() -> Vec<u8> {
     .into_bytes()
 }
 
-/// POSTs a multipart submission over a socket; returns the status code and the body.
+/// POSTs a multipart submission (the instance first); the status code and the body.
 fn post(url: &str, token: &str, parts: &[(&str, &[u8])]) -> (u16, String) {
-    let boundary = "verivali-test-boundary";
-    let mut body = Vec::new();
-    for (name, bytes) in parts {
-        write!(
-            body,
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-        )
-        .unwrap();
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    write!(body, "--{boundary}--\r\n").unwrap();
-    let address = url.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(address).unwrap();
-    write!(
-        stream,
-        "POST /submission HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nX-OpenRosa-Version: 1.0\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    )
-    .unwrap();
-    stream.write_all(&body).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response.split_whitespace().nth(1).unwrap().parse().unwrap();
-    (status, response)
+    assert_eq!(parts[0].0, "xml_submission_file");
+    let xml = std::str::from_utf8(parts[0].1).unwrap();
+    let reply = support::submit(url, token, xml, &parts[1..]);
+    (reply.status, reply.body)
 }
 
 fn stored_photo(dir: &std::path::Path) -> Option<Vec<u8>> {
@@ -206,4 +185,45 @@ fn download_links_come_from_the_public_url_never_from_the_host_header() {
         "{response}"
     );
     assert!(!response.contains("evil.example"), "{response}");
+}
+
+#[test]
+fn a_correction_is_a_new_version_linked_to_the_original_and_both_are_kept() {
+    let (dir, receiver, budi, _) = receiver_with_two_devices();
+    let original = instance();
+    assert_eq!(post(&receiver.url, &budi, &[("xml_submission_file", &original)]).0, 201);
+    let edit = |replaces: &str| {
+        String::from_utf8(instance())
+            .unwrap()
+            .replace("<status_keberadaan>4", "<status_keberadaan>3")
+            .replace(
+                &format!("<instanceID>{INSTANCE_ID}</instanceID>"),
+                &format!("<instanceID>uuid:edit-of-{replaces}</instanceID><deprecatedID>{replaces}</deprecatedID>"),
+            )
+            .into_bytes()
+    };
+    let corrected = edit(INSTANCE_ID);
+    let (status, body) = post(&receiver.url, &budi, &[("xml_submission_file", &corrected)]);
+    assert_eq!(status, 201, "{body}");
+    let (status, body) =
+        post(&receiver.url, &budi, &[("xml_submission_file", &edit("uuid:never-sent"))]);
+    assert_eq!(status, 404, "an edit of nothing: {body}");
+
+    let conn = serve::store::open(dir.path(), &RECEIVER_KEY).unwrap();
+    let versions: Vec<(String, Option<String>, Vec<u8>)> = conn
+        .prepare("SELECT instance_id, deprecated_id, xml FROM submissions ORDER BY received_at, instance_id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(versions.len(), 2, "both versions are kept");
+    assert_eq!(
+        (versions[0].0.as_str(), &versions[0].2),
+        (INSTANCE_ID, &original),
+        "as first received"
+    );
+    assert_eq!(versions[1].1.as_deref(), Some(INSTANCE_ID), "the correction names the original");
+    // Progress counts the current version only.
+    assert_eq!(serve::store::per_status(&conn).unwrap(), [("3".to_owned(), "1".to_owned())]);
 }
