@@ -62,6 +62,11 @@ enum ServeAction {
     /// Akun orang (operator, pengawas, viewer) untuk halaman server / People's accounts for the server's pages
     #[command(subcommand)]
     User(UserAction),
+    /// Salin basis data (terenkripsi, kunci sama) saat server berjalan / Copy the database (encrypted, same key) while the server runs
+    Backup {
+        /// Berkas tujuan, belum ada / The copy's file, not existing yet
+        target: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -146,6 +151,14 @@ pub fn serve(store: &StoreArgs, args: ServeArgs) -> Result<ExitCode, CliError> {
             let password = read_password(password_file.as_ref())?;
             serve::add_user(dir, &key, &name, role, &password).map_err(usage)?;
             println!("Pengguna ditambahkan / User added: {name} ({})", role.as_str());
+        }
+        Some(ServeAction::Backup { target }) => {
+            let bytes = serve::store::backup(dir, &key, &target).map_err(usage)?;
+            println!(
+                "Cadangan / Backup: {} ({:.1} MB; kunci sama / same key)",
+                target.display(),
+                bytes as f64 / 1_048_576.0
+            );
         }
         None => run(dir, &key, args)?,
     }

@@ -45,6 +45,8 @@ pub(crate) struct App {
     /// Permits to hold a submission body in memory.
     pub bodies: Semaphore,
     pub throttle: Mutex<accounts::Throttle>,
+    /// Bodies each device is sending now.
+    pub sending: Mutex<std::collections::HashMap<String, u32>>,
 }
 
 impl App {
@@ -63,6 +65,7 @@ impl App {
             dir: dir.to_owned(),
             bodies: Semaphore::new(BODIES_IN_MEMORY),
             throttle: Mutex::new(accounts::Throttle::default()),
+            sending: Mutex::new(std::collections::HashMap::new()),
         })
     }
 

@@ -109,6 +109,34 @@ pub fn open(dir: &Path, key: &[u8]) -> Result<Connection, super::ServeError> {
     Ok(conn)
 }
 
+/// Writes a consistent copy of the database in `dir` to `target` (which must not exist yet),
+/// encrypted with the same key, readable by its owner only; written under a temporary name and
+/// renamed when complete. Safe while the receiver runs (one read transaction). Returns its size.
+pub fn backup(dir: &Path, key: &[u8], target: &Path) -> Result<u64, super::ServeError> {
+    let io = |e: std::io::Error| super::ServeError::Io(crate::label(target), e.to_string());
+    if target.exists() {
+        return Err(super::ServeError::Io(
+            crate::label(target),
+            "sudah ada; tidak ditimpa / already exists; not overwritten".into(),
+        ));
+    }
+    let conn = open(dir, key)?;
+    let partial = target.with_extension("partial");
+    let _ = std::fs::remove_file(&partial);
+    create_private(&partial)?;
+    let quoted = partial.display().to_string().replace('\'', "''");
+    let hex = verivali_form::hex::hex(key);
+    conn.execute_batch(&format!("ATTACH DATABASE '{quoted}' AS copy KEY \"x'{hex}'\";"))?;
+    let exported = conn
+        .query_row("SELECT sqlcipher_export('copy')", [], |_| Ok(()))
+        .and_then(|()| conn.pragma_update(Some("copy"), "user_version", VERSION));
+    conn.execute_batch("DETACH DATABASE copy;")?;
+    exported?;
+    std::fs::File::open(&partial).and_then(|f| f.sync_all()).map_err(io)?;
+    std::fs::rename(&partial, target).map_err(io)?;
+    Ok(std::fs::metadata(target).map_err(io)?.len())
+}
+
 /// Creates the database file, empty, readable and writable by its owner only (SQLite gives its
 /// journal files the same mode).
 fn create_private(path: &Path) -> Result<(), super::ServeError> {

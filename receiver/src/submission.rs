@@ -22,8 +22,12 @@ use crate::{
     scope, store,
 };
 
-/// The longest a device may take to send a submission's body.
-pub const BODY_TIMEOUT: Duration = Duration::from_secs(300);
+/// The slowest a device may send a body (a weak 2G link sends more), and the least time any body
+/// gets: a body must arrive within `BODY_GRACE + length / MIN_BODY_RATE`.
+pub const MIN_BODY_RATE: u64 = 4 * 1024;
+pub const BODY_GRACE: Duration = Duration::from_secs(60);
+/// Bodies one device may be sending at once.
+pub const BODIES_PER_DEVICE: u32 = 2;
 
 /// `POST /submission`: the token, the declared size, the quota and the disk are checked before
 /// a byte of the body is read; then the body is read within its limits and stored.
@@ -58,10 +62,15 @@ pub(crate) async fn receive(State(app): State<Arc<App>>, headers: HeaderMap, bod
         Ok(Err(quota::OverQuota { retry_after_s })) => return over_quota(retry_after_s),
         Err(refusal) => return refusal,
     }
+    let Some(_sending) = Sending::start(&app, &device.id) else {
+        return busy();
+    };
     let Ok(_permit) = app.bodies.acquire().await else {
         return openrosa(503, "error", "Server berhenti / The server is stopping");
     };
-    let body = match read_body(body).await {
+    let deadline = BODY_GRACE
+        + Duration::from_secs(declared.unwrap_or(MAX_SUBMISSION_BYTES as u64) / MIN_BODY_RATE);
+    let body = match read_body(body, deadline).await {
         Ok(body) => body,
         Err(refusal) => return refusal,
     };
@@ -76,11 +85,51 @@ pub(crate) async fn receive(State(app): State<Arc<App>>, headers: HeaderMap, bod
         .unwrap_or_else(|refusal| refusal)
 }
 
-/// Reads a body of at most [`MAX_SUBMISSION_BYTES`] within [`BODY_TIMEOUT`].
-async fn read_body(body: Body) -> Result<Vec<u8>, Reply> {
+/// A device's body being read: counted while it lasts, at most [`BODIES_PER_DEVICE`] at once.
+struct Sending<'a> {
+    app: &'a App,
+    device: String,
+}
+
+impl<'a> Sending<'a> {
+    fn start(app: &'a App, device: &str) -> Option<Sending<'a>> {
+        let mut sending = app.sending.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let count = sending.entry(device.to_owned()).or_insert(0);
+        if *count >= BODIES_PER_DEVICE {
+            return None;
+        }
+        *count += 1;
+        Some(Sending { app, device: device.to_owned() })
+    }
+}
+
+impl Drop for Sending<'_> {
+    fn drop(&mut self) {
+        let mut sending =
+            self.app.sending.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = sending.get_mut(&self.device) {
+            *count -= 1;
+            if *count == 0 {
+                sending.remove(&self.device);
+            }
+        }
+    }
+}
+
+fn busy() -> Reply {
+    let mut reply = openrosa(
+        429,
+        "error",
+        "Perangkat ini sedang mengirim; coba lagi sebentar / This device is already sending; try again shortly",
+    );
+    reply.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(30u64));
+    reply
+}
+
+/// Reads a body of at most [`MAX_SUBMISSION_BYTES`] within `deadline`.
+async fn read_body(body: Body, deadline: Duration) -> Result<Vec<u8>, Reply> {
     let collected =
-        tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, MAX_SUBMISSION_BYTES).collect())
-            .await;
+        tokio::time::timeout(deadline, Limited::new(body, MAX_SUBMISSION_BYTES).collect()).await;
     match collected {
         Ok(Ok(collected)) => Ok(collected.to_bytes().to_vec()),
         Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => Err(too_large()),

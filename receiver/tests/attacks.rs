@@ -366,3 +366,33 @@ fn a_multipart_body_of_thousands_of_parts_is_refused() {
     let reply = submit(&receiver.url, &office.ayu, &instance("uuid:m1", "", OWN_DESA), &parts);
     assert_eq!(reply.status, 400, "{}", reply.body);
 }
+
+#[test]
+fn a_device_sending_two_bodies_slowly_cannot_start_a_third_and_others_are_not_held_up() {
+    let office = Office::new();
+    let receiver = office.start();
+    let address = receiver.url.trim_start_matches("http://").to_owned();
+    // Two uploads from Ayu that never finish their bodies.
+    let stalled: Vec<TcpStream> = (0..2)
+        .map(|_| {
+            let mut stream = TcpStream::connect(&address).unwrap();
+            write!(
+                stream,
+                "POST /submission HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 500000\r\n\r\n--b\r\n",
+                office.ayu
+            )
+            .unwrap();
+            stream
+        })
+        .collect();
+    thread::sleep(Duration::from_millis(300));
+    let third = submit(&receiver.url, &office.ayu, &instance("uuid:c3", "", OWN_DESA), &[]);
+    assert_eq!(third.status, 429, "{}", third.body);
+    assert_eq!(third.header("retry-after"), Some("30"));
+    let budi = submit(&receiver.url, &office.budi, &instance("uuid:c4", "", "11.01.01.2001"), &[]);
+    assert_eq!(budi.status, 201, "{}", budi.body);
+    drop(stalled);
+    thread::sleep(Duration::from_millis(300));
+    let later = submit(&receiver.url, &office.ayu, &instance("uuid:c5", "", OWN_DESA), &[]);
+    assert_eq!(later.status, 201, "a cut-off body frees its slot: {}", later.body);
+}

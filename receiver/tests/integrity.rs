@@ -227,3 +227,28 @@ fn a_correction_is_a_new_version_linked_to_the_original_and_both_are_kept() {
     // Progress counts the current version only.
     assert_eq!(serve::store::per_status(&conn).unwrap(), [("3".to_owned(), "1".to_owned())]);
 }
+
+#[test]
+fn a_backup_taken_while_serving_opens_with_the_same_key_and_holds_what_was_acknowledged() {
+    let (dir, receiver, budi, _) = receiver_with_two_devices();
+    assert_eq!(post(&receiver.url, &budi, &[("xml_submission_file", &instance())]).0, 201);
+    let copy = dir.path().join("copy.db");
+    serve::store::backup(dir.path(), &RECEIVER_KEY, &copy).unwrap();
+    let again = serve::store::backup(dir.path(), &RECEIVER_KEY, &copy).unwrap_err();
+    assert!(again.to_string().contains("already exists"), "{again}");
+    let header = std::fs::read(&copy).unwrap();
+    assert_ne!(&header[..16], b"SQLite format 3\0", "the copy is encrypted too");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let restored = tempfile::tempdir().unwrap();
+    std::fs::copy(&copy, restored.path().join(serve::store::FILE)).unwrap();
+    let conn = serve::store::open(restored.path(), &RECEIVER_KEY).unwrap();
+    let kept: String =
+        conn.query_row("SELECT instance_id FROM submissions", [], |r| r.get(0)).unwrap();
+    assert_eq!(kept, INSTANCE_ID);
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, serve::store::VERSION);
+}
