@@ -5,13 +5,15 @@
 //!
 //! Run: `cargo bench -p verivali-cli --bench receiver_load` (`-- --devices N --each M` to vary).
 
+#[path = "../tests/support/serve_process.rs"]
+mod serve_process;
+
 use std::{
-    io::{BufRead, BufReader, Read, Write},
-    net::TcpStream,
-    process::{Command, Stdio},
     thread,
     time::{Duration, Instant},
 };
+
+use serve_process::{new_household, post, start};
 
 use verivali_cli::serve;
 use verivali_core::host::{PhotoSettings, process_photo_file};
@@ -29,39 +31,6 @@ fn argument(name: &str, default: usize) -> usize {
         .and_then(|i| args.get(i + 1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// A status-4 visit of a new household with its house photo, as a multipart body.
-fn submission(id: &str, photo: &[u8]) -> Vec<u8> {
-    let notes = "Rumah semi permanen, dinding papan, lantai semen. ".repeat(70);
-    let xml = format!(
-        r#"<data id="mini_verivali" version="1"><id_dtks/><status_keberadaan>4</status_keberadaan><lokasi><desa>52.71.01.1009</desa></lokasi><catatan>{notes}</catatan><bukti><foto_rumah>rumah.jpg</foto_rumah></bukti><meta><instanceID>{id}</instanceID></meta></data>"#
-    );
-    let mut body = Vec::new();
-    for (name, bytes) in [("xml_submission_file", xml.as_bytes()), ("rumah.jpg", photo)] {
-        write!(
-            body,
-            "--b\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}\"\r\n\r\n"
-        )
-        .unwrap();
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(b"--b--\r\n");
-    body
-}
-
-fn post(address: &str, token: &str, body: &[u8]) -> u16 {
-    let mut stream = TcpStream::connect(address).unwrap();
-    let head = format!(
-        "POST /submission HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nX-OpenRosa-Version: 1.0\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body).unwrap();
-    let mut reply = String::new();
-    stream.read_to_string(&mut reply).unwrap();
-    reply.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
 }
 
 /// The peak resident memory of process `pid`, in KB.
@@ -90,38 +59,23 @@ fn main() {
     let settings = PhotoSettings { max_side: 480, quality: 60, ..PhotoSettings::default() };
     let photo = process_photo_file(&fixtures().join("photos/exif-1.jpg"), &settings).unwrap().jpeg;
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_verivali"))
-        .arg("--data")
-        .arg(dir.path())
-        .arg("--key-file")
-        .arg(&key_file)
-        .args(["serve", "--port", "0", "--quota-submissions", "1000000"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut log = BufReader::new(child.stderr.take().unwrap()).lines();
-    let url = loop {
-        let line = log.next().unwrap().unwrap();
-        if let Some(at) = line.find("http://") {
-            break line[at..].split_whitespace().next().unwrap().to_owned();
-        }
-    };
-    thread::spawn(move || for _ in log {});
-    let address = url.trim_start_matches("http://").to_owned();
-    let sample = submission("uuid:size", &photo).len();
+    let (mut child, url) = start(dir.path(), &key_file);
+    let notes = "Rumah semi permanen, dinding papan, lantai semen. ".repeat(70);
+    let sample = new_household("uuid:size", &photo, &notes).len();
 
     let started = Instant::now();
     let workers: Vec<_> = tokens
         .into_iter()
         .enumerate()
         .map(|(device, token)| {
-            let (address, photo) = (address.clone(), photo.clone());
+            let (url, photo, notes) = (url.clone(), photo.clone(), notes.clone());
             thread::spawn(move || {
                 (0..each)
                     .map(|n| {
-                        let body = submission(&format!("uuid:load-{device}-{n}"), &photo);
+                        let body =
+                            new_household(&format!("uuid:load-{device}-{n}"), &photo, &notes);
                         let sent = Instant::now();
-                        assert_eq!(post(&address, &token, &body), 201);
+                        assert_eq!(post(&url, &token, &body), Some(201));
                         sent.elapsed()
                     })
                     .collect::<Vec<_>>()

@@ -5,70 +5,17 @@
 mod support;
 
 use std::{
-    io::{BufRead, BufReader, Read, Write},
-    net::TcpStream,
-    process::{Child, Stdio},
     sync::{Arc, Mutex},
     thread,
     time::Duration,
 };
 
-use support::{RECEIVER_KEY, verivali_bin};
+use support::{
+    RECEIVER_KEY,
+    serve_process::{new_household, post, start},
+};
 use verivali_cli::serve;
 use verivali_form::hex::sha256_hex;
-
-/// Starts `verivali serve` on any free port; the child and its URL.
-fn start(dir: &std::path::Path, key_file: &std::path::Path) -> (Child, String) {
-    let mut child = verivali_bin()
-        .arg("--data")
-        .arg(dir)
-        .arg("--key-file")
-        .arg(key_file)
-        .args(["serve", "--port", "0", "--quota-submissions", "1000000"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let url = loop {
-        let line = lines.next().expect("the receiver says where it listens").unwrap();
-        if let Some(at) = line.find("http://") {
-            break line[at..].split_whitespace().next().unwrap().to_owned();
-        }
-    };
-    // Keep draining its log so it never blocks on a full pipe.
-    thread::spawn(move || for _ in lines {});
-    (child, url)
-}
-
-/// POSTs a new household with a photo; the status, or `None` when the connection failed.
-fn upload(url: &str, token: &str, id: &str, photo: &[u8]) -> Option<u16> {
-    let xml = format!(
-        r#"<data id="mini_verivali" version="1"><id_dtks/><status_keberadaan>4</status_keberadaan><lokasi><desa>52.71.01.1009</desa></lokasi><bukti><foto_rumah>rumah.jpg</foto_rumah></bukti><meta><instanceID>{id}</instanceID></meta></data>"#
-    );
-    let mut body = Vec::new();
-    for (name, bytes) in [("xml_submission_file", xml.as_bytes()), ("rumah.jpg", photo)] {
-        write!(
-            body,
-            "--b\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}\"\r\n\r\n"
-        )
-        .unwrap();
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(b"--b--\r\n");
-    let address = url.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(address).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    let head = format!(
-        "POST /submission HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).ok()?;
-    stream.write_all(&body).ok()?;
-    let mut reply = String::new();
-    stream.read_to_string(&mut reply).ok()?;
-    reply.split_whitespace().nth(1)?.parse().ok()
-}
 
 #[test]
 fn sigkill_during_a_burst_of_uploads_loses_nothing_it_acknowledged() {
@@ -89,7 +36,7 @@ fn sigkill_during_a_burst_of_uploads_loses_nothing_it_acknowledged() {
                     for n in 0.. {
                         let id = format!("uuid:kill-{round}-{sender}-{n}");
                         let photo: Vec<u8> = (0..30_000u32).map(|i| (i * 7 + n) as u8).collect();
-                        match upload(&url, &token, &id, &photo) {
+                        match post(&url, &token, &new_household(&id, &photo, "")) {
                             Some(201) => {
                                 acked += 1;
                                 acknowledged.lock().unwrap().push((id, sha256_hex(&photo)));

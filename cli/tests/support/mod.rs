@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod serve_process;
 #[path = "../../../receiver/tests/support/web.rs"]
 pub mod web;
 
