@@ -21,7 +21,13 @@ use verivali_form::hex::sha256_hex;
 fn sigkill_during_a_burst_of_uploads_loses_nothing_it_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
     support::receiver_dir_with_sample_prelist(dir.path());
-    let token = serve::add_token(dir.path(), &RECEIVER_KEY, "Ayu", &["52.71".into()]).unwrap();
+    // Four devices (a device may send two bodies at once).
+    let tokens: Vec<String> = (0..4)
+        .map(|n| {
+            serve::add_token(dir.path(), &RECEIVER_KEY, &format!("Pencacah {n}"), &["52.71".into()])
+        })
+        .collect::<Result<_, _>>()
+        .unwrap();
     let key_file = dir.path().join("receiver.key");
     std::fs::write(&key_file, verivali_form::hex::hex(&RECEIVER_KEY)).unwrap();
     let acknowledged = Arc::new(Mutex::new(Vec::<(String, String)>::new()));
@@ -30,7 +36,7 @@ fn sigkill_during_a_burst_of_uploads_loses_nothing_it_acknowledged() {
         let senders: Vec<_> = (0..4)
             .map(|sender| {
                 let (url, token, acknowledged) =
-                    (url.clone(), token.clone(), Arc::clone(&acknowledged));
+                    (url.clone(), tokens[sender].clone(), Arc::clone(&acknowledged));
                 thread::spawn(move || {
                     let mut acked = 0;
                     for n in 0.. {
