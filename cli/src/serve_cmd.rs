@@ -43,6 +43,9 @@ pub struct ServeArgs {
     /// MB per perangkat per 24 jam / MB per device per 24 hours
     #[arg(long, value_name = "MB", default_value_t = Quotas::default().bytes_per_day >> 20)]
     quota_mb: u64,
+    /// Di belakang reverse proxy di mesin ini: alamat klien dibaca dari X-Forwarded-For / Behind a reverse proxy on this machine: client addresses come from X-Forwarded-For
+    #[arg(long)]
+    behind_proxy: bool,
     /// Tolak data baru bila ruang disk kosong di bawah ini / Refuse new data below this free disk space
     #[arg(long, value_name = "MB", default_value_t = Quotas::default().min_free_disk_bytes >> 20)]
     min_free_disk_mb: u64,
@@ -176,6 +179,7 @@ fn run(dir: &std::path::Path, key: &[u8], args: ServeArgs) -> Result<(), CliErro
             bytes_per_day: args.quota_mb << 20,
             min_free_disk_bytes: args.min_free_disk_mb << 20,
         },
+        behind_proxy: args.behind_proxy,
         stop_on_signals: true,
     };
     let receiver =

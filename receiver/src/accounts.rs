@@ -66,10 +66,7 @@ pub fn add_user(
     role: Role,
     password: &str,
 ) -> Result<(), ServeError> {
-    if name.is_empty()
-        || name.len() > 64
-        || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
-    {
+    if !usable_user_name(name) {
         return Err(ServeError::User(
             "nama pengguna: 1–64 huruf, angka, titik, garis bawah atau tanda hubung / user name: 1–64 letters, digits, dots, underscores or hyphens".into(),
         ));
@@ -93,6 +90,13 @@ pub fn add_user(
     Ok(())
 }
 
+/// A user name: 1–64 ASCII letters, digits, `.`, `_` or `-`.
+pub(crate) fn usable_user_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+}
+
 fn hash_password(password: &str) -> Result<String, ServeError> {
     let mut salt = [0u8; 16];
     getrandom::fill(&mut salt).map_err(|e| ServeError::User(e.to_string()))?;
@@ -112,22 +116,25 @@ pub struct Session {
     pub csrf: String,
 }
 
-/// The user's role when `password` is theirs. An unknown name costs the same hashing work as a
-/// known one, so timing does not tell which names exist.
-pub(crate) fn verify(
+/// A user's role and password hash, read under the database lock; the hashing itself happens
+/// outside it ([`verify`]).
+pub(crate) fn credentials(
     conn: &Connection,
     name: &str,
-    password: &str,
-) -> rusqlite::Result<Option<Role>> {
-    let found: Option<(String, String)> = conn
-        .query_row("SELECT role, password_hash FROM users WHERE name = ?1", [name], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()?;
-    let (role, hash) = found.unwrap_or_else(|| (String::new(), decoy_hash()));
+) -> rusqlite::Result<Option<(String, String)>> {
+    conn.query_row("SELECT role, password_hash FROM users WHERE name = ?1", [name], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })
+    .optional()
+}
+
+/// The user's role when `password` matches their `credentials`. An unknown name (`None`) costs
+/// the same hashing work as a known one, so timing does not tell which names exist.
+pub(crate) fn verify(credentials: Option<(String, String)>, password: &str) -> Option<Role> {
+    let (role, hash) = credentials.unwrap_or_else(|| (String::new(), decoy_hash()));
     let matches = PasswordHash::new(&hash)
         .is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok());
-    Ok(if matches { Role::parse(&role) } else { None })
+    if matches { Role::parse(&role) } else { None }
 }
 
 /// A valid Argon2id hash of no one's password, verified against for unknown names.
@@ -185,23 +192,43 @@ pub(crate) fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Failed logins per user name and per address; after [`FREE_FAILURES`], each further attempt
-/// waits twice as long as the last (from 30 s, at most an hour), password unchecked.
+/// Login attempts per user name and per address (IPv6 by its /64). Each attempt counts when it
+/// starts, so attempts racing each other are counted too; a success clears both counters. After
+/// [`FREE_FAILURES`], each further attempt waits twice as long as the last (from 30 s, at most an
+/// hour), password unchecked. A counter untouched for an hour starts again from zero.
 #[derive(Debug, Default)]
 pub(crate) struct Throttle {
-    failures: HashMap<String, (u32, Instant)>,
+    attempts: HashMap<String, (u32, Instant)>,
 }
+
+/// How long a quiet counter is remembered.
+const FORGET_AFTER: Duration = Duration::from_secs(3600);
 
 impl Throttle {
     fn keys(name: &str, peer: IpAddr) -> [String; 2] {
-        [format!("user:{name}"), format!("ip:{peer}")]
+        let address = match peer {
+            IpAddr::V6(v6) => {
+                let segments = v6.segments();
+                format!(
+                    "{:x}:{:x}:{:x}:{:x}::/64",
+                    segments[0], segments[1], segments[2], segments[3]
+                )
+            }
+            IpAddr::V4(v4) => v4.to_string(),
+        };
+        [format!("user:{name}"), format!("ip:{address}")]
     }
 
-    /// How long `name` from `peer` must still wait before trying again (`None`: may try now).
-    pub fn wait(&self, name: &str, peer: IpAddr, now: Instant) -> Option<Duration> {
-        Throttle::keys(name, peer)
+    /// Starts an attempt for `name` from `peer`: counts it, or says how long to wait first.
+    pub fn begin(&mut self, name: &str, peer: IpAddr, now: Instant) -> Result<(), Duration> {
+        if self.attempts.len() > 100_000 {
+            self.attempts.retain(|_, (_, last)| now.duration_since(*last) < FORGET_AFTER);
+        }
+        let keys = Throttle::keys(name, peer);
+        let wait = keys
             .iter()
-            .filter_map(|key| self.failures.get(key))
+            .filter_map(|key| self.attempts.get(key))
+            .filter(|(_, last)| now.duration_since(*last) < FORGET_AFTER)
             .filter(|(count, _)| *count >= FREE_FAILURES)
             .map(|(count, last)| {
                 let doublings = (count - FREE_FAILURES).min(7);
@@ -209,23 +236,21 @@ impl Throttle {
                 (*last + lock).saturating_duration_since(now)
             })
             .filter(|left| !left.is_zero())
-            .max()
-    }
-
-    pub fn failed(&mut self, name: &str, peer: IpAddr, now: Instant) {
-        if self.failures.len() > 100_000 {
-            self.failures
-                .retain(|_, (_, last)| now.duration_since(*last) < Duration::from_secs(3600));
+            .max();
+        if let Some(wait) = wait {
+            return Err(wait);
         }
-        for key in Throttle::keys(name, peer) {
-            let entry = self.failures.entry(key).or_insert((0, now));
-            *entry = (entry.0.saturating_add(1), now);
+        for key in keys {
+            let entry = self.attempts.entry(key).or_insert((0, now));
+            let count = if now.duration_since(entry.1) >= FORGET_AFTER { 0 } else { entry.0 };
+            *entry = (count.saturating_add(1), now);
         }
+        Ok(())
     }
 
     pub fn succeeded(&mut self, name: &str, peer: IpAddr) {
         for key in Throttle::keys(name, peer) {
-            self.failures.remove(&key);
+            self.attempts.remove(&key);
         }
     }
 }
@@ -235,23 +260,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn five_failures_are_free_then_each_attempt_waits_longer() {
+    fn five_attempts_are_free_then_each_waits_longer_and_a_quiet_hour_forgets() {
         let mut throttle = Throttle::default();
         let peer: IpAddr = "10.0.0.1".parse().unwrap();
         let start = Instant::now();
         for _ in 0..FREE_FAILURES {
-            assert_eq!(throttle.wait("ani", peer, start), None);
-            throttle.failed("ani", peer, start);
+            assert_eq!(throttle.begin("ani", peer, start), Ok(()));
         }
-        assert_eq!(throttle.wait("ani", peer, start), Some(Duration::from_secs(30)));
+        assert_eq!(throttle.begin("ani", peer, start), Err(Duration::from_secs(30)));
         // Another name from the same address waits too; the same name from elsewhere too.
-        assert!(throttle.wait("budi", peer, start).is_some());
-        assert!(throttle.wait("ani", "10.0.0.2".parse().unwrap(), start).is_some());
-        throttle.failed("ani", peer, start);
-        assert_eq!(throttle.wait("ani", peer, start), Some(Duration::from_secs(60)));
-        assert_eq!(throttle.wait("ani", peer, start + Duration::from_secs(61)), None);
+        assert!(throttle.begin("budi", peer, start).is_err());
+        assert!(throttle.begin("ani", "10.0.0.2".parse().unwrap(), start).is_err());
+        let later = start + Duration::from_secs(31);
+        assert_eq!(throttle.begin("ani", peer, later), Ok(()));
+        assert_eq!(throttle.begin("ani", peer, later), Err(Duration::from_secs(60)));
+        let quiet = later + FORGET_AFTER;
+        assert_eq!(throttle.begin("ani", peer, quiet), Ok(()), "an hour later it starts again");
         throttle.succeeded("ani", peer);
-        assert_eq!(throttle.wait("ani", peer, start), None);
+        assert_eq!(throttle.begin("ani", peer, quiet), Ok(()));
+    }
+
+    #[test]
+    fn an_ipv6_network_counts_as_one_address() {
+        let mut throttle = Throttle::default();
+        let now = Instant::now();
+        for host in 0..FREE_FAILURES {
+            let peer: IpAddr = format!("2001:db8:1:2::{host:x}").parse().unwrap();
+            assert_eq!(throttle.begin(&format!("u{host}"), peer, now), Ok(()));
+        }
+        assert!(throttle.begin("other", "2001:db8:1:2::ffff".parse().unwrap(), now).is_err());
     }
 
     #[test]

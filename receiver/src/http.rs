@@ -1,7 +1,8 @@
 //! The receiver's HTTP stack: hyper connections on a tokio runtime of its own, with the bounds
 //! an internet-facing server needs before any handler runs (docs/adr/0019-receiver-http-stack.md).
 //!
-//! - at most [`MAX_CONNECTIONS`] connections; the next waits to be accepted;
+//! - at most [`MAX_CONNECTIONS`] connections (the next waits to be accepted), at most
+//!   [`CONNECTIONS_PER_ADDRESS`] from one address;
 //! - a request's headers must arrive within [`HEADER_TIMEOUT`], a TLS handshake within
 //!   [`HANDSHAKE_TIMEOUT`], and no connection lives longer than [`CONNECTION_LIFETIME`];
 //! - bodies are read by the handlers only, after the token is checked, within limits
@@ -9,9 +10,10 @@
 //! - stopping lets requests in progress finish, for at most [`DRAIN_TIMEOUT`].
 
 use std::{
-    net::SocketAddr,
+    collections::HashMap,
+    net::{IpAddr, SocketAddr},
     path::{Path, PathBuf},
-    sync::Arc,
+    sync::{Arc, Mutex, PoisonError},
     thread::JoinHandle,
     time::Duration,
 };
@@ -39,8 +41,12 @@ pub const MAX_CONNECTIONS: usize = 512;
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a TLS handshake may take.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// The longest a connection lives, however busy.
-pub const CONNECTION_LIFETIME: Duration = Duration::from_secs(15 * 60);
+/// The longest a connection lives, however busy: longer than the slowest 10 MB body accepted
+/// (60 s plus 10 MB at 4 KB/s, about 44 minutes).
+pub const CONNECTION_LIFETIME: Duration = Duration::from_secs(50 * 60);
+/// Connections one address may hold at once (loopback, where a reverse proxy connects from, is
+/// not limited).
+pub const CONNECTIONS_PER_ADDRESS: u32 = 32;
 /// How long stopping waits for requests in progress.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -83,7 +89,7 @@ pub(crate) fn start(
         .public_url
         .as_deref()
         .map_or_else(|| url.clone(), |u| u.trim_end_matches('/').to_owned());
-    let app = routes::App::new(dir, conn, base, tls.is_some(), options.quotas.clone());
+    let app = routes::App::new(dir, conn, base, &options);
     let (stop, stopped) = oneshot::channel();
     let signals = options.stop_on_signals;
     let thread = std::thread::Builder::new()
@@ -103,6 +109,7 @@ async fn serve(
 ) {
     let router = routes::router(app);
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let per_address = Arc::new(Mutex::new(HashMap::new()));
     let graceful = GracefulShutdown::new();
     loop {
         let Ok(slot) = Arc::clone(&slots).acquire_owned().await else { break };
@@ -119,12 +126,16 @@ async fn serve(
                 continue;
             }
         };
+        let Some(counted) = AddressSlot::take(&per_address, peer.ip()) else {
+            tracing::debug!(peer = %peer.ip(), "too many connections from one address");
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
         let tls = tls.clone();
         let watcher = graceful.watcher();
         tokio::spawn(async move {
-            let _slot = slot;
+            let _slot = (slot, counted);
             match tls {
                 None => connection(stream, router, peer, watcher).await,
                 Some(acceptor) => {
@@ -141,6 +152,40 @@ async fn serve(
     tracing::info!("receiver stopping; waiting for requests in progress");
     if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await.is_err() {
         tracing::warn!("requests still running when the receiver stopped");
+    }
+}
+
+/// One of the [`CONNECTIONS_PER_ADDRESS`] connections an address may hold; given back on drop.
+struct AddressSlot {
+    counts: Arc<Mutex<HashMap<IpAddr, u32>>>,
+    address: Option<IpAddr>,
+}
+
+impl AddressSlot {
+    fn take(counts: &Arc<Mutex<HashMap<IpAddr, u32>>>, address: IpAddr) -> Option<AddressSlot> {
+        if address.is_loopback() {
+            return Some(AddressSlot { counts: Arc::clone(counts), address: None });
+        }
+        let mut held = counts.lock().unwrap_or_else(PoisonError::into_inner);
+        let count = held.entry(address).or_insert(0);
+        if *count >= CONNECTIONS_PER_ADDRESS {
+            return None;
+        }
+        *count += 1;
+        Some(AddressSlot { counts: Arc::clone(counts), address: Some(address) })
+    }
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let Some(address) = self.address else { return };
+        let mut held = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = held.get_mut(&address) {
+            *count -= 1;
+            if *count == 0 {
+                held.remove(&address);
+            }
+        }
     }
 }
 

@@ -85,6 +85,9 @@ pub struct ServeOptions {
     /// Serve HTTPS with this certificate instead of plain HTTP.
     pub tls: Option<TlsFiles>,
     pub quotas: Quotas,
+    /// A reverse proxy on this machine connects for the clients: requests from loopback name
+    /// the client in `X-Forwarded-For` (login throttling counts by it).
+    pub behind_proxy: bool,
     /// Stop gracefully on Ctrl-C or SIGTERM (the command line); tests stop by dropping.
     pub stop_on_signals: bool,
 }
@@ -98,6 +101,7 @@ impl ServeOptions {
             public_url: None,
             tls: None,
             quotas: Quotas::default(),
+            behind_proxy: false,
             stop_on_signals: false,
         }
     }

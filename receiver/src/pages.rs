@@ -67,7 +67,14 @@ pub(crate) async fn login(
     }
     let user = field("user").unwrap_or_default();
     let password = field("password").unwrap_or_default();
-    let wait = app.throttle.lock().map(|t| t.wait(&user, peer.ip(), Instant::now())).ok().flatten();
+    if !accounts::usable_user_name(&user) || password.len() > 1024 {
+        return login_page(&app, StatusCode::UNAUTHORIZED, Some(WRONG_LOGIN));
+    }
+    let address = app.client_address(peer, &headers);
+    let wait = match app.throttle.lock() {
+        Ok(mut throttle) => throttle.begin(&user, address, Instant::now()).err(),
+        Err(_) => None,
+    };
     if let Some(wait) = wait {
         let mut reply = login_page(&app, StatusCode::TOO_MANY_REQUESTS, Some(THROTTLED));
         reply.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
@@ -77,16 +84,26 @@ pub(crate) async fn login(
         return plain(StatusCode::INTERNAL_SERVER_ERROR, "");
     };
     let name = user.clone();
-    let verified = app
-        .db(move |conn| {
-            let role = accounts::verify(conn, &name, &password)?;
-            role.map(|_| accounts::start_session(conn, &name, secrets, now_ms())).transpose()
-        })
-        .await;
-    match verified {
-        Ok(Some(session_id)) => {
+    let credentials = match app.db(move |conn| accounts::credentials(conn, &name)).await {
+        Ok(credentials) => credentials,
+        Err(refusal) => return refusal,
+    };
+    // Hashing runs outside the database lock, a few at a time.
+    let Ok(_hashing) = app.hashing.acquire().await else {
+        return plain(StatusCode::SERVICE_UNAVAILABLE, "");
+    };
+    let role = app.blocking(move || Ok(accounts::verify(credentials, &password))).await;
+    match role {
+        Ok(Some(_)) => {
+            let name = user.clone();
+            let started =
+                app.db(move |conn| accounts::start_session(conn, &name, secrets, now_ms())).await;
+            let session_id = match started {
+                Ok(id) => id,
+                Err(refusal) => return refusal,
+            };
             if let Ok(mut throttle) = app.throttle.lock() {
-                throttle.succeeded(&user, peer.ip());
+                throttle.succeeded(&user, address);
             }
             tracing::info!("a person logged in");
             let mut reply = redirect(&app, "/status");
@@ -95,10 +112,7 @@ pub(crate) async fn login(
             reply
         }
         Ok(None) => {
-            if let Ok(mut throttle) = app.throttle.lock() {
-                throttle.failed(&user, peer.ip(), Instant::now());
-            }
-            tracing::warn!(peer = %peer.ip(), "a login failed");
+            tracing::warn!(peer = %address, "a login failed");
             login_page(&app, StatusCode::UNAUTHORIZED, Some(WRONG_LOGIN))
         }
         Err(refusal) => refusal,

@@ -148,7 +148,7 @@ fn household(record: Value) -> Result<Household, &'static str> {
 /// as text, a `/` in a header nesting the value into a group.
 fn read_csv(households: &Path, members: &Path) -> Result<Vec<Household>, ServeError> {
     let mut by_id: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
-    let mut order = Vec::new();
+    let mut order: Vec<(String, u64)> = Vec::new();
     let mut bad = Vec::new();
     for (number, row) in csv_rows(households)? {
         let id = row.get("id_dtks").and_then(Value::as_str).unwrap_or("").to_owned();
@@ -156,7 +156,7 @@ fn read_csv(households: &Path, members: &Path) -> Result<Vec<Household>, ServeEr
             bad.push(format!("{number} (id_dtks)"));
             continue;
         }
-        order.push(id.clone());
+        order.push((id.clone(), number));
         by_id.insert(id, row);
     }
     refuse_bad(households, &bad)?;
@@ -174,11 +174,11 @@ fn read_csv(households: &Path, members: &Path) -> Result<Vec<Household>, ServeEr
     }
     refuse_bad(members, &bad)?;
     let mut out = Vec::new();
-    for id in order {
+    for (id, number) in order {
         let record = Value::Object(by_id.remove(&id).unwrap_or_default());
         match household(record) {
             Ok(found) => out.push(found),
-            Err(why) => bad.push(format!("{id}: {why}")),
+            Err(why) => bad.push(format!("{number} ({why})")),
         }
     }
     refuse_bad(households, &bad)?;
@@ -234,8 +234,52 @@ pub(crate) fn desa_of(conn: &Connection, id_dtks: &str) -> rusqlite::Result<Opti
         .optional()
 }
 
+/// A device's prelist file and its OpenRosa hash.
+#[derive(Debug, Clone)]
+pub(crate) struct DeviceFile {
+    pub bytes: bytes::Bytes,
+    pub hash: String,
+}
+
+/// Device prelist files by their areas, each kept while the prelist does not change (its row
+/// count and latest addition), so a sync costs a lookup, not a rebuild.
+#[derive(Debug, Default)]
+pub(crate) struct Cache {
+    files: std::sync::Mutex<std::collections::HashMap<String, (PrelistVersion, DeviceFile)>>,
+}
+
+/// What tells one state of the prelist from another: its row count and latest addition.
+type PrelistVersion = (i64, i64);
+
+/// Area sets kept at once; past this the cache starts again.
+const CACHED_AREA_SETS: usize = 256;
+
+impl Cache {
+    /// `device`'s prelist file, built when the prelist changed since it was last built.
+    pub fn file(&self, conn: &Connection, device: &store::Device) -> rusqlite::Result<DeviceFile> {
+        let version: (i64, i64) =
+            conn.query_row("SELECT count(*), coalesce(max(added_at), 0) FROM prelist", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        let key = device.areas.join(" ");
+        let mut files = self.files.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((built, file)) = files.get(&key)
+            && *built == version
+        {
+            return Ok(file.clone());
+        }
+        let bytes = bytes::Bytes::from(for_device(conn, device)?);
+        let file = DeviceFile { hash: crate::openrosa_hash(&bytes), bytes };
+        if files.len() >= CACHED_AREA_SETS {
+            files.clear();
+        }
+        files.insert(key, (version, file.clone()));
+        Ok(file)
+    }
+}
+
 /// The device's own area's households, as JSON Lines ordered by ID DTKS (empty: none).
-pub(crate) fn for_device(conn: &Connection, device: &store::Device) -> rusqlite::Result<Vec<u8>> {
+fn for_device(conn: &Connection, device: &store::Device) -> rusqlite::Result<Vec<u8>> {
     let mut records = BTreeMap::new();
     let mut stmt = conn.prepare(
         "SELECT id_dtks, record FROM prelist

@@ -47,8 +47,8 @@ pub(crate) fn check(
 ) -> rusqlite::Result<Result<(), OverQuota>> {
     let since = now - DAY_MS;
     let (count, bytes, oldest): (u64, u64, Option<i64>) = conn.query_row(
-        "SELECT count(*), coalesce(sum(bytes), 0), min(received_at) FROM submissions
-         WHERE device = ?1 AND received_at > ?2",
+        "SELECT coalesce(sum(new), 0), coalesce(sum(bytes), 0), min(at) FROM uploads
+         WHERE device = ?1 AND at > ?2",
         rusqlite::params![device, since],
         |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64, r.get(2)?)),
     )?;

@@ -47,6 +47,12 @@ pub(crate) struct App {
     pub throttle: Mutex<accounts::Throttle>,
     /// Bodies each device is sending now.
     pub sending: Mutex<std::collections::HashMap<String, u32>>,
+    /// Permits to run a password hash (each takes 19 MiB and a core for a moment).
+    pub hashing: Semaphore,
+    /// Requests from loopback carry the client's address in `X-Forwarded-For` (a reverse proxy).
+    pub behind_proxy: bool,
+    /// Each device's prelist file, by its areas, while the prelist does not change.
+    pub prelists: prelist::Cache,
 }
 
 impl App {
@@ -54,18 +60,21 @@ impl App {
         dir: &Path,
         conn: Connection,
         base: String,
-        secure_cookies: bool,
-        quotas: Quotas,
+        options: &crate::ServeOptions,
     ) -> Arc<App> {
+        let secure_cookies = options.tls.is_some() || base.starts_with("https://");
         Arc::new(App {
             db: Mutex::new(conn),
             base,
             secure_cookies,
-            quotas,
+            quotas: options.quotas.clone(),
             dir: dir.to_owned(),
             bodies: Semaphore::new(BODIES_IN_MEMORY),
             throttle: Mutex::new(accounts::Throttle::default()),
             sending: Mutex::new(std::collections::HashMap::new()),
+            hashing: Semaphore::new(2),
+            behind_proxy: options.behind_proxy,
+            prelists: prelist::Cache::default(),
         })
     }
 
@@ -94,6 +103,22 @@ impl App {
                 Err(server_error())
             }
         }
+    }
+
+    /// The client's address: the peer's, or behind a trusted proxy on loopback the last address
+    /// the proxy added to `X-Forwarded-For`.
+    pub fn client_address(&self, peer: SocketAddr, headers: &HeaderMap) -> std::net::IpAddr {
+        if !self.behind_proxy || !peer.ip().is_loopback() {
+            return peer.ip();
+        }
+        headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .last()
+            .and_then(|a| a.trim().parse().ok())
+            .unwrap_or(peer.ip())
     }
 
     /// The database, for work already on a blocking thread.
@@ -269,14 +294,16 @@ async fn manifest(
         Ok(device) => device,
         Err(refusal) => return refusal,
     };
+    let app_prelists = Arc::clone(&app);
     let files = app
         .db(move |conn| {
+            let app_prelists = &app_prelists.prelists;
             let Some(published) = store::published(conn, &id)? else { return Ok(None) };
             let mut files = store::media_hashes(conn, &id)?;
             if published.id_dtks_path.is_some() {
-                let households = prelist::for_device(conn, &device)?;
-                if !households.is_empty() {
-                    files.push((prelist::MEDIA_NAME.to_owned(), openrosa_hash(&households)));
+                let households = app_prelists.file(conn, &device)?;
+                if !households.bytes.is_empty() {
+                    files.push((prelist::MEDIA_NAME.to_owned(), households.hash));
                 }
             }
             Ok(Some((id, files)))
@@ -316,14 +343,17 @@ async fn media(
         Ok(device) => device,
         Err(refusal) => return refusal,
     };
+    let cache = Arc::clone(&app);
     let bytes = app
         .db(move |conn| {
             if name == prelist::MEDIA_NAME {
                 let household_form =
                     store::published(conn, &id)?.is_some_and(|p| p.id_dtks_path.is_some());
-                return household_form.then(|| prelist::for_device(conn, &device)).transpose();
+                return household_form
+                    .then(|| cache.prelists.file(conn, &device).map(|file| file.bytes))
+                    .transpose();
             }
-            store::media_bytes(conn, &id, &name)
+            Ok(store::media_bytes(conn, &id, &name)?.map(bytes::Bytes::from))
         })
         .await;
     match bytes {

@@ -50,13 +50,18 @@ CREATE TABLE IF NOT EXISTS attachments (
 );
 "#;
 
-/// Version 3: submissions remember the device (token) and their size, for quotas and for "the
-/// same device"; tokens may allow untagged forms; forms keep the paths the checks read; the
+/// Version 3: submissions remember the device (token), for "the same device"; a ledger of what
+/// each device's uploads added, for quotas; tokens may allow untagged forms; forms keep the paths the checks read; the
 /// prelist, accounts and sessions.
 const V3: &str = r#"
 ALTER TABLE submissions ADD COLUMN device TEXT;
-ALTER TABLE submissions ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
-CREATE INDEX submissions_by_device ON submissions (device, received_at);
+CREATE TABLE uploads (
+    device TEXT NOT NULL,
+    at     INTEGER NOT NULL,
+    bytes  INTEGER NOT NULL,
+    new    INTEGER NOT NULL
+);
+CREATE INDEX uploads_by_device ON uploads (device, at);
 ALTER TABLE tokens ADD COLUMN allow_untagged INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE forms ADD COLUMN root TEXT;
 ALTER TABLE forms ADD COLUMN id_dtks_path TEXT;
@@ -415,6 +420,8 @@ pub enum Stored {
     ChangedAttachment(String),
     /// An edit whose `deprecatedID` names no submission here.
     UnknownDeprecated,
+    /// An edit of a submission another device sent, or of another form's.
+    EditOfOther,
 }
 
 pub struct Incoming<'a> {
@@ -428,8 +435,11 @@ pub struct Incoming<'a> {
     pub xml: &'a [u8],
     pub desa: Option<&'a str>,
     pub status: Option<&'a str>,
-    pub attachments: &'a [(String, Vec<u8>)],
+    pub attachments: &'a [(String, bytes::Bytes)],
 }
+
+/// How long the upload ledger keeps a row (quotas look back one day).
+const LEDGER_MS: i64 = 2 * 24 * 60 * 60 * 1000;
 
 /// Stores a submission and its attachments in one transaction, idempotently by instanceID.
 pub fn store_submission(
@@ -458,26 +468,35 @@ pub fn store_submission(
         if let Some(changed) = changed_attachment(&tx, s)? {
             return Ok(Stored::ChangedAttachment(changed));
         }
-        // The same submission again, or its next part (`*isIncomplete*`): keep new attachments.
-        add_attachments(&tx, s)?;
+        // The same submission again, or its next part (`*isIncomplete*`): keep new attachments,
+        // and count what they add against the device's quota.
+        let added = add_attachments(&tx, s)?;
+        if added > 0 {
+            record_upload(&tx, s.device, now, added, false)?;
+        }
         tx.commit()?;
         return Ok(Stored::Duplicate);
     }
     if let Some(deprecated) = s.deprecated_id {
-        let known: i64 = tx.query_row(
-            "SELECT count(*) FROM submissions WHERE instance_id = ?1",
-            [deprecated],
-            |r| r.get(0),
-        )?;
-        if known == 0 {
-            return Ok(Stored::UnknownDeprecated);
+        let original: Option<(Option<String>, String)> = tx
+            .query_row(
+                "SELECT device, form_id FROM submissions WHERE instance_id = ?1",
+                [deprecated],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        match original {
+            None => return Ok(Stored::UnknownDeprecated),
+            Some((device, form)) if device.as_deref() != Some(s.device) || form != s.form_id => {
+                return Ok(Stored::EditOfOther);
+            }
+            Some(_) => {}
         }
     }
-    let bytes = s.xml.len() + s.attachments.iter().map(|(_, b)| b.len()).sum::<usize>();
     tx.execute(
         "INSERT INTO submissions (instance_id, form_id, enumerator, xml, sha256, desa, status,
-                                  received_at, deprecated_id, device, bytes)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                  received_at, deprecated_id, device)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             s.instance_id,
             s.form_id,
@@ -488,13 +507,33 @@ pub fn store_submission(
             s.status,
             now,
             s.deprecated_id,
-            s.device,
-            bytes as i64
+            s.device
         ],
     )?;
-    add_attachments(&tx, s)?;
+    let added = add_attachments(&tx, s)?;
+    record_upload(&tx, s.device, now, s.xml.len() as u64 + added, true)?;
     tx.commit()?;
     Ok(Stored::New)
+}
+
+/// Notes in the ledger that `device` added `bytes` (and, when `new`, a submission); rows past
+/// the quota window are pruned as it goes.
+fn record_upload(
+    tx: &rusqlite::Transaction<'_>,
+    device: &str,
+    now: i64,
+    bytes: u64,
+    new: bool,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "DELETE FROM uploads WHERE device = ?1 AND at < ?2",
+        params![device, now - LEDGER_MS],
+    )?;
+    tx.execute(
+        "INSERT INTO uploads (device, at, bytes, new) VALUES (?1, ?2, ?3, ?4)",
+        params![device, now, bytes as i64, new],
+    )?;
+    Ok(())
 }
 
 /// The first attachment of `s` already stored under its name with other bytes.
@@ -510,22 +549,27 @@ fn changed_attachment(
                 |r| r.get(0),
             )
             .optional()?;
-        if stored.is_some_and(|stored| stored != *bytes) {
+        if stored.is_some_and(|stored| stored[..] != bytes[..]) {
             return Ok(Some(name.clone()));
         }
     }
     Ok(None)
 }
 
-/// Adds the attachments not stored yet; one already stored is the same bytes (checked first).
-fn add_attachments(tx: &rusqlite::Transaction<'_>, s: &Incoming<'_>) -> rusqlite::Result<()> {
+/// Adds the attachments not stored yet (one already stored is the same bytes, checked first);
+/// returns the bytes added.
+fn add_attachments(tx: &rusqlite::Transaction<'_>, s: &Incoming<'_>) -> rusqlite::Result<u64> {
+    let mut added = 0;
     for (name, bytes) in s.attachments.iter().filter(|(name, _)| name != "*isIncomplete*") {
-        tx.execute(
+        let inserted = tx.execute(
             "INSERT OR IGNORE INTO attachments (instance_id, name, bytes) VALUES (?1, ?2, ?3)",
-            params![s.instance_id, name, bytes],
+            params![s.instance_id, name, &bytes[..]],
         )?;
+        if inserted > 0 {
+            added += bytes.len() as u64;
+        }
     }
-    Ok(())
+    Ok(added)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use axum::{
     extract::State,
     http::{HeaderMap, HeaderValue, header},
 };
+use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Limited};
 use verivali_core::api::now_ms;
 use verivali_form::dom::Document;
@@ -28,6 +29,10 @@ pub const MIN_BODY_RATE: u64 = 4 * 1024;
 pub const BODY_GRACE: Duration = Duration::from_secs(60);
 /// Bodies one device may be sending at once.
 pub const BODIES_PER_DEVICE: u32 = 2;
+/// The longest a body may pause between two pieces.
+pub const BODY_IDLE: Duration = Duration::from_secs(30);
+/// The longest a device waits for a permit to send its body before it is asked to come back.
+pub const PERMIT_WAIT: Duration = Duration::from_secs(20);
 
 /// `POST /submission`: the token, the declared size, the quota and the disk are checked before
 /// a byte of the body is read; then the body is read within its limits and stored.
@@ -65,8 +70,14 @@ pub(crate) async fn receive(State(app): State<Arc<App>>, headers: HeaderMap, bod
     let Some(_sending) = Sending::start(&app, &device.id) else {
         return busy();
     };
-    let Ok(_permit) = app.bodies.acquire().await else {
-        return openrosa(503, "error", "Server berhenti / The server is stopping");
+    let Ok(Ok(_permit)) = tokio::time::timeout(PERMIT_WAIT, app.bodies.acquire()).await else {
+        let mut reply = openrosa(
+            503,
+            "error",
+            "Server sedang sibuk; kiriman dicoba lagi nanti / The server is busy; the submission will be retried later",
+        );
+        reply.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(60u64));
+        return reply;
     };
     let deadline = BODY_GRACE
         + Duration::from_secs(declared.unwrap_or(MAX_SUBMISSION_BYTES as u64) / MIN_BODY_RATE);
@@ -127,19 +138,37 @@ fn busy() -> Reply {
 }
 
 /// Reads a body of at most [`MAX_SUBMISSION_BYTES`] within `deadline`.
-async fn read_body(body: Body, deadline: Duration) -> Result<Vec<u8>, Reply> {
-    let collected =
-        tokio::time::timeout(deadline, Limited::new(body, MAX_SUBMISSION_BYTES).collect()).await;
-    match collected {
-        Ok(Ok(collected)) => Ok(collected.to_bytes().to_vec()),
-        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => Err(too_large()),
-        Ok(Err(_)) => Err(openrosa(400, "error", "Kiriman terputus / The submission was cut off")),
-        Err(_) => Err(openrosa(
+/// Reads a body of at most [`MAX_SUBMISSION_BYTES`] within `deadline`, no piece more than
+/// [`BODY_IDLE`] after the one before.
+async fn read_body(body: Body, deadline: Duration) -> Result<Bytes, Reply> {
+    let too_slow = || {
+        openrosa(
             408,
             "error",
             "Kiriman terlalu lambat dan dihentikan / The submission was too slow and was stopped",
-        )),
-    }
+        )
+    };
+    let cut_off = || openrosa(400, "error", "Kiriman terputus / The submission was cut off");
+    let mut body = Limited::new(body, MAX_SUBMISSION_BYTES);
+    let mut collected = BytesMut::new();
+    let reading = async {
+        loop {
+            match tokio::time::timeout(BODY_IDLE, body.frame()).await {
+                Err(_) => return Err(too_slow()),
+                Ok(None) => return Ok(collected.freeze()),
+                Ok(Some(Err(error))) if error.is::<http_body_util::LengthLimitError>() => {
+                    return Err(too_large());
+                }
+                Ok(Some(Err(_))) => return Err(cut_off()),
+                Ok(Some(Ok(frame))) => {
+                    if let Ok(data) = frame.into_data() {
+                        collected.extend_from_slice(&data);
+                    }
+                }
+            }
+        }
+    };
+    tokio::time::timeout(deadline, reading).await.unwrap_or_else(|_| Err(too_slow()))
 }
 
 fn too_large() -> Reply {
@@ -157,7 +186,7 @@ fn over_quota(retry_after_s: u64) -> Reply {
 }
 
 /// Parses, checks and stores a read body; on a blocking thread.
-fn accept(app: &App, device: &store::Device, content_type: &str, body: &[u8]) -> Reply {
+fn accept(app: &App, device: &store::Device, content_type: &str, body: &Bytes) -> Reply {
     let Some(parts) = multipart::boundary(content_type).and_then(|b| multipart::parse(body, &b))
     else {
         return openrosa(
@@ -217,7 +246,16 @@ fn accept(app: &App, device: &store::Device, content_type: &str, body: &[u8]) ->
     } else {
         named_files(&instance, &published.binary_paths)
     };
-    let attachments: Vec<(String, Vec<u8>)> = parts
+    if named.len() > MAX_PARTS {
+        return openrosa(
+            400,
+            "error",
+            &format!(
+                "Isian menyebut lebih dari {MAX_PARTS} lampiran / The instance names more than {MAX_PARTS} attachments"
+            ),
+        );
+    }
+    let attachments: Vec<(String, Bytes)> = parts
         .iter()
         .filter(|p| p.name != "xml_submission_file")
         .map(|p| (p.name.clone(), p.bytes.clone()))
@@ -266,6 +304,11 @@ fn accept(app: &App, device: &store::Device, content_type: &str, body: &[u8]) ->
             &format!(
                 "Lampiran {name} sudah diterima dengan isi lain dan tidak diganti / The attachment {name} was already received with other content and is not replaced"
             ),
+        ),
+        Ok(store::Stored::EditOfOther) => openrosa(
+            409,
+            "error",
+            "Koreksi (deprecatedID) menunjuk kiriman perangkat atau formulir lain / The edit (deprecatedID) names another device's or another form's submission",
         ),
         Ok(store::Stored::UnknownDeprecated) => openrosa(
             404,

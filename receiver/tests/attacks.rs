@@ -396,3 +396,39 @@ fn a_device_sending_two_bodies_slowly_cannot_start_a_third_and_others_are_not_he
     let later = submit(&receiver.url, &office.ayu, &instance("uuid:c5", "", OWN_DESA), &[]);
     assert_eq!(later.status, 201, "a cut-off body frees its slot: {}", later.body);
 }
+
+#[test]
+fn resending_an_instance_with_new_attachments_counts_against_the_bytes_quota() {
+    let office = Office::new();
+    let quotas = Quotas { bytes_per_day: 4_000, ..Quotas::default() };
+    let receiver = office.start_with(with_quotas(quotas));
+    // An instance naming four photos, sent one photo at a time.
+    let xml = instance("uuid:r1", "", OWN_DESA).replace(
+        "<bukti><foto_rumah/></bukti>",
+        "<bukti><foto_rumah>p1.jpg</foto_rumah><foto_rumah>p2.jpg</foto_rumah><foto_rumah>p3.jpg</foto_rumah><foto_rumah>p4.jpg</foto_rumah></bukti>",
+    );
+    let photo = vec![0xABu8; 1_000];
+    let mut statuses = Vec::new();
+    for name in ["p1.jpg", "p2.jpg", "p3.jpg", "p4.jpg"] {
+        statuses.push(submit(&receiver.url, &office.ayu, &xml, &[(name, &photo)]).status);
+    }
+    assert_eq!(statuses, [201, 201, 201, 429], "the fourth photo goes over 4,000 bytes");
+}
+
+#[test]
+fn a_boundary_longer_than_rfc_2046_allows_is_refused() {
+    let office = Office::new();
+    let receiver = office.start();
+    let boundary = "-".repeat(5_000);
+    let auth = format!("Bearer {}", office.ayu);
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let body = vec![b'-'; 200_000];
+    let reply = web::request(
+        &receiver.url,
+        "POST",
+        "/submission",
+        &[("Authorization", &auth), ("Content-Type", &content_type)],
+        &body,
+    );
+    assert_eq!(reply.status, 400, "{}", reply.body);
+}

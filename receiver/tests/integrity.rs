@@ -252,3 +252,24 @@ fn a_backup_taken_while_serving_opens_with_the_same_key_and_holds_what_was_ackno
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, serve::store::VERSION);
 }
+
+#[test]
+fn an_edit_of_another_devices_submission_is_refused_and_changes_nothing() {
+    let (dir, receiver, budi, siti) = receiver_with_two_devices();
+    assert_eq!(post(&receiver.url, &budi, &[("xml_submission_file", &instance())]).0, 201);
+    let edit = String::from_utf8(instance())
+        .unwrap()
+        .replace(
+            &format!("<instanceID>{INSTANCE_ID}</instanceID>"),
+            &format!(
+                "<instanceID>uuid:siti-edit</instanceID><deprecatedID>{INSTANCE_ID}</deprecatedID>"
+            ),
+        )
+        .into_bytes();
+    let (status, body) = post(&receiver.url, &siti, &[("xml_submission_file", &edit)]);
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("another device"), "{body}");
+    let conn = serve::store::open(dir.path(), &RECEIVER_KEY).unwrap();
+    let count: i64 = conn.query_row("SELECT count(*) FROM submissions", [], |r| r.get(0)).unwrap();
+    assert_eq!(count, 1);
+}

@@ -166,3 +166,61 @@ fn https_with_rustls_serves_openrosa_and_marks_cookies_secure() {
     let plain = web::request(&format!("http://{}", receiver.address), "GET", "/login", &[], b"");
     assert_ne!(plain.status, 200);
 }
+
+#[test]
+fn logins_racing_each_other_are_all_counted() {
+    let office = office_with_viewer();
+    let receiver = office.start();
+    let attempts: Vec<_> = (0..12)
+        .map(|_| {
+            let url = receiver.url.clone();
+            std::thread::spawn(move || web::login(&url, "ani", "guess-guess-guess").0.status)
+        })
+        .collect();
+    let statuses: Vec<u16> = attempts.into_iter().map(|a| a.join().unwrap()).collect();
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert!(checked <= serve::accounts::FREE_FAILURES as usize, "{statuses:?}");
+    assert!(statuses.iter().all(|s| matches!(s, 401 | 429)), "{statuses:?}");
+}
+
+#[test]
+fn behind_a_proxy_each_client_address_is_throttled_on_its_own() {
+    let office = office_with_viewer();
+    let options = ServeOptions { behind_proxy: true, ..ServeOptions::local("127.0.0.1", 0) };
+    let receiver = office.start_with(options);
+    let attempt = |name: &str, client: &str| {
+        let form = web::request(&receiver.url, "GET", "/login", &[], b"");
+        let cookie = form.cookies().into_iter().find(|c| c.starts_with("vv_login=")).unwrap();
+        let body = format!("csrf={}&user={name}&password=guess-guess", web::csrf_field(&form.body));
+        web::request(
+            &receiver.url,
+            "POST",
+            "/login",
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Cookie", &cookie),
+                ("X-Forwarded-For", client),
+            ],
+            body.as_bytes(),
+        )
+        .status
+    };
+    for n in 0..serve::accounts::FREE_FAILURES {
+        assert_eq!(attempt(&format!("u{n}"), "203.0.113.1"), 401);
+    }
+    assert_eq!(attempt("someone", "203.0.113.1"), 429, "that client is throttled");
+    assert_eq!(attempt("another", "198.51.100.7"), 401, "another client is not");
+}
+
+#[test]
+fn cookies_are_secure_when_the_public_url_is_https_behind_a_proxy() {
+    let office = office_with_viewer();
+    let options = ServeOptions {
+        public_url: Some("https://dinsos.example.go.id/verivali".into()),
+        ..ServeOptions::local("127.0.0.1", 0)
+    };
+    let receiver = office.start_with(options);
+    let form = web::request(&receiver.url, "GET", "/login", &[], b"");
+    assert!(form.header("set-cookie").unwrap().contains("; Secure"));
+    assert!(form.body.contains("action=\"https://dinsos.example.go.id/verivali/login\""));
+}
