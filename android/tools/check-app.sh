@@ -30,7 +30,7 @@ if [ ! -d "$wheel_dir/android-stubs" ]; then
 fi
 
 rm -rf "$build" && mkdir -p "$build"/{stubs-src,stubs,generated,shell,app}
-python3 "$here/stubgen.py" --stubs "$wheel_dir" --sources "$root/android/app/src" --out "$build/stubs-src"
+python3 "$here/stubgen.py" --stubs "$wheel_dir" --sources "$root/android/app/src/main" --out "$build/stubs-src"
 javac -nowarn -encoding UTF-8 -d "$build/stubs" $(find "$build/stubs-src" -name '*.java')
 
 "$target/debug/uniffi-bindgen" generate "$target/debug/libverivali_core.so" \

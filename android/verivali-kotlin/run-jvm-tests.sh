@@ -20,21 +20,9 @@ rm -rf "$build" && mkdir -p "$build/generated" "$build/classes"
 "$kotlinc" -nowarn -cp "$jars" -d "$build/classes" \
   $(find "$build/generated" "$here/src" -name '*.kt')
 
-# A real receiver on loopback for the upload tests: `verivali serve` with the mini form and the
-# sample prelist, and a device token for Nusa Tenggara Barat (52). Its throwaway database is
-# encrypted with a key made for this run.
-receiver_dir="$(mktemp -d)"
-od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > "$receiver_dir/receiver.key"
-verivali=("$target/debug/verivali" --data "$receiver_dir" --key-file "$receiver_dir/receiver.key")
-"${verivali[@]}" serve form add "$root/test-fixtures/forms/mini-verivali/form.xml" >/dev/null
-"${verivali[@]}" serve prelist add "$root/test-fixtures/prelist/sample.jsonl" >/dev/null
-token="$("${verivali[@]}" serve token add --enumerator "JVM test" --area 52 | awk '{print $NF}')"
-"${verivali[@]}" serve --port 0 2>"$receiver_dir/serve.log" &
-receiver_pid=$!
-trap 'kill "$receiver_pid" 2>/dev/null; rm -rf "$receiver_dir"' EXIT
-for _ in $(seq 50); do grep -q "http://" "$receiver_dir/serve.log" 2>/dev/null && break; sleep 0.1; done
-receiver_url="$(grep -o 'http://[0-9.:]*' "$receiver_dir/serve.log" | head -1)"
-[ -n "$receiver_url" ] || { echo "the receiver did not start:" >&2; cat "$receiver_dir/serve.log" >&2; exit 1; }
+# A real receiver on loopback for the upload tests (tools/loopback-receiver.sh).
+source "$root/android/tools/loopback-receiver.sh"
+start_receiver "$target" "$root/test-fixtures/forms/mini-verivali/form.xml" "JVM test"
 
 java -cp "$build/classes:$jars:$(dirname "$(dirname "$kotlinc")")/lib/kotlin-stdlib.jar" \
   -Dverivali.receiver="$receiver_url" \

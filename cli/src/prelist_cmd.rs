@@ -189,6 +189,7 @@ fn summary_json(s: &ImportSummary) -> serde_json::Value {
 
 fn match_label(kind: MatchKind) -> &'static str {
     match kind {
+        MatchKind::Listed => "listed",
         MatchKind::IdDtks => "id_dtks",
         MatchKind::Nik => "nik",
         MatchKind::Name => "name",

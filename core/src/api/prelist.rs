@@ -58,6 +58,8 @@ pub struct SearchRequest {
 /// How a household matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum MatchKind {
+    /// No search text: listed in ID DTKS order.
+    Listed,
     IdDtks,
     Nik,
     Name,
@@ -208,6 +210,7 @@ impl From<prelist::SearchPage> for SearchResults {
                     head_name: h.head_name,
                     member_count: h.member_count,
                     matched_by: match h.matched_by {
+                        prelist::MatchedBy::Listed => MatchKind::Listed,
                         prelist::MatchedBy::IdDtks => MatchKind::IdDtks,
                         prelist::MatchedBy::Nik => MatchKind::Nik,
                         prelist::MatchedBy::Name => MatchKind::Name,

@@ -32,6 +32,8 @@ pub struct SearchQuery {
 /// How a hit matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MatchedBy {
+    /// No search text: the prelist in ID DTKS order (the enumerator's assignments).
+    Listed,
     IdDtks,
     Nik,
     Name,
@@ -80,20 +82,49 @@ pub fn search(conn: &Connection, query: &SearchQuery) -> Result<Result<SearchPag
 
     let text = query.text.trim();
     if text.is_empty() {
-        return Ok(Ok(SearchPage { page: query.page, ..Default::default() }));
-    }
-    by_id(conn, text, area.as_ref(), &mut collector)?;
-    let digits = strip_separators(text);
-    if digits.len() == 16 && digits.bytes().all(|b| b.is_ascii_digit()) {
-        by_nik(conn, &digits, area.as_ref(), &mut collector)?;
-    }
-    if let Some(fts_query) = name_query(text) {
-        by_name(conn, &fts_query, area.as_ref(), &mut collector)?;
+        listed(conn, area.as_ref(), &mut collector)?;
+    } else {
+        found(conn, text, area.as_ref(), &mut collector)?;
     }
     let has_more = collector.hits.len() > page_size;
     let mut hits = collector.hits;
     hits.truncate(page_size);
     Ok(Ok(SearchPage { hits, page: query.page, has_more }))
+}
+
+/// Households matching `text` by ID DTKS, NIK, then name.
+fn found(
+    conn: &Connection,
+    text: &str,
+    area: Option<&AreaRange>,
+    collector: &mut Collector,
+) -> Result<()> {
+    by_id(conn, text, area, collector)?;
+    let digits = strip_separators(text);
+    if digits.len() == 16 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        by_nik(conn, &digits, area, collector)?;
+    }
+    if let Some(fts_query) = name_query(text) {
+        by_name(conn, &fts_query, area, collector)?;
+    }
+    Ok(())
+}
+
+/// Every household (of the area), in ID DTKS order: what the list shows before anything is typed.
+fn listed(conn: &Connection, area: Option<&AreaRange>, out: &mut Collector) -> Result<()> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id, desa_code FROM households ORDER BY id_dtks")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let desa: String = row.get(1)?;
+        if area.is_some_and(|a| !a.contains(&desa)) {
+            continue;
+        }
+        if !out.offer(conn, row.get(0)?, MatchedBy::Listed, None)? {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// `[start, end)` over dotted codes: everything that starts with the area code.

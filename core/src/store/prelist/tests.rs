@@ -349,3 +349,27 @@ fn csv_with_a_missing_members_file_fails_and_writes_nothing() {
     assert!(err.to_string().contains("absent.csv"), "{err}");
     assert_eq!(f.count(), 0);
 }
+
+#[test]
+fn without_search_text_the_prelist_is_listed_in_id_order_by_page_and_area() {
+    let f = Fixture::new();
+    let mut lines = sample();
+    lines.reverse();
+    f.import(&lines);
+    let all: Vec<(String, MatchedBy)> =
+        f.search("  ").hits.into_iter().map(|h| (h.id_dtks, h.matched_by)).collect();
+    assert_eq!(
+        all,
+        [
+            ("H-1".to_owned(), MatchedBy::Listed),
+            ("H-2".to_owned(), MatchedBy::Listed),
+            ("H-3".to_owned(), MatchedBy::Listed)
+        ]
+    );
+    let second = f.search_in("", None, 1, 2);
+    assert_eq!(second.hits.iter().map(|h| h.id_dtks.as_str()).collect::<Vec<_>>(), ["H-3"]);
+    assert!(!second.has_more);
+    assert!(f.search_in("", None, 0, 2).has_more);
+    let area = f.search_in("", Some("32.01"), 0, 20);
+    assert_eq!(area.hits.iter().map(|h| h.id_dtks.as_str()).collect::<Vec<_>>(), ["H-1", "H-2"]);
+}

@@ -18,7 +18,6 @@ import android.widget.Spinner
 import id.verivali.shell.HouseholdFilter
 import id.verivali.shell.HouseholdRow
 import id.verivali.shell.HouseholdStatus
-import id.verivali.shell.Provisioning
 import id.verivali.shell.StoreOpening
 import id.verivali.shell.Word
 
@@ -28,6 +27,7 @@ class HouseholdListActivity : Activity() {
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
+        title = "Verivali"
         val app = VerivaliApp.of(this)
         if (app.settings() == null) {
             startActivity(Intent(this, ProvisionActivity::class.java))
@@ -84,16 +84,22 @@ class HouseholdListActivity : Activity() {
         )
         column.addView(list)
         setContentView(column)
-        if (savedInstanceState == null) askPin()
+        refresh()
+        askPin()
         if (Build.VERSION.SDK_INT >= 33) {
             requestPermissions(arrayOf(Manifest.permission.POST_NOTIFICATIONS), 1)
         }
         UploadScheduler.schedule(this)
     }
 
-    /** The PIN chosen at provisioning unlocks the list; a wrong one asks again. */
+    /**
+     * The PIN chosen at provisioning unlocks the list; a wrong one asks again. Asked whenever the
+     * screen is made while locked (a rotation included), never again once unlocked.
+     */
     private fun askPin() {
-        val stored = getSharedPreferences(VerivaliApp.PREFS, MODE_PRIVATE).getString("pin", null) ?: return
+        val lock = VerivaliApp.of(this).lock
+        val stored = getSharedPreferences(VerivaliApp.PREFS, MODE_PRIVATE).getString("pin", null)
+        if (stored == null || !lock.mustAsk(stored)) return
         val input = EditText(this).apply {
             inputType = InputType.TYPE_CLASS_NUMBER or InputType.TYPE_NUMBER_VARIATION_PASSWORD
         }
@@ -102,7 +108,7 @@ class HouseholdListActivity : Activity() {
             .setView(input)
             .setCancelable(false)
             .setPositiveButton("OK") { _, _ ->
-                if (!Provisioning.pinMatches(input.text.toString(), stored)) askPin()
+                if (!lock.tryUnlock(input.text.toString(), stored)) askPin()
             }
             .show()
     }

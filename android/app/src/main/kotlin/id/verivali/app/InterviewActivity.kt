@@ -34,6 +34,7 @@ class InterviewActivity : Activity() {
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
+        title = "Verivali"
         app = VerivaliApp.of(this)
         setContentView(ScrollView(this).apply { addView(body) })
         val household = intent.getStringExtra(HOUSEHOLD)

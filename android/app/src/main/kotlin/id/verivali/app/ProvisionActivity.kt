@@ -15,6 +15,7 @@ import id.verivali.shell.Word
 class ProvisionActivity : Activity() {
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
+        title = "Verivali"
         val app = VerivaliApp.of(this)
         val lang = app.language
         val column = Views.column(this)

@@ -12,6 +12,7 @@ import id.verivali.shell.LogSink
 import id.verivali.shell.StoreOpening
 import id.verivali.shell.DeviceSettings
 import id.verivali.shell.Enumeration
+import id.verivali.shell.ScreenLock
 import id.verivali.shell.UiLanguage
 import java.util.Locale
 
@@ -36,6 +37,9 @@ class VerivaliApp : Application() {
         CoreExecutor { runnable -> main.post(runnable) }
     }
     val language: UiLanguage get() = UiLanguage.fromTag(Locale.getDefault().toLanguageTag())
+
+    /** Locked until the PIN is given, for the process's life (see [ScreenLock]). */
+    val lock = ScreenLock()
     val enumeration: Enumeration by lazy { Enumeration(core, language) }
 
     fun settings(): DeviceSettings? {

@@ -72,3 +72,21 @@ object Provisioning {
 
     private fun hex(bytes: ByteArray) = bytes.joinToString("") { "%02x".format(it) }
 }
+
+/**
+ * Whether the household list may show without asking for the PIN. Once the right PIN is given,
+ * the phone stays unlocked for the life of the app's process: a rotation or a recreated screen
+ * neither skips the PIN while locked nor asks again once unlocked; a new process asks again.
+ */
+class ScreenLock {
+    @Volatile
+    var unlocked: Boolean = false
+        private set
+
+    /** Whether to ask now, given the PIN hash saved at provisioning (none: nothing to ask). */
+    fun mustAsk(storedPin: String?): Boolean = storedPin != null && !unlocked
+
+    /** Unlocks when [pin] matches [storedPin]; says whether it did. */
+    fun tryUnlock(pin: String, storedPin: String): Boolean =
+        Provisioning.pinMatches(pin, storedPin).also { if (it) unlocked = true }
+}

@@ -16,6 +16,7 @@ fun main() {
         UploadTest::class.java,
         CoreLogTest::class.java,
         StoreOpeningTest::class.java,
+        WrappedKeyFileTest::class.java,
     )
     result.failures.forEach { failure: Failure ->
         System.err.println("FAILED ${failure.testHeader}: ${failure.message}")

@@ -1,0 +1,93 @@
+package id.verivali.app
+
+import android.app.Activity
+import android.graphics.Bitmap
+import android.graphics.Canvas
+import android.graphics.Color
+import android.view.View
+import android.widget.EditText
+import android.widget.RadioButton
+import org.junit.Assert.assertTrue
+import org.junit.Before
+import org.junit.Test
+import org.junit.runner.RunWith
+import org.robolectric.Robolectric
+import org.robolectric.RobolectricTestRunner
+import org.robolectric.annotation.Config
+import org.robolectric.annotation.GraphicsMode
+import java.io.File
+
+/**
+ * The screens drawn by Android's own renderer (Robolectric's native graphics) into PNG files, for
+ * people to look at (`-Dverivali.screenshots`, default the build folder). A test fails when a
+ * screen draws nothing: a single colour from edge to edge.
+ */
+@RunWith(RobolectricTestRunner::class)
+@Config(sdk = [36], application = VerivaliApp::class, qualifiers = "in-rID-w360dp-h720dp-xhdpi")
+@GraphicsMode(GraphicsMode.Mode.NATIVE)
+class ScreensTest {
+    @Before
+    fun provisioned() = TestDevice.provision()
+
+    private fun capture(activity: Activity, name: String): File {
+        val root: View = activity.window.decorView
+        val width = 720
+        val height = 1440
+        root.measure(
+            View.MeasureSpec.makeMeasureSpec(width, View.MeasureSpec.EXACTLY),
+            View.MeasureSpec.makeMeasureSpec(height, View.MeasureSpec.EXACTLY),
+        )
+        root.layout(0, 0, width, height)
+        val bitmap = Bitmap.createBitmap(width, height, Bitmap.Config.ARGB_8888)
+        Canvas(bitmap).apply { drawColor(Color.WHITE) }.also { root.draw(it) }
+        val pixels = IntArray(width * height).also { bitmap.getPixels(it, 0, width, 0, 0, width, height) }
+        assertTrue("$name draws something", pixels.toSet().size > 2)
+        val dir = File(System.getProperty("verivali.screenshots") ?: "build/screens").apply { mkdirs() }
+        val file = File(dir, "$name.png")
+        file.outputStream().use { bitmap.compress(Bitmap.CompressFormat.PNG, 100, it) }
+        return file
+    }
+
+    @Test
+    fun the_setup_screen() {
+        val setup = Robolectric.buildActivity(ProvisionActivity::class.java).setup().get()
+        TestDevice.views(TestDevice.content(setup), EditText::class.java)[0].setText(TestDevice.receiver)
+        capture(setup, "1-setup")
+    }
+
+    @Test
+    fun the_household_list() {
+        val list = Robolectric.buildActivity(HouseholdListActivity::class.java).setup().get()
+        TestDevice.app().lock.tryUnlock(TestDevice.PIN, TestDevice.app().getSharedPreferences(VerivaliApp.PREFS, 0).getString("pin", null)!!)
+        TestDevice.idleUntil("the households") {
+            TestDevice.texts(list).isNotEmpty() &&
+                TestDevice.views(TestDevice.content(list), android.widget.ListView::class.java).single().adapter.count > 0
+        }
+        TestDevice.dialog()?.dismiss()
+        capture(list, "2-households")
+    }
+
+    @Test
+    fun the_first_screens_of_a_visit() {
+        val intent = android.content.Intent(TestDevice.app(), InterviewActivity::class.java)
+            .putExtra(InterviewActivity.HOUSEHOLD, "5271011009000001")
+        val visit = Robolectric.buildActivity(InterviewActivity::class.java, intent).setup().get()
+        TestDevice.idleUntil("the first screen") { TestDevice.texts(visit).size > 2 }
+        capture(visit, "3-visit-first-screen")
+        var steps = 0
+        while (TestDevice.views(TestDevice.content(visit), RadioButton::class.java).none { it.text.startsWith("Tidak ditemukan") || it.text.startsWith("Not found") }) {
+            val before = TestDevice.texts(visit)
+            TestDevice.button(visit, id.verivali.shell.Word.NEXT.text(TestDevice.app().language)).performClick()
+            TestDevice.idleUntil("the next screen") { TestDevice.texts(visit) != before }
+            if (++steps > 10) throw AssertionError("no status question in the first ten screens")
+        }
+        capture(visit, "4-visit-status")
+    }
+
+    @Test
+    fun the_outbox() {
+        val outbox = Robolectric.buildActivity(OutboxActivity::class.java).setup().get()
+        TestDevice.idleUntil("the outbox") { TestDevice.texts(outbox).isNotEmpty() }
+        capture(outbox, "5-outbox")
+    }
+}

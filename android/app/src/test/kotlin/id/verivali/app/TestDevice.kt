@@ -1,0 +1,77 @@
+package id.verivali.app
+
+import android.app.Activity
+import android.app.AlertDialog
+import android.os.Looper
+import android.view.View
+import android.view.ViewGroup
+import android.widget.Button
+import android.widget.TextView
+import id.verivali.shell.DeviceSettings
+import id.verivali.shell.Provisioning
+import org.robolectric.RuntimeEnvironment
+import org.robolectric.Shadows.shadowOf
+import org.robolectric.shadows.ShadowDialog
+
+/** What the app's Robolectric tests share: the loopback receiver, waiting for the core, finding views. */
+object TestDevice {
+    /** The `verivali serve` run-tests.sh started, with the DTKS form and the sample prelist. */
+    val receiver: String get() = System.getProperty("verivali.receiver") ?: error("-Dverivali.receiver is not set")
+    val token: String get() = System.getProperty("verivali.token") ?: error("-Dverivali.token is not set")
+    const val PIN = "2580"
+
+    fun app(): VerivaliApp = RuntimeEnvironment.getApplication() as VerivaliApp
+
+    /** Settings and a PIN as the setup screen saves them, without the download. */
+    fun saveSettings(pin: String = PIN) {
+        FakeAndroidKeyStore.install()
+        app().saveSettings(
+            DeviceSettings(receiver, token, "Robolectric", listOf("52"), false),
+            Provisioning.hashPin(pin),
+        )
+    }
+
+    /** A provisioned phone: settings, a PIN, and the form and prelist from the receiver. */
+    fun provision(pin: String = PIN) {
+        saveSettings(pin)
+        app().core.syncDown(receiver, token, null)
+    }
+
+    /**
+     * Runs the main looper until [condition] holds: the core works on its own thread and hands
+     * results back through the main looper, as on a phone.
+     */
+    fun idleUntil(what: String, timeoutMs: Long = 30_000, condition: () -> Boolean) {
+        val deadline = System.currentTimeMillis() + timeoutMs
+        while (true) {
+            shadowOf(Looper.getMainLooper()).idle()
+            if (condition()) return
+            if (System.currentTimeMillis() > deadline) throw AssertionError("timed out waiting for $what")
+            Thread.sleep(20)
+        }
+    }
+
+    /** Every view under [root] of [type], in layout order. */
+    fun <T : View> views(root: View, type: Class<T>): List<T> {
+        val found = mutableListOf<T>()
+        fun walk(view: View) {
+            if (type.isInstance(view)) found += type.cast(view)
+            if (view is ViewGroup) for (i in 0 until view.childCount) walk(view.getChildAt(i))
+        }
+        walk(root)
+        return found
+    }
+
+    fun content(activity: Activity): View = activity.findViewById(android.R.id.content)
+
+    /** The button labelled [label] (its whole text, or the part before " / "). */
+    fun button(activity: Activity, label: String): Button =
+        views(content(activity), Button::class.java).firstOrNull { it.text.toString() == label }
+            ?: throw AssertionError("no button '$label' among ${views(content(activity), Button::class.java).map { it.text }}")
+
+    fun texts(activity: Activity): List<String> =
+        views(content(activity), TextView::class.java).map { it.text.toString() }
+
+    /** The dialog showing now, if any. */
+    fun dialog(): AlertDialog? = (ShadowDialog.getLatestDialog() as? AlertDialog)?.takeIf { it.isShowing }
+}
