@@ -6,7 +6,7 @@
 # `robolectric: N passed, M failed` and exits non-zero when a test fails. (ADR 0013.)
 #
 # Usage: run-tests.sh CARGO_TARGET_DIR   (with debug/libverivali_core.so, debug/uniffi-bindgen and
-#        debug/verivali built)
+#        debug/verivali built; ROBOLECTRIC_ONLY=InterviewTest,… runs those test classes only)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -69,5 +69,5 @@ start_receiver "$target" "$root/test-fixtures/forms/dtks-verivali/form.xml" "Rob
   -Drobolectric.offline=true -Drobolectric.dependency.dir="$cache/sandbox" \
   -Djna.library.path="$target/debug" \
   -Dverivali.receiver="$receiver_url" -Dverivali.token="$token" \
-  -Dverivali.screenshots="$build/screens" \
+  ${ROBOLECTRIC_ONLY:+-Dverivali.only="$ROBOLECTRIC_ONLY"} -Dverivali.screenshots="$build/screens" -Dverivali.photos="$root/test-fixtures/photos" \
   id.verivali.app.RunRobolectricTestsKt

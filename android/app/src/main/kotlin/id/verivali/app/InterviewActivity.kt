@@ -7,7 +7,9 @@ import android.content.Intent
 import android.content.pm.PackageManager
 import android.os.Bundle
 import android.provider.MediaStore
+import android.text.Editable
 import android.text.InputType
+import android.text.TextWatcher
 import android.widget.CheckBox
 import android.widget.EditText
 import android.widget.LinearLayout
@@ -20,6 +22,7 @@ import id.verivali.core.GeopointInput
 import id.verivali.shell.FinalizeStep
 import id.verivali.shell.ScreenSpec
 import id.verivali.shell.OpenInterview
+import id.verivali.shell.Reasons
 import id.verivali.shell.WidgetSpec
 import id.verivali.shell.Word
 import java.io.File
@@ -31,6 +34,9 @@ class InterviewActivity : Activity() {
     private val body by lazy { Views.column(this) }
     private var pendingPhoto: Pair<String, File>? = null
     private var location: LocationReader? = null
+    /** The screen shown, and where each question's messages go, for updates in place. */
+    private var shown: ScreenSpec? = null
+    private val messageSlots = HashMap<String, LinearLayout>()
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
@@ -53,26 +59,46 @@ class InterviewActivity : Activity() {
         app.executor.run({ work(current) }) { it.onSuccess(::show).onFailure { e -> showError(e.message) } }
     }
 
-    /** One call to the core per tap: the answer is saved and the screen after it comes back. */
-    private fun answer(reference: String, value: AnswerValue) {
+    /**
+     * One call to the core per change: the answer is saved and the screen after it comes back. A
+     * typed answer that leaves the same questions on screen updates the messages in place, so the
+     * field keeps its cursor; anything else redraws. A refusal or a failure is shown.
+     */
+    private fun answer(reference: String, value: AnswerValue, typed: Boolean = false) {
         val current = visit ?: return
         app.executor.run({ current.answer(reference, value) }) { result ->
             result.onSuccess { tap ->
-                show(tap.screen)
+                val before = shown
+                if (typed && before != null && before.sameQuestions(tap.screen)) update(tap.screen) else show(tap.screen)
                 tap.refusal?.let { showError(it) }
-            }
+            }.onFailure { e -> showError(e.message) }
+        }
+    }
+
+    /** The messages of each question, redrawn where they are. */
+    private fun update(screen: ScreenSpec) {
+        shown = screen
+        for (widget in screen.widgets) {
+            val slot = messageSlots[widget.reference] ?: continue
+            slot.removeAllViews()
+            widget.messages.forEach { slot.addView(Views.message(this, it)) }
         }
     }
 
     private fun show(screen: ScreenSpec) {
         val lang = app.language
+        shown = screen
+        messageSlots.clear()
         body.removeAllViews()
         body.addView(Views.text(this, screen.header, 14f))
         for (widget in screen.widgets) {
             body.addView(Views.text(this, widget.label + if (widget.required) " *" else "", 18f))
             widget.hint?.let { body.addView(Views.text(this, it, 14f)) }
             body.addView(viewFor(widget))
-            widget.messages.forEach { body.addView(Views.message(this, it)) }
+            val slot = Views.column(this).apply { setPadding(0, 0, 0, 0) }
+            widget.messages.forEach { slot.addView(Views.message(this, it)) }
+            messageSlots[widget.reference] = slot
+            body.addView(slot)
         }
         screen.addQuestion?.let { question ->
             body.addView(Views.text(this, question))
@@ -85,7 +111,7 @@ class InterviewActivity : Activity() {
         screen.member?.let { member ->
             nav.addView(Views.button(this, Word.REMOVE_MEMBER.text(lang)) { act { it.removeMember(member) } })
         }
-        if (!screen.canGoForward) nav.addView(Views.button(this, Word.FINALIZE.text(lang)) { finalizeVisit() })
+        if (screen.offersFinalize) nav.addView(Views.button(this, Word.FINALIZE.text(lang)) { finalizeVisit() })
         body.addView(nav)
     }
 
@@ -100,16 +126,12 @@ class InterviewActivity : Activity() {
                 WidgetSpec.Keyboard.PHONE -> InputType.TYPE_CLASS_PHONE
                 WidgetSpec.Keyboard.TEXT -> InputType.TYPE_CLASS_TEXT
             }
-            setOnFocusChangeListener { _, focused ->
-                if (!focused) answer(widget.reference, AnswerValue.Text(text.toString()))
-            }
+            savesEachChange(widget.reference)
         }
         is WidgetSpec.DateField -> EditText(this).apply {
             setText(widget.value)
             inputType = InputType.TYPE_CLASS_DATETIME
-            setOnFocusChangeListener { _, focused ->
-                if (!focused) answer(widget.reference, AnswerValue.Text(text.toString()))
-            }
+            savesEachChange(widget.reference)
         }
         is WidgetSpec.SingleChoice -> RadioGroup(this).apply {
             widget.choices.forEachIndexed { i, choice ->
@@ -149,9 +171,16 @@ class InterviewActivity : Activity() {
                 val current = visit ?: return@LocationReader
                 app.executor.run({ current.setLocation(widget.reference, GeopointInput(lat, lon, alt, acc)) }) { result ->
                     result.onSuccess { fix ->
-                        // The core judges the fix; a good one ends the listening.
+                        // The core judges the fix; a good one ends the listening, and its advice
+                        // (wait for a better fix, move outside) shows under the question.
                         if (fix.quality == FixQualityView.GOOD) location?.stop()
                         show(fix.screen)
+                        fix.message?.let { advice ->
+                            messageSlots[widget.reference]?.addView(Views.text(this, advice, 14f))
+                        }
+                    }.onFailure { e ->
+                        location?.stop()
+                        showError(e.message)
                     }
                 }
             }.also { it.start() }
@@ -161,6 +190,15 @@ class InterviewActivity : Activity() {
             isChecked = widget.acknowledged
             setOnCheckedChangeListener { _, on -> answer(widget.reference, AnswerValue.Acknowledged(on)) }
         }
+    }
+
+    /** Every change to the field is an answer (not only when focus leaves it). */
+    private fun EditText.savesEachChange(reference: String) {
+        addTextChangedListener(object : TextWatcher {
+            override fun afterTextChanged(s: Editable?) = answer(reference, AnswerValue.Text(s?.toString() ?: ""), typed = true)
+            override fun beforeTextChanged(s: CharSequence?, start: Int, count: Int, after: Int) {}
+            override fun onTextChanged(s: CharSequence?, start: Int, before: Int, count: Int) {}
+        })
     }
 
     private fun takePhoto(reference: String) {
@@ -206,20 +244,30 @@ class InterviewActivity : Activity() {
         }
     }
 
-    private fun askReason(current: OpenInterview, step: FinalizeStep.NeedReasons) {
-        val warning = step.warnings.first()
-        val input = EditText(this).apply { hint = Word.REASON.text(app.language) }
+    /**
+     * Each warning in turn asks for its reason; a reason that will not do (see [Reasons]) is
+     * refused with a message and asked again. When every warning has one, finalize again.
+     */
+    private fun askReason(current: OpenInterview, step: FinalizeStep.NeedReasons, index: Int = 0, problem: String? = null) {
+        val warning = step.warnings.getOrNull(index) ?: return finalizeVisit()
+        val lang = app.language
+        val input = EditText(this).apply { hint = Word.REASON.text(lang) }
+        val message = (if (lang == id.verivali.shell.UiLanguage.EN) warning.messageEn else warning.messageId) +
+            "\n(${index + 1}/${step.warnings.size})" + (problem?.let { "\n\n$it" } ?: "")
         AlertDialog.Builder(this)
-            .setTitle(Word.GO_ON_WITH_REASON.text(app.language))
-            .setMessage(if (app.language == id.verivali.shell.UiLanguage.EN) warning.messageEn else warning.messageId)
+            .setTitle(Word.GO_ON_WITH_REASON.text(lang))
+            .setMessage(message)
             .setView(input)
-            .setPositiveButton(Word.FINALIZE.text(app.language)) { _, _ ->
+            .setPositiveButton(Word.FINALIZE.text(lang)) { _, _ ->
                 val reason = input.text.toString()
-                if (reason.isNotBlank()) {
-                    app.executor.run({ current.confirm(warning, reason) }) { finalizeVisit() }
+                val refused = Reasons.problem(reason, lang)
+                if (refused != null) {
+                    askReason(current, step, index, refused)
+                } else {
+                    app.executor.run({ current.confirm(warning, reason) }) { askReason(current, step, index + 1) }
                 }
             }
-            .setNegativeButton(Word.BACK.text(app.language), null)
+            .setNegativeButton(Word.BACK.text(lang), null)
             .show()
     }
 

@@ -9,6 +9,7 @@ import android.widget.EditText
 import android.widget.ArrayAdapter
 import android.widget.ListView
 import id.verivali.shell.Sharing
+import id.verivali.shell.UploadPolicy
 import id.verivali.shell.Word
 import id.verivali.shell.bilingual
 
@@ -25,12 +26,7 @@ class OutboxActivity : Activity() {
         fun refresh() {
             app.executor.run({ app.core.outboxStatus() }) { result ->
                 adapter.clear()
-                adapter.addAll(
-                    result.getOrDefault(emptyList()).map { entry ->
-                        entry.interviewId + " · " + entry.state.name.lowercase() +
-                            (entry.reason?.let { "\n" + bilingual(it, lang) } ?: "")
-                    },
-                )
+                adapter.addAll(result.getOrDefault(emptyList()).map { UploadPolicy.outboxLine(it, lang) })
             }
         }
         column.addView(

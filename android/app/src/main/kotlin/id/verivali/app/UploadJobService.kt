@@ -2,10 +2,12 @@ package id.verivali.app
 
 import android.app.job.JobParameters
 import android.app.job.JobService
+import android.util.Log
 import id.verivali.core.UploadInterrupt
 import id.verivali.core.UploadProgressListener
 import id.verivali.core.UploadSummary
 import id.verivali.shell.CoreExecutor
+import id.verivali.shell.DeviceSettings
 import id.verivali.shell.UploadPolicy
 
 /** Sends what waits when the network is there; JobScheduler retries with backoff on failure. */
@@ -16,21 +18,31 @@ class UploadJobService : JobService() {
         val app = VerivaliApp.of(this)
         val settings = app.settings() ?: return false
         val stop = UploadInterrupt().also { interrupt = it }
-        Thread(null, {
-            val total = app.core.outboxStatus().size
+        Thread(null, { send(app, settings, stop, params) }, "verivali-upload", CoreExecutor.CORE_STACK_BYTES).start()
+        return true
+    }
+
+    /**
+     * One run: sends what waits, shows progress over what is left to send, then the result. Any
+     * failure ends the run with a retry (JobScheduler's backoff), never a thread that dies silently.
+     */
+    private fun send(app: VerivaliApp, settings: DeviceSettings, stop: UploadInterrupt, params: JobParameters) {
+        val after = runCatching {
+            val total = UploadPolicy.toSend(app.core.outboxStatus())
             val listener = object : UploadProgressListener {
                 override fun onProgress(progress: UploadSummary) {
                     Notifications.progress(this@UploadJobService, UploadPolicy.progress(progress, total, app.language))
                 }
             }
-            val summary = runCatching {
-                app.core.uploadPending(settings.serverUrl, settings.token, UploadPolicy.RUN_BUDGET_MS.toULong(), listener, stop)
-            }
-            val after = summary.getOrNull()?.let { UploadPolicy.afterRun(it, app.core.outboxStatus(), app.language) }
-            Notifications.result(this, after?.notification, after?.needsPerson ?: false)
-            jobFinished(params, after?.retryWithBackoff ?: true)
-        }, "verivali-upload", CoreExecutor.CORE_STACK_BYTES).start()
-        return true
+            val summary = app.core.uploadPending(
+                settings.serverUrl, settings.token, UploadPolicy.RUN_BUDGET_MS.toULong(), listener, stop,
+            )
+            UploadPolicy.afterRun(summary, app.core.outboxStatus(), app.language)
+        }
+        after.exceptionOrNull()?.let { Log.w("verivali", "upload run failed: ${it.javaClass.simpleName}") }
+        val outcome = after.getOrNull()
+        Notifications.result(this, outcome?.notification, outcome?.needsPerson ?: false)
+        jobFinished(params, outcome?.retryWithBackoff ?: true)
     }
 
     override fun onStopJob(params: JobParameters): Boolean {

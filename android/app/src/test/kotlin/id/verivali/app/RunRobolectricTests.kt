@@ -12,6 +12,7 @@ val ROBOLECTRIC_TESTS: List<Class<*>> = listOf(
     StoreProblemsTest::class.java,
     DatabaseKeyTest::class.java,
     UploadTest::class.java,
+    InterviewTest::class.java,
     ScreensTest::class.java,
 )
 
@@ -24,7 +25,10 @@ fun main() {
             System.err.println(failure.trace.lines().take(25).joinToString("\n"))
         }
     })
-    val result = core.run(*ROBOLECTRIC_TESTS.toTypedArray())
+    // `-Dverivali.only=InterviewTest,UploadTest` runs those classes only (while working on them).
+    val only = System.getProperty("verivali.only")?.split(',')?.map { it.trim() }
+    val classes = ROBOLECTRIC_TESTS.filter { only == null || it.simpleName in only }
+    val result = core.run(*classes.toTypedArray())
     val failed = result.failureCount
     println("robolectric: ${result.runCount - failed} passed, $failed failed")
     exitProcess(if (failed == 0 && result.runCount > 0) 0 else 1)

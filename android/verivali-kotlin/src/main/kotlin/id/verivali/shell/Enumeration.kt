@@ -30,7 +30,30 @@ data class ScreenSpec(
     val canGoBack: Boolean,
     val canGoForward: Boolean,
     val finalized: Boolean,
-)
+) {
+    /** Finalize is offered on the last screen of a visit not finalized yet. */
+    val offersFinalize: Boolean get() = !canGoForward && !finalized
+
+    /**
+     * Whether [other] asks the same questions in the same places. After a typed answer the app
+     * then updates values and messages in place instead of redrawing the screen (and the field
+     * being typed in).
+     */
+    fun sameQuestions(other: ScreenSpec): Boolean =
+        widgets.map { it.reference to it.javaClass } == other.widgets.map { it.reference to it.javaClass }
+}
+
+/** The reason a warning needs before the visit can be finalized. */
+object Reasons {
+    const val MIN_CHARS = 3
+
+    /** What is wrong with [reason], in the UI language; null when it will do. */
+    fun problem(reason: String, language: UiLanguage): String? = when {
+        reason.trim().length >= MIN_CHARS -> null
+        language == UiLanguage.EN -> "Write a reason (at least $MIN_CHARS characters) to go on."
+        else -> "Tulis alasan (minimal $MIN_CHARS karakter) untuk melanjutkan."
+    }
+}
 
 /** What one tap did: the message to show under the question (null when saved) and the screen after it. */
 data class Tap(val refusal: String?, val screen: ScreenSpec)

@@ -62,7 +62,27 @@ object UploadPolicy {
         )
     }
 
-    /** The progress line while sending. */
+    /** How many interviews a run will try to send: those not acknowledged yet. */
+    fun toSend(outbox: List<OutboxEntry>): Int = outbox.count { it.state != UploadState.SENT }
+
+    /** An outbox entry's state in words. */
+    fun stateText(state: UploadState, language: UiLanguage): String {
+        val (id, en) = when (state) {
+            UploadState.QUEUED -> "Antre" to "Queued"
+            UploadState.SENDING -> "Sedang dikirim" to "Sending"
+            UploadState.SENT -> "Terkirim" to "Sent"
+            UploadState.RETRY_LATER -> "Dicoba lagi nanti" to "Will retry"
+            UploadState.NEEDS_PERSON -> "Perlu tindakan" to "Needs you"
+        }
+        return if (language == UiLanguage.EN) en else id
+    }
+
+    /** One outbox line: which interview, where it stands, and the server's reason in the UI language. */
+    fun outboxLine(entry: OutboxEntry, language: UiLanguage): String =
+        entry.interviewId + " · " + stateText(entry.state, language) +
+            (entry.reason?.let { "\n" + bilingual(it, language) } ?: "")
+
+    /** The progress line while sending [total] interviews ([toSend]). */
     fun progress(summary: UploadSummary, total: Int, language: UiLanguage): String {
         val done = (summary.acknowledged + summary.retryLater + summary.needsPerson).toInt()
         return if (language == UiLanguage.EN) "Sending $done of $total" else "Mengirim $done dari $total"
