@@ -160,4 +160,43 @@ class InterviewTest {
         }
         assertTrue(currentXml().contains(".jpg"))
     }
+
+    @Test
+    fun gps_fixes_are_judged_by_the_core_a_poor_one_advised_and_a_good_one_ends_the_listening() {
+        val app = TestDevice.app()
+        shadowOf(app).grantPermissions(android.Manifest.permission.ACCESS_FINE_LOCATION)
+        val manager = app.getSystemService(android.content.Context.LOCATION_SERVICE) as android.location.LocationManager
+        shadowOf(manager).setProviderEnabled(android.location.LocationManager.GPS_PROVIDER, true)
+        val controller = visit("5271011009000005")
+        val activity = controller.get()
+        val withUpdates = if (lang == id.verivali.shell.UiLanguage.EN) "Found, with updates" else "Ditemukan, ada update"
+        nextUntil(activity, "status question") { radio(activity, withUpdates) != null }
+        radio(activity, withUpdates)!!.performClick()
+        TestDevice.idleUntil("status 2 saved") { currentXml().contains("<status_keberadaan>2</status_keberadaan>") }
+        val getLocation = Word.GET_LOCATION.text(lang)
+        nextUntil(activity, "the location question", limit = 200) {
+            TestDevice.views(TestDevice.content(activity), Button::class.java).any { it.text.startsWith(getLocation) }
+        }
+        TestDevice.views(TestDevice.content(activity), Button::class.java).first { it.text.startsWith(getLocation) }.performClick()
+        fun fix(accuracy: Float) = android.location.Location(android.location.LocationManager.GPS_PROVIDER).apply {
+            latitude = -8.5833
+            longitude = 116.1167
+            this.accuracy = accuracy
+            time = System.currentTimeMillis()
+            elapsedRealtimeNanos = android.os.SystemClock.elapsedRealtimeNanos()
+        }
+        val listening = { shadowOf(manager).getLocationUpdateListeners().isNotEmpty() }
+        TestDevice.idleUntil("listening for fixes") { listening() }
+        // A poor fix: the core refuses it with advice, and the listening goes on.
+        val before = TestDevice.texts(activity)
+        shadowOf(manager).simulateLocation(fix(250f))
+        TestDevice.idleUntil("the advice for a poor fix") { TestDevice.texts(activity) != before }
+        assertTrue("still listening after a poor fix", listening())
+        // A good fix, a few seconds later (the listening asks for one fix a second), is saved and
+        // ends the listening.
+        shadowOf(android.os.Looper.getMainLooper()).idleFor(java.time.Duration.ofSeconds(3))
+        shadowOf(manager).simulateLocation(fix(4f))
+        TestDevice.idleUntil("the good fix saved") { currentXml().contains("-8.5833") }
+        TestDevice.idleUntil("the listening stopped") { !listening() }
+    }
 }
