@@ -17,9 +17,9 @@ import android.widget.RadioButton
 import android.widget.RadioGroup
 import android.widget.ScrollView
 import id.verivali.core.AnswerValue
-import id.verivali.core.FixQualityView
 import id.verivali.core.GeopointInput
 import id.verivali.shell.FinalizeStep
+import id.verivali.shell.InlineMessage
 import id.verivali.shell.ScreenSpec
 import id.verivali.shell.OpenInterview
 import id.verivali.shell.Reasons
@@ -62,7 +62,8 @@ class InterviewActivity : Activity() {
     /**
      * One call to the core per change: the answer is saved and the screen after it comes back. A
      * typed answer that leaves the same questions on screen updates the messages in place, so the
-     * field keeps its cursor; anything else redraws. A refusal or a failure is shown.
+     * field keeps its cursor; anything else redraws. A refusal of a typed answer shows under its
+     * field; other refusals and failures in a dialog.
      */
     private fun answer(reference: String, value: AnswerValue, typed: Boolean = false) {
         val current = visit ?: return
@@ -70,7 +71,14 @@ class InterviewActivity : Activity() {
             result.onSuccess { tap ->
                 val before = shown
                 if (typed && before != null && before.sameQuestions(tap.screen)) update(tap.screen) else show(tap.screen)
-                tap.refusal?.let { showError(it) }
+                val refusal = tap.refusal ?: return@onSuccess
+                // While typing, a refusal shows under the field, not as a dialog per keystroke.
+                val slot = messageSlots[reference]
+                if (typed && slot != null) {
+                    slot.addView(Views.message(this, InlineMessage(InlineMessage.Level.ERROR, refusal)))
+                } else {
+                    showError(refusal)
+                }
             }.onFailure { e -> showError(e.message) }
         }
     }
@@ -130,21 +138,15 @@ class InterviewActivity : Activity() {
         }
         is WidgetSpec.DateField -> EditText(this).apply {
             setText(widget.value)
-            inputType = InputType.TYPE_CLASS_DATETIME
+            hint = widget.pattern
+            inputType = InputType.TYPE_CLASS_DATETIME or when {
+                widget.timeOnly -> InputType.TYPE_DATETIME_VARIATION_TIME
+                widget.withTime -> InputType.TYPE_DATETIME_VARIATION_NORMAL
+                else -> InputType.TYPE_DATETIME_VARIATION_DATE
+            }
             savesEachChange(widget.reference)
         }
-        is WidgetSpec.SingleChoice -> RadioGroup(this).apply {
-            widget.choices.forEachIndexed { i, choice ->
-                addView(RadioButton(this@InterviewActivity).apply {
-                    id = i + 1
-                    text = choice.label
-                    isChecked = choice.selected
-                })
-            }
-            setOnCheckedChangeListener { _, checked ->
-                widget.choices.getOrNull(checked - 1)?.let { answer(widget.reference, AnswerValue.Choice(it.value)) }
-            }
-        }
+        is WidgetSpec.SingleChoice -> if (widget.searchable) searchableChoice(widget) else radios(widget, widget.choices)
         is WidgetSpec.MultiChoice -> LinearLayout(this).apply {
             orientation = LinearLayout.VERTICAL
             val boxes = widget.choices.map { choice ->
@@ -173,7 +175,7 @@ class InterviewActivity : Activity() {
                     result.onSuccess { fix ->
                         // The core judges the fix; a good one ends the listening, and its advice
                         // (wait for a better fix, move outside) shows under the question.
-                        if (fix.quality == FixQualityView.GOOD) location?.stop()
+                        if (fix.endsListening) location?.stop()
                         show(fix.screen)
                         fix.message?.let { advice ->
                             messageSlots[widget.reference]?.addView(Views.text(this, advice, 14f))
@@ -190,6 +192,37 @@ class InterviewActivity : Activity() {
             isChecked = widget.acknowledged
             setOnCheckedChangeListener { _, on -> answer(widget.reference, AnswerValue.Acknowledged(on)) }
         }
+    }
+
+    /** Radio buttons for [choices] of a single-choice question. */
+    private fun radios(widget: WidgetSpec.SingleChoice, choices: List<WidgetSpec.Choice>): RadioGroup =
+        RadioGroup(this).apply {
+            choices.forEachIndexed { i, choice ->
+                addView(RadioButton(this@InterviewActivity).apply {
+                    id = i + 1
+                    text = choice.label
+                    isChecked = choice.selected
+                })
+            }
+            setOnCheckedChangeListener { _, checked ->
+                choices.getOrNull(checked - 1)?.let { answer(widget.reference, AnswerValue.Choice(it.value)) }
+            }
+        }
+
+    /** A long list: a search box, and the choices matching what is typed (see [WidgetSpec.SingleChoice.matching]). */
+    private fun searchableChoice(widget: WidgetSpec.SingleChoice): LinearLayout = LinearLayout(this).apply {
+        orientation = LinearLayout.VERTICAL
+        val search = EditText(this@InterviewActivity).apply { hint = Word.SEARCH_CHOICE.text(app.language) }
+        addView(search)
+        var list = radios(widget, widget.matching("")).also { addView(it) }
+        search.addTextChangedListener(object : TextWatcher {
+            override fun afterTextChanged(s: Editable?) {
+                removeView(list)
+                list = radios(widget, widget.matching(s?.toString() ?: "")).also { addView(it) }
+            }
+            override fun beforeTextChanged(s: CharSequence?, start: Int, count: Int, after: Int) {}
+            override fun onTextChanged(s: CharSequence?, start: Int, before: Int, count: Int) {}
+        })
     }
 
     /** Every change to the field is an answer (not only when focus leaves it). */

@@ -60,6 +60,13 @@ class InterviewTest {
     fun a_typed_answer_is_saved_as_it_is_typed_without_leaving_the_field() {
         val controller = visit("5271011009000002")
         val activity = controller.get()
+        // The visit date: a date field says what to type.
+        nextUntil(activity, "a date field") {
+            TestDevice.views(TestDevice.content(activity), EditText::class.java).any { it.hint?.toString() == "YYYY-MM-DD" }
+        }
+        TestDevice.views(TestDevice.content(activity), EditText::class.java).first { it.hint?.toString() == "YYYY-MM-DD" }
+            .setText("2026-12-07")
+        TestDevice.idleUntil("the date saved") { currentXml().contains("2026-12-07") }
         val notFound = if (lang == id.verivali.shell.UiLanguage.EN) "Not found" else "Tidak ditemukan"
         nextUntil(activity, "status question") { radio(activity, notFound) != null }
         radio(activity, notFound)!!.performClick()
@@ -76,9 +83,13 @@ class InterviewTest {
             TestDevice.views(TestDevice.content(activity), EditText::class.java).any { it === field },
         )
 
-        // The screen made again (a rotation, or the process back after being killed) resumes the draft.
+        // The screen made again (a rotation, or the process back after being killed) resumes the
+        // draft where it was, with what was typed.
         controller.recreate()
-        TestDevice.idleUntil("the draft reopened") { TestDevice.texts(controller.get()).size > 2 }
+        TestDevice.idleUntil("the draft reopened where it was") {
+            TestDevice.views(TestDevice.content(controller.get()), EditText::class.java)
+                .any { it.text.toString() == "Pindah ke Mataram" }
+        }
         assertEquals(1, TestDevice.app().core.interviews().size)
     }
 
@@ -198,5 +209,81 @@ class InterviewTest {
         shadowOf(manager).simulateLocation(fix(4f))
         TestDevice.idleUntil("the good fix saved") { currentXml().contains("-8.5833") }
         TestDevice.idleUntil("the listening stopped") { !listening() }
+    }
+
+    private fun members(): Int = Regex("<members>").findAll(currentXml()).count()
+
+    @Test
+    fun a_section_is_reached_from_the_list_and_members_are_added_and_removed() {
+        val controller = visit("5271011009000006")
+        val activity = controller.get()
+        val found = if (lang == id.verivali.shell.UiLanguage.EN) "Found, with updates" else "Ditemukan, ada update"
+        nextUntil(activity, "status question") { radio(activity, found) != null }
+        radio(activity, found)!!.performClick()
+        TestDevice.idleUntil("status 2 saved") { currentXml().contains("<status_keberadaan>2</status_keberadaan>") }
+        // The section list jumps straight to the members.
+        TestDevice.button(activity, Word.SECTIONS.text(lang)).performClick()
+        val sections = TestDevice.dialog() ?: throw AssertionError("no section list")
+        val items = (0 until sections.listView.adapter.count).map { sections.listView.adapter.getItem(it).toString() }
+        val membersAt = items.indexOfFirst { it.contains("Anggota") || it.contains("member", ignoreCase = true) || it.contains("ART") }
+        assertTrue("a members section among $items", membersAt >= 0)
+        val before = TestDevice.texts(activity)
+        shadowOf(sections).clickOnItem(membersAt)
+        TestDevice.idleUntil("the members section") { TestDevice.texts(activity) != before }
+        // After the last member comes "add another?".
+        val add = Word.ADD_MEMBER.text(lang)
+        nextUntil(activity, "the add-member question", limit = 300) {
+            TestDevice.views(TestDevice.content(activity), Button::class.java).any { it.text == add }
+        }
+        val count = members()
+        TestDevice.button(activity, add).performClick()
+        TestDevice.idleUntil("a member added") { members() == count + 1 }
+        val remove = Word.REMOVE_MEMBER.text(lang)
+        TestDevice.idleUntil("the new member's screen") {
+            TestDevice.views(TestDevice.content(activity), Button::class.java).any { it.text == remove }
+        }
+        TestDevice.button(activity, remove).performClick()
+        TestDevice.idleUntil("the member removed") { members() == count }
+    }
+
+    @Test
+    fun a_long_list_is_searched_and_an_answer_that_breaks_a_rule_shows_its_message_under_the_question() {
+        val controller = visit("5271011009000007")
+        val activity = controller.get()
+        val duplicate = if (lang == id.verivali.shell.UiLanguage.EN) "Found, duplicate" else "Ditemukan ganda"
+        nextUntil(activity, "status question") { radio(activity, duplicate) != null }
+        radio(activity, duplicate)!!.performClick()
+        TestDevice.idleUntil("status 5 saved") { currentXml().contains("<status_keberadaan>5</status_keberadaan>") }
+        nextUntil(activity, "the duplicate's ID DTKS") {
+            TestDevice.views(TestDevice.content(activity), EditText::class.java).any { it.isEnabled }
+        }
+        // Its own ID as the duplicate's breaks the form's rule: the message shows under the field.
+        val field = TestDevice.views(TestDevice.content(activity), EditText::class.java).first { it.isEnabled }
+        field.setText("5271011009000007")
+        TestDevice.idleUntil("the rule's message") {
+            TestDevice.texts(activity).any { it.contains("harus berbeda") || it.contains("must differ") }
+        }
+        field.setText("5271011009000010")
+        TestDevice.idleUntil("the message gone") {
+            TestDevice.texts(activity).none { it.contains("harus berbeda") || it.contains("must differ") }
+        }
+
+        // A visit of a household found with updates goes through the housing block: the floor list is long.
+        val other = visit("5271011009000008").get()
+        val withUpdates = if (lang == id.verivali.shell.UiLanguage.EN) "Found, with updates" else "Ditemukan, ada update"
+        nextUntil(other, "status question") { radio(other, withUpdates) != null }
+        radio(other, withUpdates)!!.performClick()
+        val searchHint = Word.SEARCH_CHOICE.text(lang)
+        nextUntil(other, "a searchable list", limit = 60) {
+            TestDevice.views(TestDevice.content(other), EditText::class.java).any { it.hint?.toString() == searchHint }
+        }
+        val search = TestDevice.views(TestDevice.content(other), EditText::class.java).first { it.hint?.toString() == searchHint }
+        val shownBefore = TestDevice.views(TestDevice.content(other), RadioButton::class.java).size
+        search.setText("kayu")
+        val narrowed = TestDevice.views(TestDevice.content(other), RadioButton::class.java)
+        assertTrue("fewer choices after searching ($shownBefore → ${narrowed.size})", narrowed.size in 1 until shownBefore)
+        assertTrue(narrowed.all { it.text.toString().lowercase().contains("kayu") || it.isChecked })
+        narrowed.first().performClick()
+        TestDevice.idleUntil("the choice saved") { narrowed.first().isChecked }
     }
 }

@@ -59,7 +59,10 @@ object Reasons {
 data class Tap(val refusal: String?, val screen: ScreenSpec)
 
 /** What one GPS fix did: how good the core judged it, and the screen after it. */
-data class Fix(val quality: FixQualityView, val message: String?, val screen: ScreenSpec)
+data class Fix(val quality: FixQualityView, val message: String?, val screen: ScreenSpec) {
+    /** A fix the core judged good ends the listening; any other, the GPS goes on. */
+    val endsListening: Boolean get() = quality == FixQualityView.GOOD
+}
 
 /** What finalizing asks of the enumerator next. */
 sealed class FinalizeStep {

@@ -34,6 +34,7 @@ enum class Word(val id: String, val en: String) {
     GO_ON_WITH_REASON("Lanjutkan dengan alasan", "Go on with a reason"),
     SEND_NOW("Kirim sekarang", "Send now"),
     SEARCH("Cari nama, NIK, atau ID DTKS", "Search name, NIK or ID DTKS"),
+    SEARCH_CHOICE("Ketik untuk mencari pilihan", "Type to search the choices"),
     NEW_HOUSEHOLD("Rumah tangga baru", "New household"),
     SAVE("Simpan", "Save"),
     SERVER("Alamat server", "Server URL"),

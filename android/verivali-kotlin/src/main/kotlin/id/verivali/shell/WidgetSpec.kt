@@ -27,7 +27,15 @@ sealed class WidgetSpec {
         override val reference: String, override val label: String, override val hint: String?,
         override val required: Boolean, override val messages: List<InlineMessage>,
         val value: String, val withTime: Boolean, val timeOnly: Boolean,
-    ) : WidgetSpec()
+    ) : WidgetSpec() {
+        /** What to type, shown in the empty field: the form the core reads. */
+        val pattern: String
+            get() = when {
+                timeOnly -> "HH:MM"
+                withTime -> "YYYY-MM-DD HH:MM"
+                else -> "YYYY-MM-DD"
+            }
+    }
 
     data class Choice(val value: String, val label: String, val selected: Boolean)
 
@@ -36,7 +44,18 @@ sealed class WidgetSpec {
         override val reference: String, override val label: String, override val hint: String?,
         override val required: Boolean, override val messages: List<InlineMessage>,
         val choices: List<Choice>, val searchable: Boolean,
-    ) : WidgetSpec()
+    ) : WidgetSpec() {
+        /**
+         * The choices a searchable list shows for what was typed: those whose label holds every
+         * typed word (any case), at most [limit], the chosen one always among them.
+         */
+        fun matching(query: String, limit: Int = SEARCH_LIMIT): List<Choice> {
+            val words = query.lowercase().split(' ').filter { it.isNotBlank() }
+            val found = choices.filter { choice -> words.all { it in choice.label.lowercase() } }.take(limit)
+            val chosen = choices.filter { it.selected && it !in found }
+            return chosen + found
+        }
+    }
 
     data class MultiChoice(
         override val reference: String, override val label: String, override val hint: String?,
@@ -71,6 +90,9 @@ sealed class WidgetSpec {
 
     companion object {
         const val RADIO_LIMIT = 7
+
+        /** The most choices a searchable list shows at once. */
+        const val SEARCH_LIMIT = 30
 
         fun of(q: QuestionView, language: UiLanguage): WidgetSpec {
             val messages = listOfNotNull(q.error?.let { InlineMessage(InlineMessage.Level.ERROR, it) }) +

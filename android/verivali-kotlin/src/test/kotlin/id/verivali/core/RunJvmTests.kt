@@ -17,6 +17,7 @@ fun main() {
         CoreLogTest::class.java,
         StoreOpeningTest::class.java,
         WrappedKeyFileTest::class.java,
+        ScreenRulesTest::class.java,
     )
     result.failures.forEach { failure: Failure ->
         System.err.println("FAILED ${failure.testHeader}: ${failure.message}")
