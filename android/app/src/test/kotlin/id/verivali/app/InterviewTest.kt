@@ -50,9 +50,11 @@ class InterviewTest {
     private fun radio(activity: Activity, label: String): RadioButton? =
         TestDevice.views(TestDevice.content(activity), RadioButton::class.java).firstOrNull { it.text.toString() == label }
 
-    private fun currentXml(): String {
+    /** The instance of the visit to [household] (default: the only visit), as saved in the store. */
+    private fun currentXml(household: String? = null): String {
         val app = TestDevice.app()
-        val id = app.core.interviews().single().interviewId
+        val visits = app.core.interviews()
+        val id = (if (household == null) visits.single() else visits.single { it.idDtks == household }).interviewId
         return app.core.interview(id).submissionXml()
     }
 
@@ -273,6 +275,15 @@ class InterviewTest {
         val withUpdates = if (lang == id.verivali.shell.UiLanguage.EN) "Found, with updates" else "Ditemukan, ada update"
         nextUntil(other, "status question") { radio(other, withUpdates) != null }
         radio(other, withUpdates)!!.performClick()
+        TestDevice.idleUntil("status 2 saved") { currentXml("5271011009000008").contains("<status_keberadaan>2</status_keberadaan>") }
+        // A number: the floor area, on the number keyboard.
+        nextUntil(other, "a number field", limit = 60) {
+            TestDevice.views(TestDevice.content(other), EditText::class.java)
+                .any { it.isEnabled && it.inputType == android.text.InputType.TYPE_CLASS_NUMBER }
+        }
+        TestDevice.views(TestDevice.content(other), EditText::class.java)
+            .first { it.isEnabled && it.inputType == android.text.InputType.TYPE_CLASS_NUMBER }.setText("36")
+        TestDevice.idleUntil("the number saved") { currentXml("5271011009000008").contains(">36</") }
         val searchHint = Word.SEARCH_CHOICE.text(lang)
         nextUntil(other, "a searchable list", limit = 60) {
             TestDevice.views(TestDevice.content(other), EditText::class.java).any { it.hint?.toString() == searchHint }
