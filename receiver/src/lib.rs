@@ -23,6 +23,7 @@ mod multipart;
 mod pages;
 pub mod prelist;
 pub mod quota;
+pub mod review;
 mod routes;
 mod scope;
 pub mod store;
