@@ -58,6 +58,17 @@ fn the_demo_sends_every_visit_once_with_its_photos_and_checks() {
     assert_eq!(summary["uploads"]["acknowledged"], 8, "{summary}");
     assert_eq!(summary["offline"]["retry_later"], 8, "queued while offline");
     assert!(summary["status_page"].as_str().unwrap().ends_with("/status"));
+    assert!(stderr.contains("demo / demo-verivali"), "how to log in to the status page");
+    // The demo's device got its prelist from the receiver, through sync.
+    assert!(stderr.contains("prelist 200"), "{stderr}");
+    let receiver = verivali_cli::serve::store::open(
+        &dir.join("receiver"),
+        &verivali_cli::key::INSECURE_DEV_KEY,
+    )
+    .unwrap();
+    let role: String =
+        receiver.query_row("SELECT role FROM users WHERE name = 'demo'", [], |r| r.get(0)).unwrap();
+    assert_eq!(role, "operator");
 
     let outbox: Vec<String> = summary["next"]["outbox"]
         .as_array()

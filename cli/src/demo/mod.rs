@@ -74,6 +74,10 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, CliError> {
 }
 
 /// Creates the demo folder, emptying it only when an earlier demo made it.
+/// The demo receiver's operator account: publicly known, like the demo key, and said so.
+const DEMO_USER: &str = "demo";
+const DEMO_PASSWORD: &str = "demo-verivali";
+
 fn prepare_dir(dir: &Path) -> Result<PathBuf, CliError> {
     let output = |e: std::io::Error| CliError::Output { path: dir.to_path_buf(), source: e };
     if dir.exists() {
@@ -120,6 +124,15 @@ impl Demo {
         serve::publish_form(&receiver_dir, &INSECURE_DEV_KEY, &assets.form).map_err(serve_error)?;
         serve::add_prelist(&receiver_dir, &INSECURE_DEV_KEY, &assets.prelist, None)
             .map_err(serve_error)?;
+        // A person to log in to the receiver's pages, with a password as public as the demo key.
+        serve::add_user(
+            &receiver_dir,
+            &INSECURE_DEV_KEY,
+            DEMO_USER,
+            serve::Role::Operator,
+            DEMO_PASSWORD,
+        )
+        .map_err(serve_error)?;
         let token =
             serve::add_token(&receiver_dir, &INSECURE_DEV_KEY, "Pencacah Demo", &["52".into()])
                 .map_err(serve_error)?;
@@ -191,8 +204,8 @@ impl Demo {
         }
         if self.args.keep_running {
             self.say(&format!(
-                "Penerima tetap berjalan: buka {url}/status. Tekan Ctrl-C untuk berhenti. / \
-                 The receiver keeps running: open {url}/status. Press Ctrl-C to stop."
+                "Penerima tetap berjalan: buka {url}/login (pengguna {DEMO_USER}, kata sandi {DEMO_PASSWORD}). Tekan Ctrl-C untuk berhenti. / \
+                 The receiver keeps running: open {url}/login (user {DEMO_USER}, password {DEMO_PASSWORD}). Press Ctrl-C to stop."
             ));
             receiver.wait();
         }
@@ -315,7 +328,7 @@ impl Demo {
             summary["receiver"]["submissions"], summary["receiver"]["attachments"]
         ));
         self.say(&format!(
-            "  Halaman status / Status page: {}",
+            "  Halaman status / Status page: {} (masuk / log in: {DEMO_USER} / {DEMO_PASSWORD})",
             summary["status_page"].as_str().unwrap_or_default()
         ));
         self.say(&format!(
