@@ -29,11 +29,7 @@ mod scope;
 pub mod store;
 mod submission;
 
-use std::{
-    net::SocketAddr,
-    path::{Path, PathBuf},
-    thread::JoinHandle,
-};
+use std::{net::SocketAddr, path::Path, thread::JoinHandle};
 
 use verivali_core::{api::now_ms, host::FolderMedia};
 use verivali_form::definition::FormDef;
@@ -68,6 +64,8 @@ pub enum ServeError {
     Prelist(String),
     #[error("Pengguna tidak dapat ditambahkan / The user cannot be added: {0}")]
     User(String),
+    #[error("Token perangkat tidak dapat dibuat / The device token cannot be made: {0}")]
+    Token(String),
     #[error(
         "Berkas atau folder {0} tidak dapat dipakai / The file or folder {0} cannot be used: {1}"
     )]
@@ -220,7 +218,7 @@ pub fn add_token_with(
     rights: &TokenRights,
 ) -> Result<String, ServeError> {
     if let Some(bad) = rights.areas.iter().find(|a| !scope::is_area_code(a)) {
-        return Err(ServeError::Form(format!(
+        return Err(ServeError::Token(format!(
             "{bad:?} bukan kode wilayah (mis. 52.71 atau 52.71.01.1009) / is not a region code (e.g. 52.71 or 52.71.01.1009)"
         )));
     }
@@ -250,7 +248,7 @@ pub fn openrosa_hash(bytes: &[u8]) -> String {
     format!("md5:{}", verivali_form::hex::hex(&digest))
 }
 
-/// The data folder's path as a label for errors.
+/// A path as errors name it.
 pub(crate) fn label(path: &Path) -> String {
-    PathBuf::from(path).display().to_string()
+    path.display().to_string()
 }

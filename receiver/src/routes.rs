@@ -294,14 +294,13 @@ async fn manifest(
         Ok(device) => device,
         Err(refusal) => return refusal,
     };
-    let app_prelists = Arc::clone(&app);
+    let cache = Arc::clone(&app);
     let files = app
         .db(move |conn| {
-            let app_prelists = &app_prelists.prelists;
             let Some(published) = store::published(conn, &id)? else { return Ok(None) };
             let mut files = store::media_hashes(conn, &id)?;
             if published.id_dtks_path.is_some() {
-                let households = app_prelists.file(conn, &device)?;
+                let households = cache.prelists.file(conn, &device)?;
                 if !households.bytes.is_empty() {
                     files.push((prelist::MEDIA_NAME.to_owned(), households.hash));
                 }

@@ -98,7 +98,7 @@ pub const VERSION: i64 = MIGRATIONS.len() as i64;
 /// a raw 32-byte key as on the device), readable by its owner only, at the current schema.
 pub fn open(dir: &Path, key: &[u8]) -> Result<Connection, super::ServeError> {
     std::fs::create_dir_all(dir)
-        .map_err(|e| super::ServeError::Form(format!("{}: {e}", dir.display())))?;
+        .map_err(|e| super::ServeError::Io(crate::label(dir), e.to_string()))?;
     verivali_core::host::start_sqlcipher();
     let path = dir.join(FILE);
     create_private(&path)?;
@@ -152,7 +152,7 @@ fn create_private(path: &Path) -> Result<(), super::ServeError> {
     match options.open(path) {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(super::ServeError::Form(format!("{}: {e}", path.display()))),
+        Err(e) => Err(super::ServeError::Io(crate::label(path), e.to_string())),
     }
 }
 

@@ -273,3 +273,17 @@ fn an_edit_of_another_devices_submission_is_refused_and_changes_nothing() {
     let count: i64 = conn.query_row("SELECT count(*) FROM submissions", [], |r| r.get(0)).unwrap();
     assert_eq!(count, 1);
 }
+
+#[test]
+fn a_token_for_an_area_that_is_not_a_region_code_is_refused_saying_so() {
+    let dir = tempfile::tempdir().unwrap();
+    for bad in ["x", "5", "52.7", "52.71.01.1009.1", ""] {
+        let refused =
+            serve::add_token(dir.path(), &RECEIVER_KEY, "Ayu", &[bad.into()]).unwrap_err();
+        let message = refused.to_string();
+        assert!(
+            message.contains("device token") && message.contains("not a region code"),
+            "{bad:?}: {message}"
+        );
+    }
+}

@@ -7,9 +7,7 @@ import android.content.Intent
 import android.content.pm.PackageManager
 import android.os.Bundle
 import android.provider.MediaStore
-import android.text.Editable
 import android.text.InputType
-import android.text.TextWatcher
 import android.widget.CheckBox
 import android.widget.EditText
 import android.widget.LinearLayout
@@ -215,23 +213,15 @@ class InterviewActivity : Activity() {
         val search = EditText(this@InterviewActivity).apply { hint = Word.SEARCH_CHOICE.text(app.language) }
         addView(search)
         var list = radios(widget, widget.matching("")).also { addView(it) }
-        search.addTextChangedListener(object : TextWatcher {
-            override fun afterTextChanged(s: Editable?) {
-                removeView(list)
-                list = radios(widget, widget.matching(s?.toString() ?: "")).also { addView(it) }
-            }
-            override fun beforeTextChanged(s: CharSequence?, start: Int, count: Int, after: Int) {}
-            override fun onTextChanged(s: CharSequence?, start: Int, before: Int, count: Int) {}
-        })
+        Views.afterTextChanged(search) { typed ->
+            removeView(list)
+            list = radios(widget, widget.matching(typed)).also { addView(it) }
+        }
     }
 
     /** Every change to the field is an answer (not only when focus leaves it). */
     private fun EditText.savesEachChange(reference: String) {
-        addTextChangedListener(object : TextWatcher {
-            override fun afterTextChanged(s: Editable?) = answer(reference, AnswerValue.Text(s?.toString() ?: ""), typed = true)
-            override fun beforeTextChanged(s: CharSequence?, start: Int, count: Int, after: Int) {}
-            override fun onTextChanged(s: CharSequence?, start: Int, before: Int, count: Int) {}
-        })
+        Views.afterTextChanged(this) { text -> answer(reference, AnswerValue.Text(text), typed = true) }
     }
 
     private fun takePhoto(reference: String) {

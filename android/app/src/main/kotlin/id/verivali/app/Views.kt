@@ -2,8 +2,11 @@ package id.verivali.app
 
 import android.content.Context
 import android.graphics.Color
+import android.text.Editable
+import android.text.TextWatcher
 import android.view.View
 import android.widget.Button
+import android.widget.EditText
 import android.widget.LinearLayout
 import android.widget.TextView
 import id.verivali.shell.InlineMessage
@@ -35,6 +38,15 @@ object Views {
                 InlineMessage.Level.INFO -> Color.rgb(21, 101, 192)
             },
         )
+    }
+
+    /** Calls [action] with the text after every change to [field]. */
+    fun afterTextChanged(field: EditText, action: (String) -> Unit) {
+        field.addTextChangedListener(object : TextWatcher {
+            override fun afterTextChanged(s: Editable?) = action(s?.toString() ?: "")
+            override fun beforeTextChanged(s: CharSequence?, start: Int, count: Int, after: Int) {}
+            override fun onTextChanged(s: CharSequence?, start: Int, before: Int, count: Int) {}
+        })
     }
 
     fun gone(view: View) {

@@ -50,6 +50,35 @@ class InterviewTest {
     private fun radio(activity: Activity, label: String): RadioButton? =
         TestDevice.views(TestDevice.content(activity), RadioButton::class.java).firstOrNull { it.text.toString() == label }
 
+    /** The household-status choices as the DTKS form words them, by code. */
+    private fun statusLabel(code: String): String {
+        val (indonesian, english) = when (code) {
+            "2" -> "Ditemukan, ada update" to "Found, with updates"
+            "3" -> "Tidak ditemukan" to "Not found"
+            "5" -> "Ditemukan ganda" to "Found, duplicate"
+            else -> throw IllegalArgumentException("no label for status $code in these tests")
+        }
+        return if (lang == id.verivali.shell.UiLanguage.EN) english else indonesian
+    }
+
+    /** Walks to the status question, chooses [code] as a person taps it, and waits until it is saved. */
+    private fun chooseStatus(activity: Activity, code: String, household: String? = null) {
+        val label = statusLabel(code)
+        nextUntil(activity, "status question") { radio(activity, label) != null }
+        radio(activity, label)!!.performClick()
+        TestDevice.idleUntil("status $code saved") {
+            currentXml(household).contains("<status_keberadaan>$code</status_keberadaan>")
+        }
+    }
+
+    /** The first field a person can type in, once [nextUntil] has reached a screen with one. */
+    private fun typeableField(activity: Activity): EditText? =
+        TestDevice.views(TestDevice.content(activity), EditText::class.java).firstOrNull { it.isEnabled }
+
+    /** The button whose label starts with [label] (photo and location buttons carry their state after it). */
+    private fun buttonStarting(activity: Activity, label: String): Button? =
+        TestDevice.views(TestDevice.content(activity), Button::class.java).firstOrNull { it.text.startsWith(label) }
+
     /** The instance of the visit to [household] (default: the only visit), as saved in the store. */
     private fun currentXml(household: String? = null): String {
         val app = TestDevice.app()
@@ -69,14 +98,11 @@ class InterviewTest {
         TestDevice.views(TestDevice.content(activity), EditText::class.java).first { it.hint?.toString() == "YYYY-MM-DD" }
             .setText("2026-12-07")
         TestDevice.idleUntil("the date saved") { currentXml().contains("2026-12-07") }
-        val notFound = if (lang == id.verivali.shell.UiLanguage.EN) "Not found" else "Tidak ditemukan"
-        nextUntil(activity, "status question") { radio(activity, notFound) != null }
-        radio(activity, notFound)!!.performClick()
-        TestDevice.idleUntil("status 3 saved") { currentXml().contains("<status_keberadaan>3</status_keberadaan>") }
+        chooseStatus(activity, "3")
         nextUntil(activity, "reason field") {
-            TestDevice.views(TestDevice.content(activity), EditText::class.java).any { it.isEnabled }
+            typeableField(activity) != null
         }
-        val field = TestDevice.views(TestDevice.content(activity), EditText::class.java).first { it.isEnabled }
+        val field = typeableField(activity)!!
         field.requestFocus()
         field.setText("Pindah ke Mataram")
         TestDevice.idleUntil("the typed reason saved") { currentXml().contains("Pindah ke Mataram") }
@@ -100,14 +126,11 @@ class InterviewTest {
         // A duplicate (status 5) of a household none of whose members match: a warning (ADR 0009).
         val controller = visit("5271011009000003")
         val activity = controller.get()
-        val duplicate = if (lang == id.verivali.shell.UiLanguage.EN) "Found, duplicate" else "Ditemukan ganda"
-        nextUntil(activity, "status question") { radio(activity, duplicate) != null }
-        radio(activity, duplicate)!!.performClick()
-        TestDevice.idleUntil("status 5 saved") { currentXml().contains("<status_keberadaan>5</status_keberadaan>") }
+        chooseStatus(activity, "5")
         nextUntil(activity, "the duplicate's ID DTKS") {
-            TestDevice.views(TestDevice.content(activity), EditText::class.java).any { it.isEnabled }
+            typeableField(activity) != null
         }
-        TestDevice.views(TestDevice.content(activity), EditText::class.java).first { it.isEnabled }.setText("5271011009000010")
+        typeableField(activity)!!.setText("5271011009000010")
         TestDevice.idleUntil("the duplicate's ID saved") { currentXml().contains("5271011009000010") }
         // The last screen offers Finalize.
         val sections = TestDevice.button(activity, Word.SECTIONS.text(lang))
@@ -148,15 +171,12 @@ class InterviewTest {
         Robolectric.setupContentProvider(PhotoProvider::class.java, PhotoProvider.AUTHORITY)
         val controller = visit("5271011009000004")
         val activity = controller.get()
-        val withUpdates = if (lang == id.verivali.shell.UiLanguage.EN) "Found, with updates" else "Ditemukan, ada update"
-        nextUntil(activity, "status question") { radio(activity, withUpdates) != null }
-        radio(activity, withUpdates)!!.performClick()
-        TestDevice.idleUntil("status 2 saved") { currentXml().contains("<status_keberadaan>2</status_keberadaan>") }
+        chooseStatus(activity, "2")
         val takePhoto = Word.TAKE_PHOTO.text(lang)
         nextUntil(activity, "a photo question", limit = 200) {
-            TestDevice.views(TestDevice.content(activity), Button::class.java).any { it.text.startsWith(takePhoto) }
+            buttonStarting(activity, takePhoto) != null
         }
-        TestDevice.views(TestDevice.content(activity), Button::class.java).first { it.text.startsWith(takePhoto) }.performClick()
+        buttonStarting(activity, takePhoto)!!.performClick()
         val camera = shadowOf(activity).nextStartedActivityForResult
         assertEquals(MediaStore.ACTION_IMAGE_CAPTURE, camera.intent.action)
         @Suppress("DEPRECATION")
@@ -169,7 +189,7 @@ class InterviewTest {
         target.use { it.write(java.io.File(photos, "exif-6.jpg").readBytes()) }
         shadowOf(activity).receiveResult(camera.intent, Activity.RESULT_OK, null)
         TestDevice.idleUntil("the photo attached") {
-            TestDevice.views(TestDevice.content(activity), Button::class.java).any { it.text.startsWith(takePhoto) && it.text.endsWith("✓") }
+            buttonStarting(activity, takePhoto)?.text?.endsWith("✓") == true
         }
         assertTrue(currentXml().contains(".jpg"))
     }
@@ -182,15 +202,12 @@ class InterviewTest {
         shadowOf(manager).setProviderEnabled(android.location.LocationManager.GPS_PROVIDER, true)
         val controller = visit("5271011009000005")
         val activity = controller.get()
-        val withUpdates = if (lang == id.verivali.shell.UiLanguage.EN) "Found, with updates" else "Ditemukan, ada update"
-        nextUntil(activity, "status question") { radio(activity, withUpdates) != null }
-        radio(activity, withUpdates)!!.performClick()
-        TestDevice.idleUntil("status 2 saved") { currentXml().contains("<status_keberadaan>2</status_keberadaan>") }
+        chooseStatus(activity, "2")
         val getLocation = Word.GET_LOCATION.text(lang)
         nextUntil(activity, "the location question", limit = 200) {
-            TestDevice.views(TestDevice.content(activity), Button::class.java).any { it.text.startsWith(getLocation) }
+            buttonStarting(activity, getLocation) != null
         }
-        TestDevice.views(TestDevice.content(activity), Button::class.java).first { it.text.startsWith(getLocation) }.performClick()
+        buttonStarting(activity, getLocation)!!.performClick()
         fun fix(accuracy: Float) = android.location.Location(android.location.LocationManager.GPS_PROVIDER).apply {
             latitude = -8.5833
             longitude = 116.1167
@@ -219,10 +236,7 @@ class InterviewTest {
     fun a_section_is_reached_from_the_list_and_members_are_added_and_removed() {
         val controller = visit("5271011009000006")
         val activity = controller.get()
-        val found = if (lang == id.verivali.shell.UiLanguage.EN) "Found, with updates" else "Ditemukan, ada update"
-        nextUntil(activity, "status question") { radio(activity, found) != null }
-        radio(activity, found)!!.performClick()
-        TestDevice.idleUntil("status 2 saved") { currentXml().contains("<status_keberadaan>2</status_keberadaan>") }
+        chooseStatus(activity, "2")
         // The section list jumps straight to the members.
         TestDevice.button(activity, Word.SECTIONS.text(lang)).performClick()
         val sections = TestDevice.dialog() ?: throw AssertionError("no section list")
@@ -252,15 +266,12 @@ class InterviewTest {
     fun a_long_list_is_searched_and_an_answer_that_breaks_a_rule_shows_its_message_under_the_question() {
         val controller = visit("5271011009000007")
         val activity = controller.get()
-        val duplicate = if (lang == id.verivali.shell.UiLanguage.EN) "Found, duplicate" else "Ditemukan ganda"
-        nextUntil(activity, "status question") { radio(activity, duplicate) != null }
-        radio(activity, duplicate)!!.performClick()
-        TestDevice.idleUntil("status 5 saved") { currentXml().contains("<status_keberadaan>5</status_keberadaan>") }
+        chooseStatus(activity, "5")
         nextUntil(activity, "the duplicate's ID DTKS") {
-            TestDevice.views(TestDevice.content(activity), EditText::class.java).any { it.isEnabled }
+            typeableField(activity) != null
         }
         // Its own ID as the duplicate's breaks the form's rule: the message shows under the field.
-        val field = TestDevice.views(TestDevice.content(activity), EditText::class.java).first { it.isEnabled }
+        val field = typeableField(activity)!!
         field.setText("5271011009000007")
         TestDevice.idleUntil("the rule's message") {
             TestDevice.texts(activity).any { it.contains("harus berbeda") || it.contains("must differ") }
@@ -272,10 +283,7 @@ class InterviewTest {
 
         // A visit of a household found with updates goes through the housing block: the floor list is long.
         val other = visit("5271011009000008").get()
-        val withUpdates = if (lang == id.verivali.shell.UiLanguage.EN) "Found, with updates" else "Ditemukan, ada update"
-        nextUntil(other, "status question") { radio(other, withUpdates) != null }
-        radio(other, withUpdates)!!.performClick()
-        TestDevice.idleUntil("status 2 saved") { currentXml("5271011009000008").contains("<status_keberadaan>2</status_keberadaan>") }
+        chooseStatus(other, "2", "5271011009000008")
         // A number: the floor area, on the number keyboard.
         nextUntil(other, "a number field", limit = 60) {
             TestDevice.views(TestDevice.content(other), EditText::class.java)
