@@ -6,6 +6,8 @@ with the comparison of tools/conformance (its Python part, read from that script
 BINARY defaults to $HOME/.cache/verivali/target/debug/verivali, CORPUS_DIR to test-fixtures/conformance/public-forms.
 """
 import collections, json, os, re, subprocess, sys, tempfile
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from corpus_layout import expected_path, form_dirs, scenario_names, scenario_path
 
 root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 binary = sys.argv[1] if len(sys.argv) > 1 else os.path.expanduser("~/.cache/verivali/target/debug/verivali")
@@ -32,16 +34,10 @@ def classify(line):
 results, classes, form_ok = {}, collections.Counter(), {}
 examples = collections.defaultdict(list)
 with tempfile.TemporaryDirectory() as tmp:
-    for d in sorted(os.listdir(corpus)):
-        dd = os.path.join(corpus, d)
-        if not os.path.isdir(dd):
-            continue
-        for f in sorted(os.listdir(dd)):
-            m = re.match(r"scenario\.(.+)\.json$", f)
-            if not m:
-                continue
-            scenario = os.path.join(dd, f)
-            expected = os.path.join(dd, f"expected.{m.group(1)}.javarosa.json")
+    for d, dd in form_dirs(corpus):
+        for name in scenario_names(dd):
+            scenario = scenario_path(dd, name)
+            expected = expected_path(dd, name)
             ours = os.path.join(tmp, "ours.json")
             try:
                 r = subprocess.run([binary, "form", "run", os.path.join(dd, "form.xml")], stdin=open(scenario),
@@ -55,7 +51,7 @@ with tempfile.TemporaryDirectory() as tmp:
                 problems = [l for l in c.stdout.splitlines() if not l.startswith("conformance:")]
                 if c.returncode not in (0, 1):
                     problems = [f"diff failed: {c.stderr.strip().splitlines()[-1:]}"]
-            key = f"{d}/{m.group(1)}"
+            key = f"{d}/{name}"
             results[key] = problems
             form_ok[d] = form_ok.get(d, True) and not problems
             seen = set()

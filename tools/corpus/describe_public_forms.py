@@ -4,9 +4,10 @@ form.xml features and scenario files.
 
   tools/corpus/describe_public_forms.py test-fixtures/conformance/public-forms [load-check.json] [record-log.json]
 """
-import json, os, re, sys
+import json, os, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from form_features import features
+from corpus_layout import form_dirs, scenario_names
 
 out = sys.argv[1]
 import subprocess
@@ -16,12 +17,9 @@ load_check = json.load(open(sys.argv[2])) if len(sys.argv) > 2 else {}
 record_log = json.load(open(sys.argv[3])) if len(sys.argv) > 3 else json.load(open(os.path.join(out, "record-log.json"))) if os.path.exists(os.path.join(out, "record-log.json")) else {}
 
 rows, counts, n_scen = [], {}, 0
-for d in sorted(os.listdir(out)):
-    dd = os.path.join(out, d)
-    if not os.path.isdir(dd):
-        continue
+for d, dd in form_dirs(out):
     origin = json.load(open(os.path.join(dd, "origin.json")))
-    scen = sorted(re.match(r"scenario\.(.+)\.json", f).group(1) for f in os.listdir(dd) if re.match(r"scenario\..+\.json", f))
+    scen = scenario_names(dd)
     scen = [s for s in ("load", "fill", "change") if s in scen] + [s for s in scen if s not in ("load", "fill", "change")]
     if not scen:
         continue

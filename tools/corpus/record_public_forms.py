@@ -12,6 +12,8 @@ tools/javarosa/JavaRosaRun.java run twice; a scenario whose two runs differ afte
 (by shape: uuid / ISO date) is dropped. Java 17; the classpath comes from tools/javarosa/setup.sh.
 """
 import concurrent.futures, json, os, re, shutil, subprocess, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from corpus_layout import expected_path, form_dirs, scenario_names, scenario_path
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CP = subprocess.run([os.path.join(ROOT, "tools/javarosa/setup.sh")], capture_output=True, text=True, check=True).stdout.strip()
@@ -239,21 +241,15 @@ def regen(out, mode):
         list(pool.map(one, dirs))
 
 def rerecord(out):
-    for d in sorted(os.listdir(out)):
-        dd = os.path.join(out, d)
-        if not os.path.isdir(dd):
-            continue
-        for f in sorted(os.listdir(dd)):
-            m = re.match(r"scenario\.(.+)\.json$", f)
-            if not m:
-                continue
-            scenario = json.load(open(os.path.join(dd, f)))
+    for d, dd in form_dirs(out):
+        for name in scenario_names(dd):
+            scenario = json.load(open(scenario_path(dd, name)))
             try:
                 _, expected = record_scenario(os.path.join(dd, "form.xml"), scenario, set())
             except ValueError as e:
-                print(f"{d}/{f}: {e}", file=sys.stderr)
+                print(f"{d}/scenario.{name}.json: {e}", file=sys.stderr)
                 continue
-            with open(os.path.join(dd, f"expected.{m.group(1)}.javarosa.json"), "w") as fh:
+            with open(expected_path(dd, name), "w") as fh:
                 fh.write(json.dumps(expected, indent=1, ensure_ascii=False) + "\n")
 
 if __name__ == "__main__":
