@@ -115,7 +115,8 @@ fn exit_for(needs_person: u64) -> ExitCode {
     if needs_person > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS }
 }
 
-fn state_name(state: UploadState) -> &'static str {
+/// An upload state as scripts read it.
+pub(crate) fn state_name(state: UploadState) -> &'static str {
     match state {
         UploadState::Queued => "queued",
         UploadState::Sending => "sending",
@@ -245,6 +246,7 @@ pub fn sync(store: &StoreArgs, args: SyncArgs) -> Result<ExitCode, CliError> {
             "failed": report.failed,
             "prelist_households": report.prelist_households,
             "prelist_rejected": report.prelist_rejected,
+            "returned": report.returned,
         });
         println!("{out}");
         return Ok(code);
@@ -260,6 +262,13 @@ pub fn sync(store: &StoreArgs, args: SyncArgs) -> Result<ExitCode, CliError> {
         println!(
             "Prelist dari server / Prelist from the server: {} rumah tangga / households ({} ditolak / rejected)",
             report.prelist_households, report.prelist_rejected
+        );
+    }
+    if !report.returned.is_empty() {
+        println!(
+            "Dikembalikan pengawas untuk dikoreksi / Returned by the pengawas for correction: {} ({})",
+            report.returned.len(),
+            report.returned.join(", ")
         );
     }
     for failure in &report.failed {

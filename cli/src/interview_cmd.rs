@@ -47,8 +47,11 @@ pub enum InterviewCommand {
     /// the finalize outcome, as JSON.
     Run {
         /// ID DTKS rumah tangga prelist; tanpa ini: rumah tangga baru / Prelist household; without it: a new household
-        #[arg(long, value_name = "ID_DTKS")]
+        #[arg(long, value_name = "ID_DTKS", conflicts_with = "interview")]
         household: Option<String>,
+        /// Lanjutkan wawancara ini (draf, atau dikembalikan pengawas) / Continue this interview (a draft, or one a pengawas returned)
+        #[arg(long, value_name = "ID")]
+        interview: Option<String>,
         /// Berkas jawaban JSON / The answers file (JSON)
         #[arg(long, value_name = "FILE")]
         answers: PathBuf,
@@ -147,7 +150,7 @@ fn installed_form(verivali: &verivali_core::api::Verivali) -> Result<String, Cli
 }
 
 fn replay_command(store: &StoreArgs, command: InterviewCommand) -> Result<ExitCode, CliError> {
-    let InterviewCommand::Run { household, answers, form } = command;
+    let InterviewCommand::Run { household, interview, answers, form } = command;
     let text = std::fs::read_to_string(&answers).map_err(|e| {
         CliError::Usage(format!(
             "Berkas jawaban {0} tidak terbaca / The answers file {0} cannot be read: {e}",
@@ -162,15 +165,52 @@ fn replay_command(store: &StoreArgs, command: InterviewCommand) -> Result<ExitCo
     })?;
     let verivali = prelist_cmd::open(store)?;
     let form_id = match form {
-        Some(path) => verivali.install_form(path.display().to_string())?.form_id,
-        None => installed_form(&verivali)?,
+        Some(path) => Some(verivali.install_form(path.display().to_string())?.form_id),
+        None => None,
     };
-    let interview = verivali.start_interview(form_id, household)?;
+    let (interview, review) = match interview {
+        Some(id) => continued(&verivali, id)?,
+        None => {
+            let form_id = match form_id {
+                Some(form_id) => form_id,
+                None => installed_form(&verivali)?,
+            };
+            (verivali.start_interview(form_id, household)?, None)
+        }
+    };
     let base = answers.parent().map(PathBuf::from).unwrap_or_default();
-    let report = replay(&interview, script, &base)?;
+    let mut report = replay(&interview, script, &base)?;
+    if let Some(review) = review {
+        report["review_comments"] = review;
+    }
     println!("{}", serde_json::to_string_pretty(&report).expect("JSON"));
     let blocked = report["finalize"]["result"] == "blocked";
     Ok(if blocked { ExitCode::from(3) } else { ExitCode::SUCCESS })
+}
+
+/// A saved interview to go on with, and the pengawas's comments when one returned it. A
+/// finalized interview is refused: only a draft or a returned one takes answers.
+fn continued(
+    verivali: &verivali_core::api::Verivali,
+    id: String,
+) -> Result<(std::sync::Arc<Interview>, Option<Json>), CliError> {
+    let interview = verivali.interview(id.clone())?;
+    let screen = interview.screen()?;
+    if screen.status == verivali_core::api::InterviewStatus::Finalized {
+        return Err(CliError::Usage(format!(
+            "Wawancara {id} sudah final; hanya draf atau yang dikembalikan yang bisa dilanjutkan / \
+             Interview {id} is finalized; only a draft or a returned one can be continued"
+        )));
+    }
+    let review = screen.review.map(|r| {
+        json!(
+            r.comments
+                .iter()
+                .map(|c| json!({"reference": c.reference, "text": c.text}))
+                .collect::<Vec<_>>()
+        )
+    });
+    Ok((interview, review))
 }
 
 fn replay(interview: &Interview, script: Script, base: &Path) -> Result<Json, CliError> {

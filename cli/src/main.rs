@@ -8,7 +8,9 @@ mod interview_cmd;
 mod interview_tui;
 mod media_cmd;
 mod prelist_cmd;
+mod review_cmd;
 mod serve_cmd;
+mod visits_cmd;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -74,6 +76,8 @@ enum Command {
     Outbox(exchange_cmd::OutboxArgs),
     /// Unduh formulir baru dari server / Download new forms from the server
     Sync(exchange_cmd::SyncArgs),
+    /// Kunjungan di perangkat ini dan statusnya; yang dikembalikan pengawas dengan komentarnya / Visits on this device with their states; those a pengawas returned with the comments
+    Visits(visits_cmd::VisitsArgs),
     /// Data sintetis untuk uji dan pelatihan / Synthetic data for tests and training
     #[command(subcommand)]
     Fixtures(FixturesCommand),
@@ -111,6 +115,7 @@ fn main() -> ExitCode {
         Command::Upload(args) => exchange_cmd::upload(&cli.store, args),
         Command::Outbox(args) => exchange_cmd::outbox(&cli.store, args),
         Command::Sync(args) => exchange_cmd::sync(&cli.store, args),
+        Command::Visits(args) => visits_cmd::visits(&cli.store, args),
         Command::Fixtures(FixturesCommand::Prelist { households, seed, out }) => {
             write_fixture(households, seed, out)
         }

@@ -65,6 +65,9 @@ enum ServeAction {
     /// Akun orang (operator, pengawas, viewer) untuk halaman server / People's accounts for the server's pages
     #[command(subcommand)]
     User(UserAction),
+    /// Pemeriksaan pengawas: antrean, tampilkan, setujui, kembalikan / The pengawas review: queue, show, approve, return
+    #[command(subcommand)]
+    Review(crate::review_cmd::ReviewAction),
     /// Salin basis data (terenkripsi, kunci sama) saat server berjalan / Copy the database (encrypted, same key) while the server runs
     Backup {
         /// Berkas tujuan, belum ada / The copy's file, not existing yet
@@ -155,6 +158,7 @@ pub fn serve(store: &StoreArgs, args: ServeArgs) -> Result<ExitCode, CliError> {
             serve::add_user(dir, &key, &name, role, &password).map_err(usage)?;
             println!("Pengguna ditambahkan / User added: {name} ({})", role.as_str());
         }
+        Some(ServeAction::Review(action)) => crate::review_cmd::review(dir, &key, action)?,
         Some(ServeAction::Backup { target }) => {
             let bytes = serve::store::backup(dir, &key, &target).map_err(usage)?;
             println!(

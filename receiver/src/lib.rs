@@ -70,6 +70,8 @@ pub enum ServeError {
         "Berkas atau folder {0} tidak dapat dipakai / The file or folder {0} cannot be used: {1}"
     )]
     Io(String, String),
+    #[error("{0}")]
+    Review(#[from] review::store::ActError),
 }
 
 /// How a receiver listens and what it allows.

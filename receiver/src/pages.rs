@@ -177,6 +177,7 @@ pub(crate) async fn status(State(app): State<Arc<App>>, headers: HeaderMap) -> R
         .collect();
     let body = format!(
         "<h1>Verivali — penerima / receiver</h1>\
+         <p><a href=\"{base}/review\">Antrean pemeriksaan / Review queue</a></p>\
          <p>{user} ({role}) <form method=\"post\" action=\"{base}/logout\" style=\"display:inline\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button>Keluar / Log out</button></form></p>{sections}",
         user = escape(&session.user),
@@ -188,7 +189,7 @@ pub(crate) async fn status(State(app): State<Arc<App>>, headers: HeaderMap) -> R
 }
 
 /// The session a request's cookie names, with the cookie's value.
-async fn session_of(app: &Arc<App>, headers: &HeaderMap) -> Option<(String, Session)> {
+pub(crate) async fn session_of(app: &Arc<App>, headers: &HeaderMap) -> Option<(String, Session)> {
     let id = cookie(headers, SESSION_COOKIE).filter(|id| !id.is_empty() && id.len() <= 128)?;
     let lookup = id.clone();
     let session = app.db(move |conn| accounts::session(conn, &lookup, now_ms())).await.ok()??;
@@ -219,13 +220,18 @@ fn set_cookie(reply: &mut Response, app: &App, name: &str, value: &str, max_age_
 /// An `application/x-www-form-urlencoded` body of at most [`FORM_LIMIT`] bytes, read within
 /// [`FORM_TIMEOUT`].
 async fn read_form(body: Body) -> Option<Vec<(String, String)>> {
-    let collected =
-        tokio::time::timeout(FORM_TIMEOUT, Limited::new(body, FORM_LIMIT).collect()).await;
+    read_form_within(body, FORM_LIMIT).await
+}
+
+/// An `application/x-www-form-urlencoded` body of at most `limit` bytes, read within
+/// [`FORM_TIMEOUT`].
+pub(crate) async fn read_form_within(body: Body, limit: usize) -> Option<Vec<(String, String)>> {
+    let collected = tokio::time::timeout(FORM_TIMEOUT, Limited::new(body, limit).collect()).await;
     let bytes = collected.ok()?.ok()?.to_bytes();
     Some(form_urlencoded::parse(&bytes).into_owned().collect())
 }
 
-fn redirect(app: &App, path: &str) -> Reply {
+pub(crate) fn redirect(app: &App, path: &str) -> Reply {
     let mut reply = plain(StatusCode::SEE_OTHER, "");
     if let Ok(location) = HeaderValue::from_str(&format!("{}{path}", app.base)) {
         reply.headers_mut().insert(header::LOCATION, location);
@@ -233,16 +239,27 @@ fn redirect(app: &App, path: &str) -> Reply {
     reply
 }
 
-fn plain(status: StatusCode, text: &str) -> Reply {
+pub(crate) fn plain(status: StatusCode, text: &str) -> Reply {
     (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text.to_owned()).into_response()
 }
 
+/// The pages' look: readable on a laptop, changes and corrections marked without colour alone
+/// (marked text, struck-out earlier values).
+const STYLE: &str = "body{font-family:sans-serif;margin:1.5em;max-width:80em;line-height:1.4}\
+    td,th{padding:.2em .6em;text-align:left;vertical-align:top}table{border-collapse:collapse}\
+    tr{border-bottom:1px solid #ddd}.problem{color:#a00}.inline{display:inline}\
+    tr.changed{background:#fff3c4}tr.corrected{outline:2px solid #3a6ea5}mark{background:#ffd54f}\
+    .state-waiting{color:#8a5a00;font-weight:bold}.state-returned{color:#a00;font-weight:bold}\
+    .state-approved{color:#176117;font-weight:bold}tr.warning{background:#fff8e1}tr.error{background:#fde0dc}\
+    a:focus,button:focus,input:focus,select:focus,textarea:focus{outline:3px solid #1a73e8}\
+    .filters label{margin-right:1em}small{color:#555}";
+
 /// A page: no scripts, no framing, no caching.
-fn page(status: StatusCode, title: &str, body: &str) -> Reply {
+pub(crate) fn page(status: StatusCode, title: &str, body: &str) -> Reply {
     let html = format!(
         "<!doctype html><html lang=\"id\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title} — Verivali</title>\
-         <style>body{{font-family:sans-serif;margin:2em;max-width:60em}}td{{padding:.2em 1em}}.problem{{color:#a00}}</style>\
+         <style>{STYLE}</style>\
          </head><body>{body}</body></html>"
     );
     (
@@ -254,7 +271,7 @@ fn page(status: StatusCode, title: &str, body: &str) -> Reply {
             (header::REFERRER_POLICY, "no-referrer"),
             (
                 header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+                "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'",
             ),
         ],
         Body::from(html),

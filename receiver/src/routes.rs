@@ -19,7 +19,8 @@ use rusqlite::Connection;
 use tokio::sync::Semaphore;
 
 use crate::{
-    MAX_SUBMISSION_BYTES, accounts, openrosa_hash, pages, prelist, quota::Quotas, store, submission,
+    MAX_SUBMISSION_BYTES, accounts, openrosa_hash, pages, prelist, quota::Quotas, review, store,
+    submission,
 };
 
 /// A response, as every handler gives one.
@@ -53,6 +54,8 @@ pub(crate) struct App {
     pub behind_proxy: bool,
     /// Each device's prelist file, by its areas, while the prelist does not change.
     pub prelists: prelist::Cache,
+    /// Forms loaded to show submissions to a pengawas.
+    pub forms: crate::review::detail::FormCache,
 }
 
 impl App {
@@ -75,6 +78,7 @@ impl App {
             hashing: Semaphore::new(2),
             behind_proxy: options.behind_proxy,
             prelists: prelist::Cache::default(),
+            forms: crate::review::detail::FormCache::default(),
         })
     }
 
@@ -154,6 +158,10 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/status", get(pages::status))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
+        .route("/review", get(review::pages::queue_page))
+        .route("/review/{id}", get(review::pages::interview_page).post(review::pages::decide))
+        .route("/review/{id}/photo/{name}", get(review::pages::photo))
+        .route("/verivali/v1/returns", get(review::returns::returns))
         .fallback(nothing_here)
         .with_state(app)
 }

@@ -225,6 +225,7 @@ mod tests {
             id_dtks_path: Some("/data/id_dtks".into()),
             desa_path: Some("/data/lokasi/desa".into()),
             status_path: None,
+            location_path: None,
             binary_paths: Vec::new(),
         }
     }

@@ -89,7 +89,12 @@ CREATE TABLE sessions (
 
 /// The schema's versions, each reached from the one before in one transaction; a fresh database
 /// runs them all. `PRAGMA user_version` says which one a database is at.
-const MIGRATIONS: &[&str] = &[SCHEMA, "ALTER TABLE submissions ADD COLUMN deprecated_id TEXT;", V3];
+const MIGRATIONS: &[&str] = &[
+    SCHEMA,
+    "ALTER TABLE submissions ADD COLUMN deprecated_id TEXT;",
+    V3,
+    crate::review::store::V4,
+];
 
 /// The schema version this build writes.
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
@@ -111,6 +116,8 @@ pub fn open(dir: &Path, key: &[u8]) -> Result<Connection, super::ServeError> {
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
     )?;
     migrate(&mut conn)?;
+    describe_forms(&mut conn)?;
+    crate::review::backfill(&mut conn)?;
     Ok(conn)
 }
 
@@ -234,6 +241,8 @@ pub struct Published {
     pub id_dtks_path: Option<String>,
     pub desa_path: Option<String>,
     pub status_path: Option<String>,
+    /// The house's point (`house_location`), for the spot-check sample.
+    pub location_path: Option<String>,
     pub binary_paths: Vec<String>,
 }
 
@@ -249,6 +258,7 @@ impl Published {
             id_dtks_path: path_of("id_dtks"),
             desa_path: path_of("desa"),
             status_path: path_of("status_keberadaan"),
+            location_path: path_of("house_location"),
             binary_paths: def
                 .binds
                 .iter()
@@ -272,8 +282,8 @@ pub fn publish(
     tx.execute("DELETE FROM forms WHERE form_id = ?1", [&form.form_id])?;
     tx.execute(
         "INSERT INTO forms (form_id, version, title, xml, desa_path, status_path, published_at,
-                            root, id_dtks_path, binary_paths)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                            root, id_dtks_path, binary_paths, location_path, described)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1)",
         params![
             form.form_id,
             version,
@@ -284,7 +294,8 @@ pub fn publish(
             now,
             form.root,
             form.id_dtks_path,
-            serde_json::to_string(&form.binary_paths).unwrap_or_else(|_| "[]".into())
+            serde_json::to_string(&form.binary_paths).unwrap_or_else(|_| "[]".into()),
+            form.location_path
         ],
     )?;
     for (name, bytes) in media {
@@ -298,34 +309,58 @@ pub fn publish(
 
 pub fn published(conn: &Connection, form_id: &str) -> rusqlite::Result<Option<Published>> {
     conn.query_row(
-        "SELECT form_id, root, id_dtks_path, desa_path, status_path, binary_paths, xml
+        "SELECT form_id, root, id_dtks_path, desa_path, status_path, binary_paths, location_path
          FROM forms WHERE form_id = ?1",
         [form_id],
         |r| {
-            let root: Option<String> = r.get(1)?;
             let binary: String = r.get(5)?;
-            let mut published = Published {
+            Ok(Published {
                 form_id: r.get(0)?,
-                root: root.clone().unwrap_or_default(),
+                root: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
                 id_dtks_path: r.get(2)?,
                 desa_path: r.get(3)?,
                 status_path: r.get(4)?,
                 binary_paths: serde_json::from_str(&binary).unwrap_or_default(),
-            };
-            // Published before version 3: read what the checks need from the form itself.
-            if root.is_none() {
-                published = republished(&r.get::<_, String>(6)?).unwrap_or(published);
-            }
-            Ok(published)
+                location_path: r.get(6)?,
+            })
         },
     )
     .optional()
 }
 
-/// What a form published before schema version 3 gives the checks, read from its XML.
-fn republished(xml: &str) -> Option<Published> {
-    let def = verivali_form::definition::FormDef::parse(xml, &NoMedia).ok()?;
-    Some(Published::from_definition(&def))
+/// Reads the paths the checks need from each form published by an older build (before schema
+/// version 4), once, so that no submission has to parse its form.
+fn describe_forms(conn: &mut Connection) -> rusqlite::Result<()> {
+    let old: Vec<(String, String)> = conn
+        .prepare("SELECT form_id, xml FROM forms WHERE described = 0")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    if old.is_empty() {
+        return Ok(());
+    }
+    let tx = conn.transaction()?;
+    for (form_id, xml) in old {
+        let Ok(def) = verivali_form::definition::FormDef::parse(&xml, &NoMedia) else {
+            tracing::warn!(form_id, "an old published form no longer parses; its paths stay");
+            continue;
+        };
+        let form = Published::from_definition(&def);
+        tx.execute(
+            "UPDATE forms SET root = ?2, id_dtks_path = ?3, desa_path = ?4, status_path = ?5,
+                              binary_paths = ?6, location_path = ?7, described = 1
+             WHERE form_id = ?1",
+            params![
+                form_id,
+                form.root,
+                form.id_dtks_path,
+                form.desa_path,
+                form.status_path,
+                serde_json::to_string(&form.binary_paths).unwrap_or_else(|_| "[]".into()),
+                form.location_path
+            ],
+        )?;
+    }
+    tx.commit()
 }
 
 struct NoMedia;
@@ -436,6 +471,8 @@ pub struct Incoming<'a> {
     pub desa: Option<&'a str>,
     pub status: Option<&'a str>,
     pub attachments: &'a [(String, bytes::Bytes)],
+    /// What the spot-check sample reads from it.
+    pub arrival: &'a crate::review::store::Arrival,
 }
 
 /// How long the upload ledger keeps a row (quotas look back one day).
@@ -495,8 +532,8 @@ pub fn store_submission(
     }
     tx.execute(
         "INSERT INTO submissions (instance_id, form_id, enumerator, xml, sha256, desa, status,
-                                  received_at, deprecated_id, device)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                  received_at, deprecated_id, device, household)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             s.instance_id,
             s.form_id,
@@ -507,10 +544,22 @@ pub fn store_submission(
             s.status,
             now,
             s.deprecated_id,
-            s.device
+            s.device,
+            s.arrival.household
         ],
     )?;
     let added = add_attachments(&tx, s)?;
+    crate::review::store::on_received(
+        &tx,
+        &crate::review::store::Arrived {
+            instance_id: s.instance_id,
+            enumerator: s.enumerator,
+            status: s.status,
+            deprecated_id: s.deprecated_id,
+            arrival: s.arrival,
+        },
+        now,
+    )?;
     record_upload(&tx, s.device, now, s.xml.len() as u64 + added, true)?;
     tx.commit()?;
     Ok(Stored::New)

@@ -272,6 +272,17 @@ fn accept(app: &App, device: &store::Device, content_type: &str, body: &Bytes) -
             ),
         );
     }
+    let checks = attachments
+        .iter()
+        .find(|(name, _)| name == crate::review::CHECKS_FILE)
+        .map(|(_, bytes)| &bytes[..]);
+    let arrival = crate::review::arrival(
+        &instance,
+        &published,
+        in_scope.household.clone(),
+        encrypted,
+        checks,
+    );
     let incoming = store::Incoming {
         instance_id: &instance_id,
         device: &device.id,
@@ -282,6 +293,7 @@ fn accept(app: &App, device: &store::Device, content_type: &str, body: &Bytes) -
         desa: in_scope.desa.as_deref(),
         status: status.as_deref(),
         attachments: &attachments,
+        arrival: &arrival,
     };
     match store::store_submission(&mut conn, &incoming, now_ms()) {
         Ok(store::Stored::New) => openrosa(201, "", "Diterima / Received"),
@@ -323,7 +335,7 @@ fn accept(app: &App, device: &store::Device, content_type: &str, body: &Bytes) -
 const MAX_PARTS: usize = 200;
 
 /// The text of the node at a generic path (`/*` matches the root of any name).
-fn read_path(doc: &Document, path: &str) -> Option<String> {
+pub(crate) fn read_path(doc: &Document, path: &str) -> Option<String> {
     let mut steps = path.trim_start_matches('/').split('/');
     let root_name = steps.next()?;
     let mut at = doc.root();

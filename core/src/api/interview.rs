@@ -11,8 +11,8 @@ use super::{
     ApiResult, Verivali, VerivaliError, now_ms,
     records::{
         AnswerValue, Answered, FinalizeResult, FormInfo, InputKind, InterviewStatus,
-        InterviewSummary, QuestionView, RepeatPromptView, RuleFinding, ScreenView, SectionView,
-        WarningConfirmation,
+        InterviewSummary, QuestionView, RepeatPromptView, ReviewReturnView, RuleFinding,
+        ScreenView, SectionView, WarningConfirmation,
     },
 };
 use crate::{
@@ -159,10 +159,12 @@ impl Verivali {
     /// The household list filters by these (not visited, draft, final, waiting, sent, returned).
     pub fn interviews(&self) -> ApiResult<Vec<InterviewSummary>> {
         let rows = self.store.read(interviews::summaries)?;
+        let returned: std::collections::HashSet<String> =
+            self.store.read(crate::store::returns::returned_by_pengawas)?.into_iter().collect();
         rows.into_iter()
             .map(|row| {
                 Ok(InterviewSummary {
-                    interview_id: row.id,
+                    interview_id: row.id.clone(),
                     id_dtks: row.id_dtks,
                     status: match row.state {
                         InterviewState::Draft => InterviewStatus::Draft,
@@ -170,6 +172,7 @@ impl Verivali {
                         InterviewState::Returned => InterviewStatus::Returned,
                     },
                     upload: row.upload.as_deref().map(super::upload::upload_state).transpose()?,
+                    returned_by_pengawas: returned.contains(&row.id),
                 })
             })
             .collect()
@@ -182,6 +185,12 @@ impl Verivali {
     pub fn reopen_for_correction(&self, interview_id: String) -> ApiResult<()> {
         self.store.write(|tx| interviews::reopen_for_correction(tx, &interview_id, now_ms()))?;
         Ok(())
+    }
+
+    /// What the pengawas wrote when returning `interview_id`, while it waits for its correction.
+    pub fn review_return(&self, interview_id: String) -> ApiResult<Option<ReviewReturnView>> {
+        let open = self.store.read(|c| crate::store::returns::open_return(c, &interview_id))?;
+        Ok(open.map(ReviewReturnView::from))
     }
 
     /// The interview to go on with for prelist household `id_dtks`: its newest draft or
@@ -353,6 +362,13 @@ impl Interview {
         let sections = session.sections().map_err(interview_error)?;
         let findings = self.current_findings(inner)?;
         let index = inner.interview.screen_index()?;
+        let review = match inner.interview.state() {
+            InterviewState::Returned => self
+                .store
+                .read(|c| crate::store::returns::open_return(c, &inner.interview.id))?
+                .map(ReviewReturnView::from),
+            _ => None,
+        };
         let (section, title, questions, prompt) = match screens.get(index).cloned() {
             Some(Screen::Questions { section, title, questions }) => (
                 section,
@@ -361,6 +377,15 @@ impl Interview {
                     .into_iter()
                     .map(|q| {
                         let mut view = QuestionView::new(q, &findings);
+                        view.review_comment = review.as_ref().and_then(|r| {
+                            let texts: Vec<&str> = r
+                                .comments
+                                .iter()
+                                .filter(|c| c.reference.as_deref() == Some(&view.reference))
+                                .map(|c| c.text.as_str())
+                                .collect();
+                            (!texts.is_empty()).then(|| texts.join("\n"))
+                        });
                         if view.kind == InputKind::Geopoint {
                             view.location_policy = inner
                                 .interview
@@ -405,6 +430,7 @@ impl Interview {
                 InterviewState::Finalized => InterviewStatus::Finalized,
                 InterviewState::Returned => InterviewStatus::Returned,
             },
+            review,
         })
     }
 }

@@ -132,6 +132,8 @@ pub struct QuestionView {
     pub findings: Vec<RuleFinding>,
     /// For a location question: the accuracy the shell's GPS loop should wait for.
     pub location_policy: Option<super::LocationPolicyView>,
+    /// What the pengawas wrote about this question when returning the interview.
+    pub review_comment: Option<String>,
 }
 
 impl QuestionView {
@@ -159,6 +161,7 @@ impl QuestionView {
             error: q.error,
             findings: own,
             location_policy: None,
+            review_comment: None,
             reference: q.reference,
         }
     }
@@ -205,6 +208,39 @@ pub struct ScreenView {
     pub can_go_back: bool,
     pub can_go_forward: bool,
     pub status: InterviewStatus,
+    /// While a pengawas's return waits for its correction: what they wrote.
+    pub review: Option<ReviewReturnView>,
+}
+
+/// A pengawas's return of an interview: every comment, those on questions with their
+/// reference, the rest on the whole interview.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ReviewReturnView {
+    /// Milliseconds since the epoch.
+    pub returned_at: i64,
+    pub comments: Vec<ReviewCommentView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ReviewCommentView {
+    /// The question's reference (`/data/members[2]/nik`), or `None` for the whole interview.
+    pub reference: Option<String>,
+    pub text: String,
+}
+
+impl From<crate::store::returns::ReturnNotice> for ReviewReturnView {
+    fn from(notice: crate::store::returns::ReturnNotice) -> Self {
+        let note = notice.note.into_iter().map(|text| ReviewCommentView { reference: None, text });
+        ReviewReturnView {
+            returned_at: notice.returned_at,
+            comments: notice
+                .comments
+                .into_iter()
+                .map(|c| ReviewCommentView { reference: c.reference, text: c.text })
+                .chain(note)
+                .collect(),
+        }
+    }
 }
 
 /// An answer as the person gave it; the core spells it in the instance (select-multiple values
@@ -350,4 +386,6 @@ pub struct InterviewSummary {
     pub status: InterviewStatus,
     /// Where its upload stands, once finalized.
     pub upload: Option<super::UploadState>,
+    /// A pengawas returned it and it waits for the correction.
+    pub returned_by_pengawas: bool,
 }

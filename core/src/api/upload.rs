@@ -88,6 +88,17 @@ pub struct SyncSummary {
     /// those rejected (the receiver's `verivali-prelist.jsonl`, docs/prelist-format.md).
     pub prelist_households: u64,
     pub prelist_rejected: u64,
+    /// Interviews a pengawas returned, reopened by this sync (see [`Verivali::fetch_returns`]).
+    pub returned: Vec<String>,
+}
+
+/// What fetching returns did.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ReturnsSummary {
+    /// Interviews reopened for correction now, with the pengawas's comments.
+    pub reopened: Vec<String>,
+    /// The server has returns (Verivali's receiver); `false` for a plain OpenRosa server.
+    pub supported: bool,
 }
 
 /// Where an outbox item stands.
@@ -177,6 +188,15 @@ impl Verivali {
         };
         let report =
             sync::sync_down(&self.store, &agent, &server, options, now_ms(), &mut progress)?;
+        let mut failed: Vec<String> =
+            report.failed.into_iter().map(|(id, why)| format!("{id}: {why}")).collect();
+        let returned = match sync::returns::fetch_returns(&self.store, &agent, &server, now_ms()) {
+            Ok(returns) => returns.reopened,
+            Err(error) => {
+                failed.push(format!("returns: {error}"));
+                Vec::new()
+            }
+        };
         if !report.media_updated.is_empty() {
             self.forms.clear();
         }
@@ -188,10 +208,26 @@ impl Verivali {
                 .map(|(id, v, files)| format!("{id} {v}: {files}"))
                 .collect(),
             up_to_date: report.up_to_date,
-            failed: report.failed.into_iter().map(|(id, why)| format!("{id}: {why}")).collect(),
+            failed,
             prelist_households: report.prelist_households,
             prelist_rejected: report.prelist_rejected,
+            returned,
         })
+    }
+
+    /// Fetches the interviews a pengawas returned to this device (Verivali's receiver only)
+    /// and reopens each for correction with the comments; safe to repeat, and to interrupt.
+    /// Call it with every upload job, so that returns arrive without a manual sync.
+    pub fn fetch_returns(
+        &self,
+        server_url: String,
+        token: Option<String>,
+    ) -> ApiResult<ReturnsSummary> {
+        let agent = client::agent(Duration::from_secs(15), Duration::from_secs(60));
+        let server =
+            Server { base_url: server_url, token, device_id: Some(self.device_id.clone()) };
+        let report = sync::returns::fetch_returns(&self.store, &agent, &server, now_ms())?;
+        Ok(ReturnsSummary { reopened: report.reopened, supported: !report.unsupported })
     }
 
     /// "Send now": makes every interview waiting for a retry or a person due at once, for

@@ -20,6 +20,7 @@ pub mod forms;
 pub mod interviews;
 mod key;
 pub mod prelist;
+pub mod returns;
 mod schema;
 pub mod sqlcipher;
 

@@ -18,7 +18,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use super::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const VERSION: u32 = 5;
+pub const VERSION: u32 = 6;
 
 const CREATE_V2: &str = r#"
 CREATE TABLE prelist_imports (
@@ -213,6 +213,20 @@ CREATE TABLE device_settings (
 );
 "#;
 
+/// Objects added in v6: returns received from a pengawas (issue 17), one per returned
+/// submission (its instanceID), kept after the correction goes out.
+const REVIEW_RETURNS_V6: &str = r#"
+CREATE TABLE review_returns (
+    instance_id  TEXT PRIMARY KEY,
+    interview_id TEXT NOT NULL REFERENCES interviews(id) ON DELETE CASCADE,
+    returned_at  INTEGER NOT NULL,
+    note         TEXT,
+    comments     TEXT NOT NULL,
+    received_at  INTEGER NOT NULL
+);
+CREATE INDEX review_returns_interview ON review_returns(interview_id, received_at);
+"#;
+
 const UPGRADE_V1_TO_V2: &str = r#"
 CREATE TABLE prelist_imports (
     id          INTEGER PRIMARY KEY,
@@ -264,6 +278,7 @@ fn create(tx: &Transaction<'_>) -> Result<()> {
     tx.execute_batch(FORMS_AND_INTERVIEWS_V3)?;
     tx.execute_batch(ATTACHMENTS_V4)?;
     tx.execute_batch(SUBMISSION_IDENTITY_V5)?;
+    tx.execute_batch(REVIEW_RETURNS_V6)?;
     Ok(())
 }
 
@@ -283,6 +298,7 @@ fn upgrade_from(tx: &Transaction<'_>, version: u32) -> Result<()> {
             tx.execute_batch(SUBMISSION_IDENTITY_V5)?;
             Ok(tx.execute_batch("UPDATE outbox SET instance_id = interview_id;")?)
         }
+        5 => Ok(tx.execute_batch(REVIEW_RETURNS_V6)?),
         other => unreachable!("no upgrade step from schema version {other}"),
     }
 }
@@ -336,12 +352,19 @@ pub(crate) mod tests {
         )
     }
 
+    fn v5_schema() -> String {
+        format!(
+            "{CREATE_V2}{SEARCH_AND_STAGING_V2}{FORMS_AND_INTERVIEWS_V3}{ATTACHMENTS_V4}{SUBMISSION_IDENTITY_V5}PRAGMA user_version = 5;"
+        )
+    }
+
     fn earlier_schemas() -> Vec<(String, &'static str)> {
         vec![
             (V1_SCHEMA.to_owned(), V1_DATA),
             (v2_schema(), V2_DATA),
             (v3_schema(), V3_DATA),
             (v4_schema(), V3_DATA),
+            (v5_schema(), V3_DATA),
         ]
     }
 

@@ -9,6 +9,7 @@
 
 mod http;
 mod lists;
+pub mod returns;
 
 use std::collections::HashMap;
 
@@ -71,6 +72,11 @@ pub enum SyncError {
          answer for the {what} is not OpenRosa: check the server address."
     )]
     NotOpenRosa { what: &'static str },
+    #[error(
+        "Daftar wawancara yang dikembalikan dari server tidak terbaca (format lain?). / The \
+         server's list of returned interviews could not be read (another format?)."
+    )]
+    ReturnsUnreadable,
     #[error(
         "Berkas ke-{entry} di manifest tidak punya {missing}; formulir tidak dipasang. / Entry \
          {entry} of the manifest has no {missing}; the form was not installed."
