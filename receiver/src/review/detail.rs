@@ -43,9 +43,12 @@ pub struct InterviewDetail {
 }
 
 impl InterviewDetail {
-    /// How many answers differ from the prelist.
+    /// How many answers differ from the prelist (an added member counts by its answers given,
+    /// a removed one once).
     pub fn changed_from_prelist(&self) -> usize {
-        self.answers().filter(|a| a.prelist.is_some() || a.added).count() + self.removed.len()
+        let answered_new = |a: &&AnswerView| a.added && !a.value.trim().is_empty();
+        self.answers().filter(|a| a.prelist.is_some() || answered_new(a)).count()
+            + self.removed.len()
     }
 
     pub fn answers(&self) -> impl Iterator<Item = &AnswerView> {

@@ -494,10 +494,12 @@ fn answers_html(d: &InterviewDetail, editable: bool) -> String {
                     escape(a.before_correction.as_deref().unwrap_or(""))
                 );
             }
+            // A textarea, not an input: Enter in a text input would submit the form with its
+            // first button, approving by accident.
             if editable {
                 let _ = write!(
                     out,
-                    "<td><input name=\"comment:{reference}\" size=\"24\" aria-label=\"Komentar / Comment: {label}\"></td>",
+                    "<td><textarea name=\"comment:{reference}\" rows=\"1\" cols=\"28\" aria-label=\"Komentar / Comment: {label}\"></textarea></td>",
                     reference = escape(&a.reference),
                     label = escape(&a.label),
                 );
