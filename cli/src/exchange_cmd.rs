@@ -70,13 +70,21 @@ pub fn upload(store: &StoreArgs, args: UploadArgs) -> Result<ExitCode, CliError>
     );
     let listener = Arc::new(UploadBar(bar.clone()));
     let report = verivali.upload_pending(
-        args.server,
-        args.token,
+        args.server.clone(),
+        args.token.clone(),
         args.seconds * 1000,
         Some(listener),
         None,
     )?;
     bar.finish_and_clear();
+    // As the phone's background job does: returns from a pengawas come back with each upload.
+    let returned = match verivali.fetch_returns(args.server, args.token) {
+        Ok(returns) => returns.reopened,
+        Err(error) => {
+            eprintln!("Pengembalian tidak dapat diambil / Returns could not be fetched: {error}");
+            Vec::new()
+        }
+    };
     let outbox = verivali.outbox_status()?;
     let still_needs_person =
         outbox.iter().filter(|e| e.state == UploadState::NeedsPerson).count() as u64;
@@ -87,6 +95,7 @@ pub fn upload(store: &StoreArgs, args: UploadArgs) -> Result<ExitCode, CliError>
             "needs_person": report.needs_person,
             "still_needs_person": still_needs_person,
             "bytes_sent": report.bytes_sent,
+            "returned": returned,
             "outbox": outbox.iter().map(entry_json).collect::<Vec<_>>(),
         });
         println!("{report}");
@@ -96,6 +105,9 @@ pub fn upload(store: &StoreArgs, args: UploadArgs) -> Result<ExitCode, CliError>
         "Terkirim / Acknowledged: {}, dicoba lagi nanti / retry later: {}, perlu tindakan / needs a person: {} ({} byte)",
         report.acknowledged, report.retry_later, report.needs_person, report.bytes_sent
     );
+    if !returned.is_empty() {
+        print_returned(&returned);
+    }
     for entry in outbox.iter().filter(|e| e.state != UploadState::Sent) {
         if let Some(reason) = &entry.reason {
             println!("  {}: {reason}", entry.interview_id);
@@ -113,6 +125,16 @@ pub fn upload(store: &StoreArgs, args: UploadArgs) -> Result<ExitCode, CliError>
 /// 3 while anything needs a person, whether it happened in this run or before.
 fn exit_for(needs_person: u64) -> ExitCode {
     if needs_person > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS }
+}
+
+/// The interviews a pengawas returned, as `upload` and `sync` report them.
+fn print_returned(returned: &[String]) {
+    println!(
+        "Dikembalikan pengawas untuk dikoreksi / Returned by the pengawas for correction: {} ({}); \
+         lihat / see: verivali visits --returned",
+        returned.len(),
+        returned.join(", ")
+    );
 }
 
 /// An upload state as scripts read it.
@@ -265,11 +287,7 @@ pub fn sync(store: &StoreArgs, args: SyncArgs) -> Result<ExitCode, CliError> {
         );
     }
     if !report.returned.is_empty() {
-        println!(
-            "Dikembalikan pengawas untuk dikoreksi / Returned by the pengawas for correction: {} ({})",
-            report.returned.len(),
-            report.returned.join(", ")
-        );
+        print_returned(&report.returned);
     }
     for failure in &report.failed {
         println!("Gagal / Failed: {failure}");
