@@ -5,6 +5,10 @@
 //!
 //! Run: `cargo bench -p verivali-cli --bench receiver_load` (`-- --devices N --each M` to vary).
 
+#[path = "support/args.rs"]
+mod args;
+use args::argument;
+
 #[path = "../tests/support/serve_process.rs"]
 mod serve_process;
 
@@ -22,15 +26,6 @@ const KEY: [u8; 32] = [9; 32];
 
 fn fixtures() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../test-fixtures")
-}
-
-fn argument(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 /// The peak resident memory of process `pid`, in KB.

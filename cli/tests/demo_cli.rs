@@ -24,7 +24,13 @@ fn receiver_holds(dir: &Path) -> BTreeMap<String, Submission> {
         &verivali_cli::key::INSECURE_DEV_KEY,
     )
     .unwrap();
-    let mut stmt = conn.prepare("SELECT instance_id, xml FROM submissions").unwrap();
+    // The current version of each visit (a correction replaces the version it corrects).
+    let mut stmt = conn
+        .prepare(
+            "SELECT instance_id, xml FROM submissions WHERE instance_id NOT IN
+             (SELECT deprecated_id FROM submissions WHERE deprecated_id IS NOT NULL)",
+        )
+        .unwrap();
     let rows: Vec<(String, Vec<u8>)> =
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
     rows.into_iter()
@@ -58,6 +64,29 @@ fn the_demo_sends_every_visit_once_with_its_photos_and_checks() {
     assert_eq!(summary["uploads"]["acknowledged"], 8, "{summary}");
     assert_eq!(summary["offline"]["retry_later"], 8, "queued while offline");
     assert!(summary["status_page"].as_str().unwrap().ends_with("/status"));
+    // The review loop: a visit returned, corrected on the device, sent as an edit, approved.
+    let review = &summary["review"];
+    assert!(review["sampled"].as_u64().unwrap() >= 3, "statuses 3-5 at least: {review}");
+    assert_eq!(review["corrections_acknowledged"], 1);
+    assert_eq!(review["per_state"]["approved"], 1, "{review}");
+    assert_eq!(review["per_state"].get("returned"), None, "the returned version was replaced");
+    let returned = review["returned"].as_str().unwrap();
+    let correction = review["correction"].as_str().unwrap();
+    assert_ne!(returned, correction);
+    let conn = verivali_cli::serve::store::open(
+        &dir.join("receiver"),
+        &verivali_cli::key::INSECURE_DEV_KEY,
+    )
+    .unwrap();
+    let edit_of: String = conn
+        .query_row(
+            "SELECT deprecated_id FROM submissions WHERE instance_id = ?1",
+            [correction],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(edit_of, returned, "the correction names the returned version");
+    drop(conn);
     assert!(stderr.contains("demo / demo-verivali"), "how to log in to the status page");
     // The demo's device got its prelist from the receiver, through sync.
     assert!(stderr.contains("prelist 200"), "{stderr}");

@@ -553,7 +553,10 @@ pub fn store_submission(
         &tx,
         &crate::review::store::Arrived {
             instance_id: s.instance_id,
+            form_id: s.form_id,
             enumerator: s.enumerator,
+            desa: s.desa,
+            received_at: now,
             status: s.status,
             deprecated_id: s.deprecated_id,
             arrival: s.arrival,

@@ -267,7 +267,8 @@ fn submissions_stored_before_reviews_existed_are_drawn_when_the_database_opens()
     // Make the database look as a schema-3 build left it.
     let conn = serve::store::open(office.path(), &KEY).unwrap();
     conn.execute_batch(
-        "DELETE FROM review_events; DELETE FROM reviews; UPDATE submissions SET household = NULL;",
+        "DELETE FROM review_reasons; DELETE FROM review_events; DELETE FROM reviews;
+         UPDATE submissions SET household = NULL;",
     )
     .unwrap();
     drop(conn);

@@ -5,6 +5,7 @@
 //! It is also our widest end-to-end test (`cli/tests/demo_cli.rs`).
 
 mod assets;
+mod review;
 mod visits;
 
 use std::{
@@ -140,7 +141,7 @@ impl Demo {
             .map_err(serve_error)?;
         let url = receiver.url.clone();
         self.say(&format!(
-            "[1/6] Penerima OpenRosa / OpenRosa receiver: {url} (formulir/form {FORM_ID}, token untuk/for NTB 52)"
+            "[1/7] Penerima OpenRosa / OpenRosa receiver: {url} (formulir/form {FORM_ID}, token untuk/for NTB 52)"
         ));
 
         // 2. The device: the form and its area's prelist over the wire.
@@ -151,13 +152,13 @@ impl Demo {
         )?;
         let synced = device.sync_down(url.clone(), Some(token.clone()), None, None)?;
         self.say(&format!(
-            "[2/6] Perangkat / Device: formulir diunduh / form downloaded ({}), prelist {} rumah tangga / households",
+            "[2/7] Perangkat / Device: formulir diunduh / form downloaded ({}), prelist {} rumah tangga / households",
             synced.installed.join(", "),
             synced.prelist_households
         ));
 
         // 3. The visits.
-        self.say("[3/6] Kunjungan / Visits:");
+        self.say("[3/7] Kunjungan / Visits:");
         let records = sample_records();
         let scripts = visits::scripts(&records);
         let mut outcomes = Vec::new();
@@ -172,7 +173,7 @@ impl Demo {
             device.upload_pending(url.clone(), Some(token.clone()), 10_000, None, None)?;
         let waiting = device.outbox_status()?;
         self.say(&format!(
-            "[4/6] Luring / Offline: {} menunggu / waiting (ditolak / connection refused)",
+            "[4/7] Luring / Offline: {} menunggu / waiting (ditolak / connection refused)",
             offline.retry_later
         ));
         let now = now_ms();
@@ -187,17 +188,26 @@ impl Demo {
             .map_err(serve_error)?;
         device.send_now()?;
         self.say(
-            "[5/6] Daring / Online: kirim sekarang / send now (= verivali upload --now): mengirim / sending…",
+            "[5/7] Daring / Online: kirim sekarang / send now (= verivali upload --now): mengirim / sending…",
         );
         let bar = upload_bar(self.args.json, waiting.len() as u64);
         let listener = Arc::new(crate::exchange_cmd::UploadBar(bar.clone()));
-        let online =
-            device.upload_pending(url.clone(), Some(token), 30_000, Some(listener), None)?;
+        let online = device.upload_pending(
+            url.clone(),
+            Some(token.clone()),
+            30_000,
+            Some(listener),
+            None,
+        )?;
         bar.finish_and_clear();
 
-        // 6. The summary.
+        // 6. The pengawas: the sample, a return, its correction, the approval.
+        let review = self.review_loop(&receiver_dir, &device, &url, &token)?;
+
+        // 7. The summary.
         let received = received(&receiver_dir);
-        let summary = summary(&self.dir, &url, &outcomes, &offline, &online, received);
+        let mut summary = summary(&self.dir, &url, &outcomes, &offline, &online, received);
+        summary["review"] = review;
         self.print_summary(&summary);
         if self.args.json {
             println!("{summary}");
@@ -303,7 +313,7 @@ impl Demo {
     }
 
     fn print_summary(&self, summary: &Json) {
-        self.say("[6/6] Ringkasan / Summary");
+        self.say("[7/7] Ringkasan / Summary");
         let per_status: Vec<String> = summary["visits_per_status"]
             .as_object()
             .map(|o| o.iter().map(|(k, v)| format!("{k}×{v}")).collect())
@@ -327,9 +337,15 @@ impl Demo {
             "  Penerima / Receiver: {} kiriman/submissions, {} lampiran/attachments",
             summary["receiver"]["submissions"], summary["receiver"]["attachments"]
         ));
+        let states: Vec<String> = summary["review"]["per_state"]
+            .as_object()
+            .map(|o| o.iter().map(|(k, v)| format!("{k} {v}")).collect())
+            .unwrap_or_default();
+        self.say(&format!("  Pemeriksaan / Review: {}", states.join(", ")));
         self.say(&format!(
-            "  Halaman status / Status page: {} (masuk / log in: {DEMO_USER} / {DEMO_PASSWORD})",
-            summary["status_page"].as_str().unwrap_or_default()
+            "  Halaman status / Status page: {} (masuk / log in: {DEMO_USER} / {DEMO_PASSWORD}); antrean / queue: {}",
+            summary["status_page"].as_str().unwrap_or_default(),
+            summary["review"]["queue_page"].as_str().unwrap_or_default()
         ));
         self.say(&format!(
             "  Kotak keluar / Outbox: verivali {}",

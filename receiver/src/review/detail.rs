@@ -201,11 +201,7 @@ fn session_of(form: &Arc<Form>, xml: &[u8]) -> Option<Session> {
 /// A queue row for one version, whatever its state.
 pub fn summary(conn: &Connection, instance_id: &str) -> rusqlite::Result<Option<QueueRow>> {
     conn.query_row(
-        &format!(
-            "SELECT {} FROM submissions s JOIN reviews r ON r.instance_id = s.instance_id
-             WHERE s.instance_id = ?1",
-            super::queue::ROW_COLUMNS
-        ),
+        &format!("SELECT {} FROM reviews r WHERE r.instance_id = ?1", super::queue::ROW_COLUMNS),
         [instance_id],
         super::queue::row,
     )

@@ -45,25 +45,39 @@ pub fn arrival(
 
 /// A stored submission without a review row: instanceID, form, enumerator, XML, status and the
 /// version it edits.
-type Unreviewed = (String, String, String, Vec<u8>, Option<String>, Option<String>);
+type Unreviewed =
+    (String, String, String, Vec<u8>, Option<String>, Option<String>, Option<String>, i64);
 
 /// Draws the sample for submissions stored before the receiver kept reviews (schema version
 /// 4), once, in one transaction, as if each had just arrived in the order received.
 pub(crate) fn backfill(conn: &mut Connection) -> rusqlite::Result<()> {
     let missing: Vec<Unreviewed> = conn
         .prepare(
-            "SELECT s.instance_id, s.form_id, s.enumerator, s.xml, s.status, s.deprecated_id
+            "SELECT s.instance_id, s.form_id, s.enumerator, s.xml, s.status, s.deprecated_id,
+                    s.desa, s.received_at
              FROM submissions s LEFT JOIN reviews r ON r.instance_id = s.instance_id
              WHERE r.instance_id IS NULL ORDER BY s.received_at, s.instance_id",
         )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        })?
         .collect::<rusqlite::Result<_>>()?;
     if missing.is_empty() {
         return Ok(());
     }
     let now = verivali_core::api::now_ms();
     let tx = conn.transaction()?;
-    for (instance_id, form_id, enumerator, xml, status, deprecated_id) in missing {
+    for (instance_id, form_id, enumerator, xml, status, deprecated_id, desa, received_at) in missing
+    {
         let parsed = std::str::from_utf8(&xml).ok().and_then(|t| Document::parse(t).ok());
         let form = crate::store::published(&tx, &form_id)?;
         let found = match (&parsed, &form) {
@@ -84,7 +98,10 @@ pub(crate) fn backfill(conn: &mut Connection) -> rusqlite::Result<()> {
         )?;
         let arrived = store::Arrived {
             instance_id: &instance_id,
+            form_id: &form_id,
             enumerator: &enumerator,
+            desa: desa.as_deref(),
+            received_at,
             status: status.as_deref(),
             deprecated_id: deprecated_id.as_deref(),
             arrival: &found,

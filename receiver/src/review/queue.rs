@@ -47,15 +47,32 @@ pub struct Queue {
     pub per_state: Vec<(String, u64)>,
 }
 
-/// The columns [`row`] reads, from `submissions s JOIN reviews r`.
-pub(crate) const ROW_COLUMNS: &str = "s.instance_id, s.form_id, s.enumerator, s.desa, s.household, \
-     s.status, r.state, r.reasons, s.received_at, s.deprecated_id, \
-     (SELECT p.state FROM reviews p WHERE p.instance_id = s.deprecated_id)";
+/// A page of the queue as `filter` asks. Reads the `reviews` table and its indexes only.
+pub fn queue(conn: &Connection, filter: &Filter) -> rusqlite::Result<Queue> {
+    let (conditions, values) = conditions(filter);
+    let params: Vec<&dyn ToSql> = values.iter().map(|v| v as &dyn ToSql).collect();
+    let from = format!("FROM reviews r WHERE {}", conditions.join(" AND "));
+    let matching: i64 =
+        conn.query_row(&format!("SELECT count(*) {from}"), params.as_slice(), |r| r.get(0))?;
+    let limit = filter.limit.clamp(1, MAX_PAGE);
+    let rows = conn
+        .prepare(&format!(
+            "SELECT {ROW_COLUMNS} {from} ORDER BY r.received_at, r.instance_id LIMIT {limit} OFFSET {}",
+            filter.offset
+        ))?
+        .query_map(params.as_slice(), row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Queue { rows, matching: matching as u64, per_state: per_state(conn)? })
+}
 
-/// A queue row from [`ROW_COLUMNS`]; `corrects` only when the edited version was returned.
+/// The columns [`row`] reads, from `reviews r`.
+pub(crate) const ROW_COLUMNS: &str = "r.instance_id, r.form_id, r.enumerator, r.desa, r.household, \
+     r.status, r.state, r.reasons, r.received_at, r.edit_of, r.corrects";
+
+/// A queue row from [`ROW_COLUMNS`].
 pub(crate) fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<QueueRow> {
-    let deprecated: Option<String> = r.get(9)?;
-    let previous_state: Option<String> = r.get(10)?;
+    let edit_of: Option<String> = r.get(9)?;
+    let corrects: bool = r.get(10)?;
     Ok(QueueRow {
         instance_id: r.get(0)?,
         form_id: r.get(1)?,
@@ -66,37 +83,12 @@ pub(crate) fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<QueueRow> {
         state: r.get(6)?,
         reasons: reason_codes(&r.get::<_, String>(7)?),
         received_at: r.get(8)?,
-        corrects: deprecated.filter(|_| previous_state.as_deref() == Some("returned")),
+        corrects: edit_of.filter(|_| corrects),
     })
 }
 
-const CURRENT: &str =
-    "NOT EXISTS (SELECT 1 FROM submissions c WHERE c.deprecated_id = s.instance_id)";
-
-/// A page of the queue as `filter` asks.
-pub fn queue(conn: &Connection, filter: &Filter) -> rusqlite::Result<Queue> {
-    let (conditions, values) = conditions(filter);
-    let params: Vec<&dyn ToSql> = values.iter().map(|v| v as &dyn ToSql).collect();
-    let from = format!(
-        "FROM submissions s JOIN reviews r ON r.instance_id = s.instance_id WHERE {}",
-        conditions.join(" AND ")
-    );
-    let matching: i64 =
-        conn.query_row(&format!("SELECT count(*) {from}"), params.as_slice(), |r| r.get(0))?;
-    let matching = matching as u64;
-    let limit = filter.limit.clamp(1, MAX_PAGE);
-    let rows = conn
-        .prepare(&format!(
-            "SELECT {ROW_COLUMNS} {from} ORDER BY s.received_at, s.instance_id LIMIT {limit} OFFSET {}",
-            filter.offset
-        ))?
-        .query_map(params.as_slice(), row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(Queue { rows, matching, per_state: per_state(conn)? })
-}
-
 fn conditions(filter: &Filter) -> (Vec<String>, Vec<String>) {
-    let mut conditions = vec![CURRENT.to_owned()];
+    let mut conditions = vec!["r.current = 1".to_owned()];
     let mut values: Vec<String> = Vec::new();
     // Each `?` of a condition becomes the next numbered placeholder, taking the next value.
     let mut add = |condition: &str, these: Vec<String>| {
@@ -114,41 +106,37 @@ fn conditions(filter: &Filter) -> (Vec<String>, Vec<String>) {
         add("r.state = ?", vec![state.as_str().to_owned()]);
     }
     if let Some(desa) = filter.desa.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        // The code itself, or any code under it: `52.71` covers `52.71.` up to `52.71/`.
         add(
-            "(s.desa = ? OR s.desa LIKE ? || '.%' ESCAPE '\\')",
-            vec![desa.to_owned(), like_escaped(desa)],
+            "(r.desa = ? OR (r.desa >= ? AND r.desa < ?))",
+            vec![desa.to_owned(), format!("{desa}."), format!("{desa}/")],
         );
     }
     if let Some(enumerator) = filter.enumerator.as_deref().filter(|e| !e.is_empty()) {
-        add("s.enumerator = ?", vec![enumerator.to_owned()]);
+        add("r.enumerator = ?", vec![enumerator.to_owned()]);
     }
     if let Some(reason) = filter.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        // Codes starting with the text: between it and it followed by the highest character.
         add(
-            "EXISTS (SELECT 1 FROM json_each(r.reasons) j
-                     WHERE json_extract(j.value, '$.code') LIKE ? || '%' ESCAPE '\\')",
-            vec![like_escaped(reason)],
+            "r.instance_id IN (SELECT instance_id FROM review_reasons WHERE code >= ? AND code < ?)",
+            vec![reason.to_owned(), format!("{reason}\u{10FFFF}")],
         );
     }
     (conditions, values)
 }
 
-fn like_escaped(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
-}
-
 /// How many current versions are in each review state.
 pub fn per_state(conn: &Connection) -> rusqlite::Result<Vec<(String, u64)>> {
-    conn.prepare(&format!(
-        "SELECT r.state, count(*) FROM submissions s JOIN reviews r ON r.instance_id = s.instance_id
-         WHERE {CURRENT} GROUP BY r.state ORDER BY r.state"
-    ))?
+    conn.prepare(
+        "SELECT state, count(*) FROM reviews WHERE current = 1 GROUP BY state ORDER BY state",
+    )?
     .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
     .collect()
 }
 
-/// The enumerators who sent anything, for the queue's filter.
+/// The enumerators devices were issued to, for the queue's filter.
 pub fn enumerators(conn: &Connection) -> rusqlite::Result<Vec<String>> {
-    conn.prepare("SELECT DISTINCT enumerator FROM submissions ORDER BY enumerator")?
+    conn.prepare("SELECT DISTINCT enumerator FROM tokens ORDER BY enumerator")?
         .query_map([], |r| r.get(0))?
         .collect()
 }

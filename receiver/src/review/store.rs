@@ -1,5 +1,7 @@
 //! Where review state lives in the receiver's database (schema version 4): each received
-//! version's state and why the sample picked it, every action as an event with who and when,
+//! version's state and why the sample picked it (with what the queue shows and filters by,
+//! copied from the submission so that the queue never reads the submissions' XML), every
+//! action as an event with who and when,
 //! the comments of each return, and the sample's seed. The sample is drawn when a submission is
 //! stored, in the same transaction, so an acknowledged interview always has its review row.
 //! Nothing here is ever deleted or rewritten except the current state of a review.
@@ -22,9 +24,26 @@ CREATE TABLE reviews (
     instance_id TEXT PRIMARY KEY REFERENCES submissions(instance_id),
     state       TEXT NOT NULL,
     reasons     TEXT NOT NULL,
-    updated_at  INTEGER NOT NULL
+    updated_at  INTEGER NOT NULL,
+    current     INTEGER NOT NULL DEFAULT 1,
+    received_at INTEGER NOT NULL,
+    form_id     TEXT NOT NULL,
+    enumerator  TEXT NOT NULL,
+    desa        TEXT,
+    household   TEXT,
+    status      TEXT,
+    edit_of     TEXT,
+    corrects    INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX reviews_by_state ON reviews (state, updated_at);
+CREATE INDEX reviews_by_state ON reviews (current, state, received_at, instance_id);
+CREATE INDEX reviews_by_time ON reviews (current, received_at, instance_id);
+CREATE INDEX reviews_by_enumerator ON reviews (enumerator, current, received_at);
+CREATE INDEX reviews_by_desa ON reviews (desa, current);
+CREATE TABLE review_reasons (
+    instance_id TEXT NOT NULL REFERENCES reviews(instance_id),
+    code        TEXT NOT NULL
+);
+CREATE INDEX review_reasons_by_code ON review_reasons (code, instance_id);
 CREATE TABLE review_events (
     id          INTEGER PRIMARY KEY,
     instance_id TEXT NOT NULL REFERENCES submissions(instance_id),
@@ -66,7 +85,10 @@ pub struct Arrival {
 /// The interview a newly stored version belongs to.
 pub struct Arrived<'a> {
     pub instance_id: &'a str,
+    pub form_id: &'a str,
     pub enumerator: &'a str,
+    pub desa: Option<&'a str>,
+    pub received_at: i64,
     pub status: Option<&'a str>,
     pub deprecated_id: Option<&'a str>,
     pub arrival: &'a Arrival,
@@ -158,11 +180,45 @@ pub fn on_received(tx: &Transaction<'_>, arrived: &Arrived<'_>, now: i64) -> rus
         reasons.insert(0, SampleReason::Correction);
     }
     let state = model::initial_state(corrects_returned, &reasons);
+    if let Some(previous) = arrived.deprecated_id {
+        tx.execute("UPDATE reviews SET current = 0 WHERE instance_id = ?1", [previous])?;
+    }
     tx.execute(
-        "INSERT INTO reviews (instance_id, state, reasons, updated_at) VALUES (?1, ?2, ?3, ?4)",
-        params![arrived.instance_id, state.as_str(), reasons_json(&reasons), now],
+        "INSERT INTO reviews (instance_id, state, reasons, updated_at, received_at, form_id,
+                              enumerator, desa, household, status, edit_of, corrects)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            arrived.instance_id,
+            state.as_str(),
+            reasons_json(&reasons),
+            now,
+            arrived.received_at,
+            arrived.form_id,
+            arrived.enumerator,
+            arrived.desa,
+            arrived.arrival.household,
+            arrived.status,
+            arrived.deprecated_id,
+            corrects_returned
+        ],
     )?;
+    add_reasons(tx, arrived.instance_id, &reasons)?;
     record_event(tx, arrived.instance_id, RECEIVER_ACTOR, "received", state, None, now)?;
+    Ok(())
+}
+
+/// Each reason's code in the index the queue filters by.
+fn add_reasons(
+    tx: &Connection,
+    instance_id: &str,
+    reasons: &[SampleReason],
+) -> rusqlite::Result<()> {
+    for reason in reasons {
+        tx.execute(
+            "INSERT INTO review_reasons (instance_id, code) VALUES (?1, ?2)",
+            params![instance_id, reason.code()],
+        )?;
+    }
     Ok(())
 }
 
@@ -270,6 +326,10 @@ pub fn act(
     let mut reasons_update = "";
     if action == &Action::Queue {
         reasons_update = ", reasons = json_insert(reasons, '$[#]', json_object('code', 'picked'))";
+        tx.execute(
+            "INSERT INTO review_reasons (instance_id, code) VALUES (?1, 'picked')",
+            [instance_id],
+        )?;
     }
     tx.execute(
         &format!(
@@ -354,13 +414,12 @@ pub struct Returned {
 pub fn returned_to_device(conn: &Connection, device: &str) -> rusqlite::Result<Vec<Returned>> {
     let rows = conn
         .prepare(
-            "SELECT s.instance_id,
+            "SELECT r.instance_id,
                     (SELECT max(id) FROM review_events e
-                     WHERE e.instance_id = s.instance_id AND e.action = 'return')
-             FROM submissions s JOIN reviews r ON r.instance_id = s.instance_id
-             WHERE s.device = ?1 AND r.state = 'returned'
-               AND NOT EXISTS (SELECT 1 FROM submissions c WHERE c.deprecated_id = s.instance_id)
-             ORDER BY s.received_at",
+                     WHERE e.instance_id = r.instance_id AND e.action = 'return')
+             FROM reviews r JOIN submissions s ON s.instance_id = r.instance_id
+             WHERE r.current = 1 AND r.state = 'returned' AND s.device = ?1
+             ORDER BY r.received_at",
         )?
         .query_map([device], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?)))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
