@@ -54,7 +54,8 @@ echo "android-app: compiled against the real Android framework classes (API 36)"
 "$kotlinc" -nowarn -cp "$framework:$build/shell:$build/app:$libs" -d "$build/test" \
   $(find "$root/android/app/src/test" -name '*.kt') 2>&1
 
-# 3. A real receiver on loopback for the upload tests, with the DTKS form (tools/loopback-receiver.sh).
+# 3. A real receiver on loopback for the upload tests, with the DTKS form (tools/loopback-receiver.sh);
+#    its data folder (with receiver.key) and the CLI let a test act as the pengawas (ReturnsTest).
 source "$root/android/tools/loopback-receiver.sh"
 start_receiver "$target" "$root/test-fixtures/forms/dtks-verivali/form.xml" "Robolectric"
 
@@ -69,5 +70,6 @@ start_receiver "$target" "$root/test-fixtures/forms/dtks-verivali/form.xml" "Rob
   -Drobolectric.offline=true -Drobolectric.dependency.dir="$cache/sandbox" \
   -Djna.library.path="$target/debug" \
   -Dverivali.receiver="$receiver_url" -Dverivali.token="$token" \
+  -Dverivali.receiverDir="$receiver_dir" -Dverivali.cli="$target/debug/verivali" \
   ${ROBOLECTRIC_ONLY:+-Dverivali.only="$ROBOLECTRIC_ONLY"} -Dverivali.screenshots="$build/screens" -Dverivali.photos="$root/test-fixtures/photos" \
   id.verivali.app.RunRobolectricTestsKt

@@ -13,15 +13,19 @@ import android.widget.ArrayAdapter
 import android.widget.EditText
 import android.widget.ListView
 import android.widget.Spinner
-import id.verivali.shell.HouseholdFilter
-import id.verivali.shell.HouseholdRow
+import id.verivali.shell.HouseholdLine
 import id.verivali.shell.HouseholdStatus
 import id.verivali.shell.StoreOpening
 import id.verivali.shell.Word
 
-/** Search the prelist, filter by where each household stands, open a visit. */
+/**
+ * Search the prelist, filter by where each household stands (a pengawas's returns among them, and
+ * marked), open a visit. The returns notification opens it filtered to them ([FILTER]).
+ */
 class HouseholdListActivity : Activity() {
-    private var rows: List<HouseholdRow> = emptyList()
+    private var rows: List<HouseholdLine> = emptyList()
+    /** Draws the list again for what is typed and chosen; set once the screen is made. */
+    private var refresh: () -> Unit = {}
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
@@ -49,19 +53,17 @@ class HouseholdListActivity : Activity() {
         val filter = Spinner(this)
         val choices = listOf("—") + HouseholdStatus.values().map { it.text(lang) }
         filter.adapter = ArrayAdapter(this, android.R.layout.simple_spinner_item, choices)
+        wantedFromIntent()?.let { filter.setSelection(it.ordinal + 1) }
         val list = ListView(this)
         val adapter = ArrayAdapter<String>(this, android.R.layout.simple_list_item_1, ArrayList())
         list.adapter = adapter
-        fun refresh() {
+        refresh = {
             val text = search.text.toString()
             val wanted = HouseholdStatus.values().getOrNull(filter.selectedItemPosition - 1)
-            app.executor.run({
-                val statuses = HouseholdFilter.byHousehold(app.core.interviews())
-                app.enumeration.search(text).filter { HouseholdFilter.matches(it.idDtks, wanted, statuses) }
-            }) { result ->
+            app.executor.run({ app.enumeration.households(text, wanted) }) { result ->
                 rows = result.getOrDefault(emptyList())
                 adapter.clear()
-                adapter.addAll(rows.map { "${it.idDtks} · ${it.title}\n${it.subtitle}" })
+                adapter.addAll(rows.map { it.text })
             }
         }
         Views.afterTextChanged(search) { refresh() }
@@ -69,22 +71,31 @@ class HouseholdListActivity : Activity() {
             override fun onItemSelected(parent: AdapterView<*>?, view: View?, position: Int, id: Long) = refresh()
             override fun onNothingSelected(parent: AdapterView<*>?) {}
         }
-        list.setOnItemClickListener { _, _, position, _ -> open(rows[position].idDtks) }
+        list.setOnItemClickListener { _, _, position, _ -> open(rows[position]) }
         column.addView(search)
         column.addView(filter)
-        column.addView(Views.button(this, Word.NEW_HOUSEHOLD.text(lang)) { open(null) })
+        column.addView(Views.button(this, Word.NEW_HOUSEHOLD.text(lang)) { openHousehold(null) })
         column.addView(
             Views.button(this, Word.OUTBOX.text(lang)) { startActivity(Intent(this, OutboxActivity::class.java)) },
         )
         column.addView(list)
         setContentView(column)
-        refresh()
         askPin()
         if (Build.VERSION.SDK_INT >= 33) {
             requestPermissions(arrayOf(Manifest.permission.POST_NOTIFICATIONS), 1)
         }
         UploadScheduler.schedule(this)
     }
+
+    /** Back from a visit (finalized, say), the list shows where each household stands now. */
+    override fun onResume() {
+        super.onResume()
+        refresh()
+    }
+
+    /** The status filter the intent asks for ([FILTER], a [HouseholdStatus] name), if any. */
+    private fun wantedFromIntent(): HouseholdStatus? =
+        intent.getStringExtra(FILTER)?.let { name -> HouseholdStatus.values().firstOrNull { it.name == name } }
 
     /**
      * The PIN chosen at provisioning unlocks the list; a wrong one asks again. Asked whenever the
@@ -107,7 +118,18 @@ class HouseholdListActivity : Activity() {
             .show()
     }
 
-    private fun open(idDtks: String?) {
+    /** A line opens its interview when it names one (a returned interview), else its household. */
+    private fun open(line: HouseholdLine) {
+        val interview = line.interviewId ?: return openHousehold(line.idDtks)
+        startActivity(Intent(this, InterviewActivity::class.java).putExtra(InterviewActivity.INTERVIEW, interview))
+    }
+
+    private fun openHousehold(idDtks: String?) {
         startActivity(Intent(this, InterviewActivity::class.java).putExtra(InterviewActivity.HOUSEHOLD, idDtks))
+    }
+
+    companion object {
+        /** An intent extra: the [HouseholdStatus] name the list opens filtered to. */
+        const val FILTER = "filter"
     }
 }

@@ -25,7 +25,12 @@ import id.verivali.shell.WidgetSpec
 import id.verivali.shell.Word
 import java.io.File
 
-/** One visit: draws each screen spec as views, forwards answers, and asks for reasons. */
+/**
+ * One visit: draws each screen spec as views, forwards answers, and asks for reasons. A visit
+ * opens by household ([HOUSEHOLD]: its draft or returned interview, or a new one) or by
+ * interview ([INTERVIEW]: a returned one from the list); a returned one shows the pengawas's
+ * comments over the screen and under each commented question.
+ */
 class InterviewActivity : Activity() {
     private lateinit var app: VerivaliApp
     private var visit: OpenInterview? = null
@@ -41,10 +46,16 @@ class InterviewActivity : Activity() {
         title = "Verivali"
         app = VerivaliApp.of(this)
         setContentView(ScrollView(this).apply { addView(body) })
-        val household = intent.getStringExtra(HOUSEHOLD)
-        app.executor.run({ app.enumeration.open(VerivaliApp.FORM_ID, household).also { visit = it }.screen() }) {
+        app.executor.run({ openVisit().also { visit = it }.screen() }) {
             it.onSuccess(::show).onFailure { e -> showError(e.message) }
         }
+    }
+
+    /** The interview the intent names, else the household's (on the core's thread). */
+    private fun openVisit(): OpenInterview {
+        val interview = intent.getStringExtra(INTERVIEW)
+        if (interview != null) return app.enumeration.reopen(interview)
+        return app.enumeration.open(VerivaliApp.FORM_ID, intent.getStringExtra(HOUSEHOLD))
     }
 
     override fun onDestroy() {
@@ -97,8 +108,10 @@ class InterviewActivity : Activity() {
         messageSlots.clear()
         body.removeAllViews()
         body.addView(Views.text(this, screen.header, 14f))
+        screen.reviewBanner?.let { body.addView(Views.review(this, it)) }
         for (widget in screen.widgets) {
             body.addView(Views.text(this, widget.label + if (widget.required) " *" else "", 18f))
+            screen.reviewComments[widget.reference]?.let { body.addView(Views.review(this, it, 14f)) }
             widget.hint?.let { body.addView(Views.text(this, it, 14f)) }
             body.addView(viewFor(widget))
             val slot = Views.column(this).apply { setPadding(0, 0, 0, 0) }
@@ -300,6 +313,8 @@ class InterviewActivity : Activity() {
 
     companion object {
         const val HOUSEHOLD = "household"
+        /** An intent extra: the interview to open (a returned one), before [HOUSEHOLD]. */
+        const val INTERVIEW = "interview"
         private const val TAKE_PHOTO = 1
         private const val ASK_LOCATION = 2
     }

@@ -7,24 +7,34 @@ import android.app.PendingIntent
 import android.content.Context
 import android.content.Intent
 import android.os.Build
+import id.verivali.shell.HouseholdStatus
+import id.verivali.shell.Returns
 import id.verivali.shell.Word
 
-/** The upload notification: progress while sending, then the result or what needs a person. */
+/**
+ * The upload notification (progress while sending, then the result or what needs a person), and
+ * its own one for interviews a pengawas returned, which opens the list filtered to them.
+ */
 object Notifications {
     private const val CHANNEL = "uploads"
     private const val ID = 1
+    private const val RETURNS_CHANNEL = "returns"
+    private const val RETURNS_ID = 2
 
     private fun builder(context: Context): Notification.Builder {
-        val manager = context.getSystemService(Context.NOTIFICATION_SERVICE) as NotificationManager
-        return if (Build.VERSION.SDK_INT >= 26) {
-            val name = Word.UPLOADING.text(VerivaliApp.of(context).language)
-            manager.createNotificationChannel(NotificationChannel(CHANNEL, name, NotificationManager.IMPORTANCE_LOW))
-            Notification.Builder(context, CHANNEL)
+        val name = Word.UPLOADING.text(VerivaliApp.of(context).language)
+        return builder(context, CHANNEL, name, NotificationManager.IMPORTANCE_LOW)
+            .setSmallIcon(android.R.drawable.stat_sys_upload)
+    }
+
+    private fun builder(context: Context, channel: String, name: String, importance: Int): Notification.Builder =
+        if (Build.VERSION.SDK_INT >= 26) {
+            manager(context).createNotificationChannel(NotificationChannel(channel, name, importance))
+            Notification.Builder(context, channel)
         } else {
             @Suppress("DEPRECATION")
             Notification.Builder(context)
-        }.setSmallIcon(android.R.drawable.stat_sys_upload)
-    }
+        }
 
     fun progress(context: Context, text: String) {
         val notification = builder(context).setContentTitle(text).setOngoing(true).build()
@@ -41,6 +51,23 @@ object Notifications {
         val tap = PendingIntent.getActivity(context, 0, open, flags)
         val notification = builder(context).setContentTitle(text).setContentIntent(tap).setAutoCancel(true).build()
         manager(context).notify(ID, notification)
+    }
+
+    /** Interviews a pengawas returned ([Returns.notification]); tapping opens the list filtered to them. */
+    fun returned(context: Context, text: String?) {
+        if (text == null) return
+        val open = Intent(context, HouseholdListActivity::class.java)
+            .putExtra(HouseholdListActivity.FILTER, HouseholdStatus.RETURNED.name)
+        val flags = if (Build.VERSION.SDK_INT >= 23) PendingIntent.FLAG_IMMUTABLE else 0
+        val tap = PendingIntent.getActivity(context, RETURNS_ID, open, flags or PendingIntent.FLAG_UPDATE_CURRENT)
+        val notification = builder(context, RETURNS_CHANNEL, Returns.CHANNEL_NAME, NotificationManager.IMPORTANCE_DEFAULT)
+            .setSmallIcon(android.R.drawable.stat_notify_error)
+            .setContentTitle(text)
+            .setStyle(Notification.BigTextStyle().bigText(text))
+            .setContentIntent(tap)
+            .setAutoCancel(true)
+            .build()
+        manager(context).notify(RETURNS_ID, notification)
     }
 
     private fun manager(context: Context) =

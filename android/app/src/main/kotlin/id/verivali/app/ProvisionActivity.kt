@@ -9,6 +9,7 @@ import android.text.InputType
 import android.widget.CheckBox
 import android.widget.EditText
 import id.verivali.shell.Provisioning
+import id.verivali.shell.Returns
 import id.verivali.shell.Word
 
 /** Settings by hand or by pasting the setup line; a PIN; then the forms come from the server. */
@@ -53,7 +54,9 @@ class ProvisionActivity : Activity() {
                         app.saveSettings(result.settings, Provisioning.hashPin(pin.text.toString()))
                         app.executor.run({ app.core.syncDown(result.settings.serverUrl, result.settings.token, null) }) {
                             it.onFailure { e -> status.text = e.message }
-                            it.onSuccess {
+                            it.onSuccess { synced ->
+                                // A sync applies returns too (a phone set up again, say).
+                                Notifications.returned(this, Returns.notification(synced.returned))
                                 startActivity(Intent(this, HouseholdListActivity::class.java))
                                 finish()
                             }

@@ -8,9 +8,13 @@ import id.verivali.core.UploadProgressListener
 import id.verivali.core.UploadSummary
 import id.verivali.shell.CoreExecutor
 import id.verivali.shell.DeviceSettings
+import id.verivali.shell.Returns
 import id.verivali.shell.UploadPolicy
 
-/** Sends what waits when the network is there; JobScheduler retries with backoff on failure. */
+/**
+ * Sends what waits when the network is there, then brings back what a pengawas returned;
+ * JobScheduler retries with backoff on failure.
+ */
 class UploadJobService : JobService() {
     @Volatile private var interrupt: UploadInterrupt? = null
 
@@ -23,8 +27,9 @@ class UploadJobService : JobService() {
     }
 
     /**
-     * One run: sends what waits, shows progress over what is left to send, then the result. Any
-     * failure ends the run with a retry (JobScheduler's backoff), never a thread that dies silently.
+     * One run: sends what waits, shows progress over what is left to send, then the result, then
+     * fetches returns. Any upload failure ends the run with a retry (JobScheduler's backoff), never
+     * a thread that dies silently.
      */
     private fun send(app: VerivaliApp, settings: DeviceSettings, stop: UploadInterrupt, params: JobParameters) {
         val after = runCatching {
@@ -42,7 +47,21 @@ class UploadJobService : JobService() {
         after.exceptionOrNull()?.let { Log.w("verivali", "upload run failed: ${it.javaClass.simpleName}") }
         val outcome = after.getOrNull()
         Notifications.result(this, outcome?.notification, outcome?.needsPerson ?: false)
-        jobFinished(params, outcome?.retryWithBackoff ?: true)
+        if (!stop.isInterrupted()) fetchReturns(app, settings)
+        val retry = outcome?.retryWithBackoff ?: true
+        jobFinished(params, retry)
+        // Not retrying: the next run is planned afresh (a later look for returns, or nothing).
+        if (!retry) UploadScheduler.schedule(this)
+    }
+
+    /**
+     * Brings back the interviews a pengawas returned and says how many came back. A failure is
+     * logged and changes nothing for the upload: the next run fetches again.
+     */
+    private fun fetchReturns(app: VerivaliApp, settings: DeviceSettings) {
+        runCatching { app.core.fetchReturns(settings.serverUrl, settings.token) }
+            .onSuccess { Notifications.returned(this, Returns.notification(it.reopened)) }
+            .onFailure { Log.w("verivali", "fetching returns failed: ${it.javaClass.simpleName}") }
     }
 
     override fun onStopJob(params: JobParameters): Boolean {

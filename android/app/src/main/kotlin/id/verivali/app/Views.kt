@@ -40,6 +40,16 @@ object Views {
         )
     }
 
+    /**
+     * A pengawas's words: the banner over a returned interview, or a comment under a question's
+     * label. Framed and tinted to stand out; the text itself says whose words they are.
+     */
+    fun review(context: Context, value: String, size: Float = 15f): TextView = text(context, value, size).apply {
+        setTextColor(Color.rgb(74, 20, 140))
+        setBackgroundColor(Color.rgb(243, 229, 245))
+        setPadding(16, 12, 16, 12)
+    }
+
     /** Calls [action] with the text after every change to [field]. */
     fun afterTextChanged(field: EditText, action: (String) -> Unit) {
         field.addTextChangedListener(object : TextWatcher {

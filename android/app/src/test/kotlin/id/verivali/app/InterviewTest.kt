@@ -69,6 +69,8 @@ class InterviewTest {
         TestDevice.idleUntil("status $code saved") {
             currentXml(household).contains("<status_keberadaan>$code</status_keberadaan>")
         }
+        // The screen after the answer (the questions it makes relevant) is drawn once the core hands it back.
+        TestDevice.settle()
     }
 
     /** The first field a person can type in, once [nextUntil] has reached a screen with one. */

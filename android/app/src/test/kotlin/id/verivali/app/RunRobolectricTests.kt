@@ -14,6 +14,7 @@ val ROBOLECTRIC_TESTS: List<Class<*>> = listOf(
     UploadTest::class.java,
     InterviewTest::class.java,
     ScreensTest::class.java,
+    ReturnsTest::class.java,
 )
 
 /** Runs the app's Robolectric tests and prints the line CI reads: `robolectric: N passed, M failed`. */

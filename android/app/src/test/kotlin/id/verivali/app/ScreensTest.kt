@@ -90,4 +90,43 @@ class ScreensTest {
         TestDevice.idleUntil("the outbox") { TestDevice.texts(outbox).isNotEmpty() }
         capture(outbox, "5-outbox")
     }
+
+    /** The list opened from the returns notification: filtered to what the pengawas returned. */
+    @Test
+    fun the_household_list_filtered_to_returned() {
+        Pengawas.returnedVisit("5271011009000013")
+        TestDevice.runUploadJob()
+        val app = TestDevice.app()
+        app.lock.tryUnlock(TestDevice.PIN, app.getSharedPreferences(VerivaliApp.PREFS, 0).getString("pin", null)!!)
+        val intent = android.content.Intent(app, HouseholdListActivity::class.java)
+            .putExtra(HouseholdListActivity.FILTER, id.verivali.shell.HouseholdStatus.RETURNED.name)
+        val list = Robolectric.buildActivity(HouseholdListActivity::class.java, intent).setup().get()
+        TestDevice.idleUntil("the returned household") {
+            TestDevice.views(TestDevice.content(list), android.widget.ListView::class.java).single().adapter.count == 1
+        }
+        capture(list, "6-households-returned")
+    }
+
+    /** A returned visit on its reason's screen: the banner, and the comment under the question. */
+    @Test
+    fun a_returned_visit_with_the_pengawas_comments() {
+        val returned = Pengawas.returnedVisit("5271011009000014")
+        TestDevice.runUploadJob()
+        val intent = android.content.Intent(TestDevice.app(), InterviewActivity::class.java)
+            .putExtra(InterviewActivity.INTERVIEW, returned)
+        val visit = Robolectric.buildActivity(InterviewActivity::class.java, intent).setup().get()
+        val comment = "Komentar pengawas / Pengawas's comment: ${Pengawas.REASON_COMMENT}"
+        TestDevice.idleUntil("the visit's screen") { TestDevice.texts(visit).size > 2 }
+        var steps = 0
+        while (comment !in TestDevice.texts(visit)) {
+            val back = TestDevice.views(TestDevice.content(visit), android.widget.Button::class.java)
+                .firstOrNull { it.text == id.verivali.shell.Word.BACK.text(TestDevice.app().language) }
+                ?: throw AssertionError("no screen with the reason's comment")
+            val before = TestDevice.texts(visit)
+            back.performClick()
+            TestDevice.idleUntil("the screen before") { TestDevice.texts(visit) != before }
+            if (++steps > 200) throw AssertionError("no screen with the reason's comment in 200")
+        }
+        capture(visit, "7-returned-interview")
+    }
 }

@@ -2,18 +2,27 @@ package id.verivali.app
 
 import android.app.Activity
 import android.app.AlertDialog
+import android.app.job.JobParameters
 import android.os.Looper
 import android.view.View
 import android.view.ViewGroup
 import android.widget.Button
 import android.widget.TextView
+import id.verivali.core.AnswerValue
 import id.verivali.shell.DeviceSettings
+import id.verivali.shell.FinalizeStep
 import id.verivali.shell.Provisioning
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertTrue
+import org.robolectric.Robolectric
 import org.robolectric.RuntimeEnvironment
 import org.robolectric.Shadows.shadowOf
 import org.robolectric.shadows.ShadowDialog
 
-/** What the app's Robolectric tests share: the loopback receiver, waiting for the core, finding views. */
+/**
+ * What the app's Robolectric tests share: the loopback receiver, waiting for the core, finding
+ * views, a finalized visit and the upload job.
+ */
 object TestDevice {
     /** The `verivali serve` run-tests.sh started, with the DTKS form and the sample prelist. */
     val receiver: String get() = System.getProperty("verivali.receiver") ?: error("-Dverivali.receiver is not set")
@@ -37,6 +46,39 @@ object TestDevice {
         app().core.syncDown(receiver, token, null)
     }
 
+    /** A "not found" visit (status 3, with its reason) to [household], finalized through the presentation layer. */
+    fun finalizedVisit(household: String): String {
+        val visit = app().enumeration.open(VerivaliApp.FORM_ID, household)
+        visit.answer("/data/status_keberadaan", AnswerValue.Choice("3"))
+        visit.answer("/data/alasan_tidak_ditemukan", AnswerValue.Text("Pindah ke luar kota"))
+        var step = visit.finalize()
+        while (step is FinalizeStep.NeedReasons) {
+            step.warnings.forEach { visit.confirm(it, "Dicek bersama ketua RT") }
+            step = visit.finalize()
+        }
+        assertEquals(FinalizeStep.Done, step)
+        return visit.interview.id()
+    }
+
+    /** Runs the upload job as JobScheduler would and waits until it says it finished. */
+    fun runUploadJob(): UploadJobService {
+        val service = Robolectric.buildService(UploadJobService::class.java).create().get()
+        val constructor = JobParameters::class.java.declaredConstructors.maxByOrNull { it.parameterCount }!!
+        constructor.isAccessible = true
+        val arguments: List<Any?> = constructor.parameterTypes.map { type ->
+            when (type) {
+                Int::class.javaPrimitiveType -> 52
+                Boolean::class.javaPrimitiveType -> false
+                Long::class.javaPrimitiveType -> 0L
+                else -> null
+            }
+        }
+        val params = constructor.newInstance(*arguments.toTypedArray<Any?>()) as JobParameters
+        assertTrue("the job works on", service.onStartJob(params))
+        idleUntil("the upload job to finish") { shadowOf(service).isJobFinished }
+        return service
+    }
+
     /**
      * Runs the main looper until [condition] holds: the core works on its own thread and hands
      * results back through the main looper, as on a phone.
@@ -49,6 +91,17 @@ object TestDevice {
             if (System.currentTimeMillis() > deadline) throw AssertionError("timed out waiting for $what")
             Thread.sleep(20)
         }
+    }
+
+    /**
+     * Waits until every core call made so far has handed its result back to the screen: the
+     * core's executor runs calls in order and the main looper their results, so a no-op queued
+     * now comes back after them. (A saved answer is in the store before its screen is drawn.)
+     */
+    fun settle() {
+        var done = false
+        app().executor.run({ }) { done = true }
+        idleUntil("the screen to catch up with the core") { done }
     }
 
     /** Every view under [root] of [type], in layout order. */

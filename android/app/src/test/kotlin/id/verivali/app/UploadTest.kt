@@ -1,15 +1,12 @@
 package id.verivali.app
 
 import android.app.NotificationManager
-import android.app.job.JobParameters
 import android.app.job.JobScheduler
 import android.content.Context
 import android.content.Intent
 import android.widget.ListView
-import id.verivali.core.AnswerValue
 import id.verivali.core.UploadState
 import id.verivali.shell.DeviceSettings
-import id.verivali.shell.FinalizeStep
 import id.verivali.shell.Provisioning
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
@@ -33,39 +30,9 @@ class UploadTest {
     @Before
     fun provisioned() = TestDevice.provision()
 
-    /** A "not found" visit (status 3, with its reason), finalized through the presentation layer. */
-    private fun finalizedVisit(): String {
-        val app = TestDevice.app()
-        val visit = app.enumeration.open(VerivaliApp.FORM_ID, "5271011009000002")
-        visit.answer("/data/status_keberadaan", AnswerValue.Choice("3"))
-        visit.answer("/data/alasan_tidak_ditemukan", AnswerValue.Text("Pindah ke luar kota"))
-        var step = visit.finalize()
-        while (step is FinalizeStep.NeedReasons) {
-            step.warnings.forEach { visit.confirm(it, "Dicek bersama ketua RT") }
-            step = visit.finalize()
-        }
-        assertEquals(FinalizeStep.Done, step)
-        return visit.interview.id()
-    }
+    private fun finalizedVisit(): String = TestDevice.finalizedVisit("5271011009000002")
 
-    /** Runs the upload job as JobScheduler would and waits until it says it finished. */
-    private fun runJob(): UploadJobService {
-        val service = Robolectric.buildService(UploadJobService::class.java).create().get()
-        val constructor = JobParameters::class.java.declaredConstructors.maxByOrNull { it.parameterCount }!!
-        constructor.isAccessible = true
-        val arguments: List<Any?> = constructor.parameterTypes.map { type ->
-            when (type) {
-                Int::class.javaPrimitiveType -> 52
-                Boolean::class.javaPrimitiveType -> false
-                Long::class.javaPrimitiveType -> 0L
-                else -> null
-            }
-        }
-        val params = constructor.newInstance(*arguments.toTypedArray<Any?>()) as JobParameters
-        assertTrue("the job works on", service.onStartJob(params))
-        TestDevice.idleUntil("the upload job to finish") { shadowOf(service).isJobFinished }
-        return service
-    }
+    private fun runJob(): UploadJobService = TestDevice.runUploadJob()
 
     private fun notificationText(): String {
         val manager = TestDevice.app().getSystemService(Context.NOTIFICATION_SERVICE) as NotificationManager

@@ -30,6 +30,10 @@ data class ScreenSpec(
     val canGoBack: Boolean,
     val canGoForward: Boolean,
     val finalized: Boolean,
+    /** While a pengawas's return waits for its correction: the banner over the screen ([Returns.banner]). */
+    val reviewBanner: String? = null,
+    /** The pengawas's comment of each commented question on this screen, by reference, as it shows. */
+    val reviewComments: Map<String, String> = emptyMap(),
 ) {
     /** Finalize is offered on the last screen of a visit not finalized yet. */
     val offersFinalize: Boolean get() = !canGoForward && !finalized
@@ -81,8 +85,25 @@ sealed class FinalizeStep {
 class Enumeration(private val core: Verivali, private val language: UiLanguage) {
     fun search(text: String): List<HouseholdRow> =
         core.search(SearchRequest(text, null, 50u), 0u).hits.map {
-            HouseholdRow(it.idDtks, it.headName ?: "-", "${it.memberCount} ART · desa ${it.desaCode}")
+            row(it.idDtks, it.headName, it.memberCount.toInt(), it.desaCode)
         }
+
+    /** One prelist household as a list row; null when the prelist does not hold it. */
+    fun household(idDtks: String): HouseholdRow? =
+        core.household(idDtks)?.let { row(it.idDtks, it.headName, it.members.size, it.desaCode) }
+
+    private fun row(idDtks: String, head: String?, members: Int, desa: String) =
+        HouseholdRow(idDtks, head ?: "-", "$members ART · desa $desa")
+
+    /**
+     * The household list's lines for what was typed and the status chosen: the returned ones
+     * straight from the interviews (see [HouseholdFilter.returnedLines]), the rest from a search.
+     */
+    fun households(text: String, wanted: HouseholdStatus?): List<HouseholdLine> {
+        val interviews = core.interviews()
+        return if (wanted == HouseholdStatus.RETURNED) HouseholdFilter.returnedLines(interviews, text, ::household)
+        else HouseholdFilter.searchLines(search(text), interviews, wanted)
+    }
 
     /** Starts a visit to `idDtks`, or to a new household when null. */
     fun start(formId: String, idDtks: String?): OpenInterview = OpenInterview(core.startInterview(formId, idDtks), language)
@@ -179,6 +200,8 @@ class OpenInterview(val interview: Interview, private val language: UiLanguage) 
             canGoBack = view.canGoBack,
             canGoForward = view.canGoForward,
             finalized = view.status == InterviewStatus.FINALIZED,
+            reviewBanner = view.review?.let(Returns::banner),
+            reviewComments = Returns.commentsOf(view.questions),
         )
     }
 }

@@ -14,6 +14,11 @@ object UploadPolicy {
     const val RUN_BUDGET_MS = 8 * 60 * 1000L
     /** First backoff JobScheduler applies to a failed run (it doubles up to five hours). */
     const val INITIAL_BACKOFF_MS = 30_000L
+    /**
+     * With nothing to send but something sent, the job still runs this often (with a network),
+     * so that interviews a pengawas returns come back without the enumerator doing anything.
+     */
+    const val RETURNS_CHECK_MS = 3 * 60 * 60 * 1000L
 
     data class Plan(
         val schedule: Boolean,
@@ -26,7 +31,11 @@ object UploadPolicy {
     fun plan(outbox: List<OutboxEntry>, nowMs: Long, unmeteredOnly: Boolean): Plan {
         val due = outbox.filter { it.state == UploadState.QUEUED || it.state == UploadState.SENDING }
         val waiting = outbox.filter { it.state == UploadState.RETRY_LATER }
-        if (due.isEmpty() && waiting.isEmpty()) return Plan(false, unmeteredOnly, 0)
+        if (due.isEmpty() && waiting.isEmpty()) {
+            // Something sent may come back from the pengawas: look again later.
+            val sentAny = outbox.any { it.state == UploadState.SENT }
+            return Plan(sentAny, unmeteredOnly, if (sentAny) RETURNS_CHECK_MS else 0)
+        }
         val delay = if (due.isNotEmpty()) 0L
         else waiting.mapNotNull { it.nextAttemptAt }.minOrNull()?.let { (it - nowMs).coerceAtLeast(0) } ?: 0L
         return Plan(true, unmeteredOnly, delay)

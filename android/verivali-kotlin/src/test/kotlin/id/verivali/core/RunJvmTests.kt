@@ -18,6 +18,7 @@ fun main() {
         StoreOpeningTest::class.java,
         WrappedKeyFileTest::class.java,
         ScreenRulesTest::class.java,
+        ReturnsTest::class.java,
     )
     result.failures.forEach { failure: Failure ->
         System.err.println("FAILED ${failure.testHeader}: ${failure.message}")

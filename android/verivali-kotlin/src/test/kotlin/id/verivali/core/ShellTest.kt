@@ -97,9 +97,12 @@ class ShellTest {
         OutboxEntry("uuid:x", "uuid:x", null, state, 1u, next, reason)
 
     @Test
-    fun theUploadJobIsScheduledOnlyWhenSomethingWaitsAndSaysWhatHappened() {
+    fun theUploadJobIsScheduledWhenSomethingWaitsOrMayComeBackAndSaysWhatHappened() {
         assertFalse(UploadPolicy.plan(emptyList(), 0, false).schedule)
-        assertFalse(UploadPolicy.plan(listOf(entry(UploadState.SENT)), 0, false).schedule)
+        // Only sent interviews: a later run looks for returns from the pengawas.
+        val check = UploadPolicy.plan(listOf(entry(UploadState.SENT)), 0, false)
+        assertTrue(check.schedule)
+        assertEquals(UploadPolicy.RETURNS_CHECK_MS, check.delayMs)
         assertEquals(0L, UploadPolicy.plan(listOf(entry(UploadState.QUEUED)), 1_000, true).delayMs)
         val later = UploadPolicy.plan(listOf(entry(UploadState.RETRY_LATER, next = 61_000)), 1_000, true)
         assertTrue(later.schedule && later.unmeteredOnly)
@@ -147,8 +150,8 @@ class ShellTest {
 }
 
 class HouseholdFilterTest {
-    private fun visit(id: String?, status: InterviewStatus, upload: UploadState? = null) =
-        InterviewSummary("uuid:$id$status", id, status, upload)
+    private fun visit(id: String?, status: InterviewStatus, upload: UploadState? = null, byPengawas: Boolean = false) =
+        InterviewSummary("uuid:$id$status", id, status, upload, byPengawas)
 
     @Test
     fun aHouseholdTakesTheStatusOfItsNewestVisit() {
@@ -157,7 +160,7 @@ class HouseholdFilterTest {
                 visit("A", InterviewStatus.FINALIZED, UploadState.RETRY_LATER),
                 visit("A", InterviewStatus.DRAFT),
                 visit("B", InterviewStatus.FINALIZED, UploadState.SENT),
-                visit("C", InterviewStatus.RETURNED),
+                visit("C", InterviewStatus.RETURNED, UploadState.SENT, byPengawas = true),
                 visit(null, InterviewStatus.DRAFT),
             ),
         )
