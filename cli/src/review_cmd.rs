@@ -222,6 +222,7 @@ fn print_detail(d: &review::detail::InterviewDetail) {
             .iter()
             .map(|c| format!("{}: {}", c.reference.as_deref().unwrap_or("*"), c.text))
             .collect();
-        println!("  {} {} {} → {} {}", e.at, e.actor, e.action, e.state, comments.join(" | "));
+        let at = review::time_text(e.at);
+        println!("  {at} UTC {} {} → {} {}", e.actor, e.action, e.state, comments.join(" | "));
     }
 }

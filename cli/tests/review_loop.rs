@@ -154,6 +154,12 @@ fn a_returned_visit_reaches_the_phone_with_its_comments_and_its_correction_is_li
     let approved = serve_json(office.path(), &["review", "list", "--state", "approved", "--json"]);
     assert_eq!(approved["rows"][0]["instance_id"], correction.as_str());
 
+    // Reopened later by the enumerator, the interview shows no old comments.
+    device.reopen_for_correction(first.clone()).unwrap();
+    assert!(device.review_return(first.clone()).unwrap().is_none());
+    let listed = device.interviews().unwrap();
+    assert!(!listed.iter().find(|v| v.interview_id == first).unwrap().returned_by_pengawas);
+
     // Nothing more comes back to the phone.
     let after = device.fetch_returns(receiver.url.clone(), Some(token)).unwrap();
     assert!(after.supported && after.reopened.is_empty());
@@ -170,6 +176,6 @@ fn a_returned_visit_reaches_the_phone_with_its_comments_and_its_correction_is_li
     assert!(visits.status.success(), "{}", String::from_utf8_lossy(&visits.stderr));
     let visits: Json = serde_json::from_slice(&visits.stdout).unwrap();
     assert_eq!(visits[0]["interview"], first.as_str());
-    assert_eq!(visits[0]["state"], "finalized");
-    assert_eq!(visits[0]["upload"], "sent");
+    assert_eq!(visits[0]["state"], "reopened");
+    assert_eq!(visits[0]["review_comments"], Json::Null);
 }

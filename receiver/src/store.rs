@@ -507,9 +507,14 @@ pub fn store_submission(
         }
         // The same submission again, or its next part (`*isIncomplete*`): keep new attachments,
         // and count what they add against the device's quota.
+        let checks_before = has_attachment(&tx, s.instance_id, crate::review::CHECKS_FILE)?;
         let added = add_attachments(&tx, s)?;
         if added > 0 {
             record_upload(&tx, s.device, now, added, false)?;
+        }
+        if !checks_before && has_attachment(&tx, s.instance_id, crate::review::CHECKS_FILE)? {
+            let warnings = &s.arrival.confirmed_warnings;
+            crate::review::store::checks_arrived(&tx, s.instance_id, warnings, now)?;
         }
         tx.commit()?;
         return Ok(Stored::Duplicate);
@@ -586,6 +591,19 @@ fn record_upload(
         params![device, now, bytes as i64, new],
     )?;
     Ok(())
+}
+
+fn has_attachment(
+    tx: &rusqlite::Transaction<'_>,
+    instance_id: &str,
+    name: &str,
+) -> rusqlite::Result<bool> {
+    tx.query_row(
+        "SELECT count(*) FROM attachments WHERE instance_id = ?1 AND name = ?2",
+        [instance_id, name],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|n| n > 0)
 }
 
 /// The first attachment of `s` already stored under its name with other bytes.

@@ -189,7 +189,10 @@ fn a_return_is_listed_for_its_own_device_only_until_the_correction_arrives() {
     let history = review::show(office.path(), &KEY, "uuid:r1").unwrap().unwrap().history;
     let actions: Vec<(&str, &str)> =
         history.iter().map(|e| (e.actor.as_str(), e.action.as_str())).collect();
-    assert_eq!(actions, vec![("receiver", "received"), ("siti", "return")]);
+    assert_eq!(
+        actions,
+        vec![("receiver", "received"), ("siti", "return"), ("receiver", "replaced")]
+    );
 }
 
 #[test]
@@ -230,7 +233,7 @@ fn the_review_pages_need_a_pengawas_and_their_csrf_token() {
     let cookie = cookie.unwrap();
     let queue = web::request(&receiver.url, "GET", "/review", &[("Cookie", &cookie)], b"");
     assert_eq!(queue.status, 200);
-    assert!(queue.body.contains("/review/uuid:p1") && queue.body.contains("status_4"));
+    assert!(queue.body.contains("/review/uuid:p1") && queue.body.contains("Status 4"));
     let page = web::request(&receiver.url, "GET", "/review/uuid:p1", &[("Cookie", &cookie)], b"");
     assert_eq!(page.status, 200);
     assert!(page.body.contains("class=\"changed\""), "the status differs from the prelist");
@@ -255,6 +258,19 @@ fn the_review_pages_need_a_pengawas_and_their_csrf_token() {
     let again = post(format!("csrf={csrf}&action=approve"));
     assert_eq!(again.status, 409);
     assert!(again.body.contains("waiting for the enumerator"));
+
+    // Approving with a comment typed on a question is refused: the comment is not dropped.
+    assert_eq!(visit("uuid:p2", OWN_HOUSEHOLD, "5").send(&receiver.url, &office.ayu), 201);
+    let typed = web::request(
+        &receiver.url,
+        "POST",
+        "/review/uuid:p2",
+        &[("Cookie", &cookie), ("Content-Type", "application/x-www-form-urlencoded")],
+        format!("csrf={csrf}&action=approve&comment%3A%2Fdata%2Fstatus_keberadaan=Cek").as_bytes(),
+    );
+    assert_eq!(typed.status, 409);
+    assert!(typed.body.contains("choose Return"));
+    assert_eq!(reasons_of(&office, "uuid:p2").0, "waiting");
 }
 
 #[test]
@@ -276,4 +292,54 @@ fn submissions_stored_before_reviews_existed_are_drawn_when_the_database_opens()
     assert_eq!((state.as_str(), reasons), ("waiting", vec!["status_5".to_owned()]));
     let detail = review::show(office.path(), &KEY, "uuid:old").unwrap().unwrap();
     assert_eq!(detail.summary.household.as_deref(), Some(OWN_HOUSEHOLD));
+}
+
+#[test]
+fn an_edit_of_an_interview_a_pengawas_has_in_hand_is_reviewed_again() {
+    let office = office();
+    let receiver = office.start();
+    assert_eq!(visit("uuid:e1", OWN_HOUSEHOLD, "4").send(&receiver.url, &office.ayu), 201);
+    review::decide(office.path(), &KEY, "uuid:e1", "siti", &Action::Approve, None).unwrap();
+    let edit = Visit { deprecated: Some("uuid:e1"), ..visit("uuid:e2", OWN_HOUSEHOLD, "1") };
+    assert_eq!(edit.send(&receiver.url, &office.ayu), 201);
+    let (state, reasons) = reasons_of(&office, "uuid:e2");
+    assert_eq!((state.as_str(), reasons[0].as_str()), ("waiting", "edit"));
+    let old = review::show(office.path(), &KEY, "uuid:e1").unwrap().unwrap();
+    assert_eq!(old.history.last().unwrap().action, "replaced");
+    assert_eq!(old.summary.state, "approved", "the approval of the old version stays recorded");
+}
+
+#[test]
+fn a_checks_file_arriving_in_a_later_part_adds_its_warnings_to_the_sample() {
+    let office = office();
+    let receiver = office.start();
+    // A status-1 visit the sample may leave out, sent first without its checks file…
+    let first = visit("uuid:split", OWN_HOUSEHOLD, "1");
+    let xml = Visit { checks: Some("x"), ..first }.xml();
+    assert_eq!(submit(&receiver.url, &office.ayu, &xml, &[]).status, 201);
+    // …then with it, as an upload split in parts resends the instance.
+    let checks = r#"{"findings":[{"rule":"age.implausible","severity":"warning","message":{"id":"x","en":"x"},"reason":"KTP dicek"}]}"#;
+    let part = [("verivali-checks.json", checks.as_bytes())];
+    assert_eq!(submit(&receiver.url, &office.ayu, &xml, &part).status, 201);
+    let (state, reasons) = reasons_of(&office, "uuid:split");
+    assert_eq!(state, "waiting");
+    assert!(reasons.contains(&"warning:age.implausible".to_owned()), "{reasons:?}");
+    // The same part again adds nothing twice.
+    assert_eq!(submit(&receiver.url, &office.ayu, &xml, &part).status, 201);
+    let again = reasons_of(&office, "uuid:split").1;
+    assert_eq!(again.iter().filter(|r| r.starts_with("warning:")).count(), 1);
+}
+
+#[test]
+fn the_desa_filter_takes_codes_with_or_without_dots() {
+    let office = office();
+    let receiver = office.start();
+    assert_eq!(visit("uuid:f1", OWN_HOUSEHOLD, "3").send(&receiver.url, &office.ayu), 201);
+    for typed in ["52.71.01.1009", "5271011009", "5271", "52.71.", "52"] {
+        let filter = Filter { desa: Some(typed.into()), limit: 10, ..Filter::default() };
+        let rows = review::list(office.path(), &KEY, &filter).unwrap().rows;
+        assert_eq!(rows.len(), 1, "{typed}");
+    }
+    let filter = Filter { desa: Some("5272".into()), limit: 10, ..Filter::default() };
+    assert!(review::list(office.path(), &KEY, &filter).unwrap().rows.is_empty());
 }

@@ -106,7 +106,7 @@ fn a_pengawas_reviews_in_a_browser_sees_the_changes_and_returns_and_approves_fro
     let rows = browser.find_all("table.queue tbody tr");
     assert_eq!(rows.len(), 2);
     let queue_text = browser.text(&browser.find("table.queue"));
-    assert!(queue_text.contains("status_3"), "{queue_text}");
+    assert!(queue_text.contains("Status 3"), "{queue_text}");
     save("review-queue.png", &browser.screenshot());
     browser.go(&format!("{}/review?state=waiting&reason=status_3", receiver.url));
     assert_eq!(browser.find_all("table.queue tbody tr").len(), 1);

@@ -79,13 +79,15 @@ pub fn apply_return(tx: &Transaction<'_>, notice: &ReturnNotice, now_ms: i64) ->
     Ok(Applied::Reopened { interview_id })
 }
 
-/// The newest return of `interview_id`, while the interview waits for its correction
-/// (returned, not finalized again).
+/// The newest return of `interview_id`, while the interview waits for its correction: returned,
+/// and what the server holds is still the version the pengawas returned (once the correction
+/// goes out, a later reopening by the enumerator shows no old comments).
 pub fn open_return(conn: &Connection, interview_id: &str) -> Result<Option<ReturnNotice>> {
     let row: Option<(String, i64, Option<String>, String)> = conn
         .query_row(
             "SELECT r.instance_id, r.returned_at, r.note, r.comments
              FROM review_returns r JOIN interviews i ON i.id = r.interview_id
+             JOIN outbox o ON o.interview_id = r.interview_id AND o.instance_id = r.instance_id
              WHERE r.interview_id = ?1 AND i.state = 'returned'
              ORDER BY r.received_at DESC, r.rowid DESC LIMIT 1",
             [interview_id],
@@ -105,7 +107,9 @@ pub fn returned_by_pengawas(conn: &Connection) -> Result<Vec<String>> {
     Ok(conn
         .prepare(
             "SELECT DISTINCT r.interview_id FROM review_returns r
-             JOIN interviews i ON i.id = r.interview_id WHERE i.state = 'returned'",
+             JOIN interviews i ON i.id = r.interview_id
+             JOIN outbox o ON o.interview_id = r.interview_id AND o.instance_id = r.instance_id
+             WHERE i.state = 'returned'",
         )?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?)

@@ -138,21 +138,53 @@ impl ExternalInstances for StoredMedia<'_> {
     }
 }
 
+/// What showing one interview needs from the database, read under its lock; the form engine's
+/// work ([`build`]) then runs without it, so a large submission never holds up the receiver.
+pub struct Gathered {
+    detail: InterviewDetail,
+    xml: Vec<u8>,
+    previous_xml: Option<Vec<u8>>,
+    prelist: Option<Json>,
+    form: Result<Option<Arc<Form>>, String>,
+}
+
 /// The interview `instance_id` as a pengawas reads it; `None` when there is no such version.
 pub fn detail(
     conn: &Connection,
     forms: &FormCache,
     instance_id: &str,
 ) -> rusqlite::Result<Option<InterviewDetail>> {
+    Ok(gather(conn, forms, instance_id)?.map(build))
+}
+
+/// Reads what [`build`] needs for `instance_id`.
+pub fn gather(
+    conn: &Connection,
+    forms: &FormCache,
+    instance_id: &str,
+) -> rusqlite::Result<Option<Gathered>> {
     let Some(summary) = summary(conn, instance_id)? else { return Ok(None) };
     let (xml, edit_of): (Vec<u8>, Option<String>) = conn.query_row(
         "SELECT xml, deprecated_id FROM submissions WHERE instance_id = ?1",
         [instance_id],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let mut detail = InterviewDetail {
+    let previous_xml = match &edit_of {
+        Some(previous) => conn
+            .query_row("SELECT xml FROM submissions WHERE instance_id = ?1", [previous], |r| {
+                r.get(0)
+            })
+            .optional()?,
+        None => None,
+    };
+    let prelist = match &summary.household {
+        Some(id) => prelist_record(conn, id)?,
+        None => None,
+    };
+    let form = forms.get(conn, &summary.form_id);
+    let detail = InterviewDetail {
         replaced_by: store::replaced_by(conn, instance_id)?,
-        edit_of: edit_of.clone(),
+        edit_of,
         sections: Vec::new(),
         removed: Vec::new(),
         findings: findings(super::attachment(conn, instance_id, super::CHECKS_FILE)?.as_deref()),
@@ -162,29 +194,33 @@ pub fn detail(
         unreadable: None,
         summary,
     };
-    let form = match forms.get(conn, &detail.summary.form_id) {
+    Ok(Some(Gathered { detail, xml, previous_xml, prelist, form }))
+}
+
+/// The answers by section, the changes, the location: the form engine's part, no database.
+pub fn build(gathered: Gathered) -> InterviewDetail {
+    let Gathered { mut detail, xml, previous_xml, prelist, form } = gathered;
+    let form = match form {
         Ok(Some(form)) => form,
-        Ok(None) => return Ok(Some(unreadable(detail, "form not published"))),
-        Err(why) => return Ok(Some(unreadable(detail, &why))),
+        Ok(None) => {
+            return unreadable(detail, "formulir tidak diterbitkan / the form is not published");
+        }
+        Err(why) => {
+            let why = format!("formulir tidak dapat dimuat / the form cannot be loaded: {why}");
+            return unreadable(detail, &why);
+        }
     };
     let Some(session) = session_of(&form, &xml) else {
-        return Ok(Some(unreadable(detail, "encrypted or not readable")));
+        return unreadable(detail, "terenkripsi atau tidak terbaca / encrypted or not readable");
     };
-    let prelist = match &detail.summary.household {
-        Some(id) => prelist_record(conn, id)?,
-        None => None,
-    };
-    let before = match &edit_of {
-        Some(previous) => previous_values(conn, &form, previous)?,
-        None => HashMap::new(),
-    };
+    let before = previous_xml.map(|xml| values_of(&form, &xml)).unwrap_or_default();
     let flat = prelist.as_ref().map(|record| Flat::of(record, &session)).unwrap_or_default();
     detail.sections = sections(&session, &flat, &before);
     let present: BTreeSet<String> =
         session.node_snapshots().into_iter().map(|n| n.reference).collect();
     detail.removed = flat.instances.iter().filter(|i| !present.contains(*i)).cloned().collect();
     detail.location = location(&form, &session, prelist.as_ref());
-    Ok(Some(detail))
+    detail
 }
 
 fn unreadable(mut detail: InterviewDetail, why: &str) -> InterviewDetail {
@@ -217,19 +253,9 @@ fn prelist_record(conn: &Connection, id_dtks: &str) -> rusqlite::Result<Option<J
         .and_then(|text| serde_json::from_str(&text).ok()))
 }
 
-/// Every leaf value of the version `instance_id`, by indexed reference.
-fn previous_values(
-    conn: &Connection,
-    form: &Arc<Form>,
-    instance_id: &str,
-) -> rusqlite::Result<HashMap<String, String>> {
-    let xml: Option<Vec<u8>> = conn
-        .query_row("SELECT xml FROM submissions WHERE instance_id = ?1", [instance_id], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    Ok(xml
-        .and_then(|xml| session_of(form, &xml))
+/// Every leaf value of a stored version, by indexed reference.
+fn values_of(form: &Arc<Form>, xml: &[u8]) -> HashMap<String, String> {
+    session_of(form, xml)
         .map(|session| {
             session
                 .node_snapshots()
@@ -237,7 +263,7 @@ fn previous_values(
                 .filter_map(|n| Some((n.reference, n.value?)))
                 .collect()
         })
-        .unwrap_or_default())
+        .unwrap_or_default()
 }
 
 /// A prelist record flattened to the references the interview uses: each leaf's value, each

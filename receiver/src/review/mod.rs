@@ -74,7 +74,6 @@ pub(crate) fn backfill(conn: &mut Connection) -> rusqlite::Result<()> {
     if missing.is_empty() {
         return Ok(());
     }
-    let now = verivali_core::api::now_ms();
     let tx = conn.transaction()?;
     for (instance_id, form_id, enumerator, xml, status, deprecated_id, desa, received_at) in missing
     {
@@ -106,7 +105,8 @@ pub(crate) fn backfill(conn: &mut Connection) -> rusqlite::Result<()> {
             deprecated_id: deprecated_id.as_deref(),
             arrival: &found,
         };
-        store::on_received(&tx, &arrived, now)?;
+        // The arrival is recorded at the time it was received, not at the upgrade.
+        store::on_received(&tx, &arrived, received_at)?;
     }
     tx.commit()
 }
@@ -158,4 +158,26 @@ pub fn decide(
 ) -> Result<ReviewState, crate::ServeError> {
     let mut conn = crate::store::open(dir, key)?;
     Ok(store::act(&mut conn, instance_id, actor, action, note, verivali_core::api::now_ms())?)
+}
+
+/// Milliseconds since the epoch as `YYYY-MM-DD HH:MM`, UTC, as the pages and the terminal show
+/// times.
+pub fn time_text(ms: i64) -> String {
+    let days = ms.div_euclid(86_400_000);
+    let in_day = ms.rem_euclid(86_400_000) / 1000;
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", in_day / 3600, in_day % 3600 / 60)
+}
+
+/// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian, UTC).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }

@@ -125,6 +125,9 @@ pub enum SampleReason {
     Random,
     /// A correction of a returned interview.
     Correction,
+    /// The enumerator's own edit of an interview that was waiting or approved: its new content
+    /// has not been reviewed.
+    Edit,
 }
 
 impl SampleReason {
@@ -137,6 +140,7 @@ impl SampleReason {
             SampleReason::FarFromPrelist { .. } => "far_from_prelist".into(),
             SampleReason::Random => "random".into(),
             SampleReason::Correction => "correction".into(),
+            SampleReason::Edit => "edit".into(),
         }
     }
 }
@@ -218,26 +222,34 @@ fn drawn_at_random(rules: &SampleRules, enumerator: &str, instance_id: &str) -> 
     unit < rules.random_share
 }
 
+/// The most warning reasons one interview may carry, and the longest rule id kept: the checks
+/// file comes from the device, and the queue reads these on every page.
+pub const MAX_WARNING_REASONS: usize = 20;
+const MAX_RULE_ID: usize = 64;
+
 /// The rule ids of the warnings confirmed with a reason in a `verivali-checks.json`
-/// (docs/domain.md#checks-file); nothing when it does not parse.
+/// (docs/domain.md#checks-file), each once, at most [`MAX_WARNING_REASONS`]; nothing when it
+/// does not parse.
 pub fn confirmed_warnings(checks_json: &[u8]) -> Vec<String> {
     let Ok(checks) = serde_json::from_slice::<serde_json::Value>(checks_json) else {
         return Vec::new();
     };
-    checks
-        .get("findings")
-        .and_then(|f| f.as_array())
-        .map(|findings| {
-            findings
-                .iter()
-                .filter(|f| f.get("severity").and_then(|s| s.as_str()) == Some("warning"))
-                .filter(|f| {
-                    f.get("reason").and_then(|r| r.as_str()).is_some_and(|r| !r.trim().is_empty())
-                })
-                .filter_map(|f| f.get("rule").and_then(|r| r.as_str()).map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
+    let mut rules: Vec<String> = Vec::new();
+    let findings = checks.get("findings").and_then(|f| f.as_array());
+    for finding in findings.into_iter().flatten() {
+        let warning = finding.get("severity").and_then(|s| s.as_str()) == Some("warning");
+        let reasoned =
+            finding.get("reason").and_then(|r| r.as_str()).is_some_and(|r| !r.trim().is_empty());
+        let rule = finding.get("rule").and_then(|r| r.as_str()).unwrap_or("");
+        let usable = !rule.is_empty() && rule.len() <= MAX_RULE_ID;
+        if warning && reasoned && usable && !rules.iter().any(|r| r == rule) {
+            rules.push(rule.to_owned());
+            if rules.len() == MAX_WARNING_REASONS {
+                break;
+            }
+        }
+    }
+    rules
 }
 
 #[cfg(test)]
@@ -254,6 +266,21 @@ mod tests {
             house_point: None,
             prelist_point: None,
         }
+    }
+
+    #[test]
+    fn confirmed_warnings_are_listed_once_each_and_capped() {
+        let finding = |rule: &str| serde_json::json!({"rule": rule, "severity": "warning", "reason": "dicek"});
+        let mut findings: Vec<serde_json::Value> =
+            (0..50).map(|i| finding(&format!("rule.{i}"))).collect();
+        findings.insert(0, finding("nik.dob"));
+        findings.insert(1, finding("nik.dob"));
+        findings.push(finding(&"x".repeat(65)));
+        let checks = serde_json::json!({"findings": findings}).to_string();
+        let rules = confirmed_warnings(checks.as_bytes());
+        assert_eq!(rules.len(), MAX_WARNING_REASONS);
+        assert_eq!(rules.iter().filter(|r| *r == "nik.dob").count(), 1);
+        assert!(rules.iter().all(|r| r.len() <= 64));
     }
 
     #[test]

@@ -19,6 +19,7 @@ use super::{
     model::{Action, Comment, ReviewState},
     queue::{self, Filter, Queue},
     store::{self, ActError},
+    time_text,
 };
 use crate::{
     accounts::{Role, Session},
@@ -145,16 +146,62 @@ fn state_links(app: &App, queue: &Queue) -> String {
     out
 }
 
-const REASONS: [(&str, &str); 8] = [
+const REASONS: [(&str, &str); 9] = [
     ("status", "Status 3/4/5"),
     ("new_household", "Ruta baru / New household"),
     ("warning", "Peringatan dikonfirmasi / Confirmed warning"),
     ("far_from_prelist", "Jauh dari titik prelist / Far from the prelist point"),
     ("random", "Acak / Random"),
     ("correction", "Koreksi / Correction"),
+    ("edit", "Diedit pencacah / Edited by the enumerator"),
     ("picked", "Dipilih pengawas / Picked by a pengawas"),
     ("", "Semua alasan / Any reason"),
 ];
+
+/// A stored reason (`status_4`, `warning:nik.dob`, `far_from_prelist (8123 m)`) in words.
+fn reason_label(code: &str) -> String {
+    if let Some(status) = code.strip_prefix("status_") {
+        return format!("Status {status}");
+    }
+    if let Some(rule) = code.strip_prefix("warning:") {
+        return format!("Peringatan dikonfirmasi / Confirmed warning: {rule}");
+    }
+    let (word, rest) = code.split_once(' ').unwrap_or((code, ""));
+    match REASONS.iter().find(|(c, _)| *c == word) {
+        Some((_, label)) if rest.is_empty() => (*label).to_owned(),
+        Some((_, label)) => format!("{label} {rest}"),
+        None => code.to_owned(),
+    }
+}
+
+fn reasons_text(codes: &[String]) -> String {
+    if codes.is_empty() {
+        return "-".into();
+    }
+    codes.iter().map(|c| reason_label(c)).collect::<Vec<_>>().join("; ")
+}
+
+/// A household as the queue names it: its ID DTKS, "new" for a new one, else unknown.
+fn household_text(row: &super::queue::QueueRow) -> String {
+    match &row.household {
+        Some(id) => id.clone(),
+        None if row.reasons.iter().any(|r| r == "new_household") => "baru / new".into(),
+        None => "-".into(),
+    }
+}
+
+/// A recorded action in words.
+fn action_label(action: &str) -> &str {
+    match action {
+        "received" => "Diterima / Received",
+        "sampled" => "Masuk sampel / Sampled",
+        "queue" => "Masuk antrean / Queued",
+        "approve" => "Disetujui / Approved",
+        "return" => "Dikembalikan / Returned",
+        "replaced" => "Diganti versi baru / Replaced by a new version",
+        other => other,
+    }
+}
 
 fn filter_form(app: &App, filter: &Filter, enumerators: &[String]) -> String {
     let option = |value: &str, label: &str, chosen: bool| {
@@ -212,12 +259,12 @@ fn queue_table(app: &App, queue: &Queue, filter: &Filter) -> String {
             id = escape(&url_part(&row.instance_id)),
             at = time_text(row.received_at),
             desa = escape(row.desa.as_deref().unwrap_or("-")),
-            household = escape(row.household.as_deref().unwrap_or("baru / new")),
+            household = escape(&household_text(row)),
             enumerator = escape(&row.enumerator),
             status = escape(row.status.as_deref().unwrap_or("-")),
             state = escape(&row.state),
             state_label = state_label(&row.state),
-            reasons = escape(&row.reasons.join(", ")),
+            reasons = escape(&reasons_text(&row.reasons)),
         );
     }
     out.push_str("</tbody></table><p>");
@@ -241,29 +288,19 @@ fn queue_table(app: &App, queue: &Queue, filter: &Filter) -> String {
     out
 }
 
-/// An instanceID as a URL path segment (`uuid:` keeps its colon; anything else is encoded).
+/// An instanceID or file name as a URL path segment: unreserved characters and `:` as they are,
+/// every other byte percent-encoded (a space as `%20`, never `+`).
 fn url_part(id: &str) -> String {
-    form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>().replace("%3A", ":")
-}
-
-fn time_text(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    let in_day = ms.rem_euclid(86_400_000) / 1000;
-    let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", in_day / 3600, in_day % 3600 / 60)
-}
-
-/// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian, UTC).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
+    let mut out = String::with_capacity(id.len());
+    for byte in id.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b':' => {
+                out.push(byte as char)
+            }
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
 }
 
 /// `GET /review/{id}`: one interview.
@@ -287,10 +324,15 @@ async fn render_interview(
     problem: Option<String>,
 ) -> Reply {
     let forms = Arc::clone(app);
-    let found = app.db(move |conn| detail::detail(conn, &forms.forms, &id)).await;
-    let detail = match found {
-        Ok(Some(detail)) => detail,
+    let found = app.db(move |conn| detail::gather(conn, &forms.forms, &id)).await;
+    let gathered = match found {
+        Ok(Some(gathered)) => gathered,
         Ok(None) => return crate::routes::not_found(),
+        Err(reply) => return reply,
+    };
+    // The form engine's work runs outside the database lock.
+    let detail = match app.blocking(move || Ok(detail::build(gathered))).await {
+        Ok(detail) => detail,
         Err(reply) => return reply,
     };
     let problem =
@@ -311,14 +353,14 @@ fn interview_html(app: &App, session: &Session, d: &InterviewDetail) -> String {
          <p class=\"summary\"><span class=\"state-{state}\">{state_label}</span> · desa {desa} · \
          {enumerator} · status keberadaan {status} · {at} UTC<br>Alasan / Reasons: {reasons}<br>\
          <small>instanceID {id}</small></p>",
-        household = escape(s.household.as_deref().unwrap_or("(ruta baru / new household)")),
+        household = escape(&household_text(s)),
         state = escape(&s.state),
         state_label = state_label(&s.state),
         desa = escape(s.desa.as_deref().unwrap_or("-")),
         enumerator = escape(&s.enumerator),
         status = escape(s.status.as_deref().unwrap_or("-")),
         at = time_text(s.received_at),
-        reasons = escape(&if s.reasons.is_empty() { "-".into() } else { s.reasons.join(", ") }),
+        reasons = escape(&reasons_text(&s.reasons)),
         id = escape(&s.instance_id),
     );
     if let Some(newer) = &d.replaced_by {
@@ -530,7 +572,7 @@ fn history_html(d: &InterviewDetail) -> String {
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             time_text(event.at),
             escape(&event.actor),
-            escape(&event.action),
+            escape(action_label(&event.action)),
             state_label(&event.state),
             escape(&words.join(" · ")),
         );
@@ -560,12 +602,18 @@ pub(crate) async fn decide(
             "Formulir kedaluwarsa; muat ulang halaman / The form has expired; reload the page",
         );
     }
+    let comments = comments_of(&form);
     let action = match field("action") {
         Some("approve") => Action::Approve,
         Some("queue") => Action::Queue,
-        Some("return") => Action::Return { comments: comments_of(&form) },
+        Some("return") => Action::Return { comments: comments.clone() },
         _ => return plain(StatusCode::BAD_REQUEST, "Tindakan tidak dikenal / Unknown action"),
     };
+    // Comments typed on questions are never dropped by an approval.
+    if !matches!(action, Action::Return { .. }) && comments.iter().any(|c| c.reference.is_some()) {
+        return render_interview(&app, &session, id, StatusCode::CONFLICT, Some(TYPED.into()))
+            .await;
+    }
     // A return's note travels as its comment on the whole interview.
     let note = field("note")
         .filter(|_| !matches!(action, Action::Return { .. }))
@@ -590,6 +638,9 @@ pub(crate) async fn decide(
         Err(reply) => reply,
     }
 }
+
+const TYPED: &str = "Ada komentar pada pertanyaan: pilih Kembalikan, atau kosongkan komentarnya dulu / \
+    Comments were typed on questions: choose Return, or clear them first";
 
 /// The comments of a return form: each non-empty `comment:REF` field, in form order.
 fn comments_of(form: &[(String, String)]) -> Vec<Comment> {
@@ -649,6 +700,25 @@ mod tests {
         assert_eq!(time_text(0), "1970-01-01 00:00");
         assert_eq!(time_text(1_796_601_600_000 + 3_723_000), "2026-12-07 01:02");
         assert_eq!(time_text(951_782_400_000), "2000-02-29 00:00");
+    }
+
+    #[test]
+    fn reasons_read_as_words_in_both_languages() {
+        assert_eq!(reason_label("status_4"), "Status 4");
+        assert_eq!(
+            reason_label("far_from_prelist (8123 m)"),
+            "Jauh dari titik prelist / Far from the prelist point (8123 m)"
+        );
+        assert!(reason_label("warning:nik.dob").ends_with("Confirmed warning: nik.dob"));
+        assert_eq!(reason_label("edit"), "Diedit pencacah / Edited by the enumerator");
+        assert_eq!(reasons_text(&[]), "-");
+    }
+
+    #[test]
+    fn path_segments_are_percent_encoded_never_with_plus() {
+        assert_eq!(url_part("uuid:ab-12"), "uuid:ab-12");
+        assert_eq!(url_part("foto rumah.jpg"), "foto%20rumah.jpg");
+        assert_eq!(url_part("a/b?c#d\"\u{e9}"), "a%2Fb%3Fc%23d%22%C3%A9");
     }
 
     #[test]

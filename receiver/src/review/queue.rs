@@ -105,7 +105,9 @@ fn conditions(filter: &Filter) -> (Vec<String>, Vec<String>) {
     if let Some(state) = filter.state {
         add("r.state = ?", vec![state.as_str().to_owned()]);
     }
-    if let Some(desa) = filter.desa.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+    // As typed: `5271`, `52.71` or `52.71.`, all the same kabupaten.
+    let desa = filter.desa.as_deref().map(|d| crate::scope::dotted(d.trim().trim_end_matches('.')));
+    if let Some(desa) = desa.as_deref().filter(|d| !d.is_empty()) {
         // The code itself, or any code under it: `52.71` covers `52.71.` up to `52.71/`.
         add(
             "(r.desa = ? OR (r.desa >= ? AND r.desa < ?))",

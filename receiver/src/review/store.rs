@@ -150,10 +150,14 @@ fn set_setting(conn: &Connection, name: &str, value: &str) -> rusqlite::Result<(
 /// returned interview always waits; anything else waits when the sample picks it.
 pub fn on_received(tx: &Transaction<'_>, arrived: &Arrived<'_>, now: i64) -> rusqlite::Result<()> {
     let rules = sample_rules(tx)?;
-    let corrects_returned = match arrived.deprecated_id {
-        Some(previous) => state_of(tx, previous)? == Some(ReviewState::Returned),
-        None => false,
+    let previous_state = match arrived.deprecated_id {
+        Some(previous) => state_of(tx, previous)?,
+        None => None,
     };
+    let corrects_returned = previous_state == Some(ReviewState::Returned);
+    // The enumerator's own edit of something a pengawas has (or had) in hand: review it again.
+    let edits_reviewed =
+        matches!(previous_state, Some(ReviewState::Waiting | ReviewState::Approved));
     let prelist_point = match &arrived.arrival.household {
         Some(id) => tx
             .query_row(
@@ -175,13 +179,17 @@ pub fn on_received(tx: &Transaction<'_>, arrived: &Arrived<'_>, now: i64) -> rus
         prelist_point,
     };
     let mut reasons = model::sample_reasons(&candidate, &rules);
-    if corrects_returned {
+    if corrects_returned || edits_reviewed {
         reasons.retain(|r| *r != SampleReason::Random);
-        reasons.insert(0, SampleReason::Correction);
+        let why = if corrects_returned { SampleReason::Correction } else { SampleReason::Edit };
+        reasons.insert(0, why);
     }
-    let state = model::initial_state(corrects_returned, &reasons);
+    let state = model::initial_state(corrects_returned || edits_reviewed, &reasons);
     if let Some(previous) = arrived.deprecated_id {
         tx.execute("UPDATE reviews SET current = 0 WHERE instance_id = ?1", [previous])?;
+        let kept = previous_state.unwrap_or(ReviewState::NotSampled);
+        let note = format!("diganti oleh / replaced by {}", arrived.instance_id);
+        record_event(tx, previous, RECEIVER_ACTOR, "replaced", kept, Some(&note), now)?;
     }
     tx.execute(
         "INSERT INTO reviews (instance_id, state, reasons, updated_at, received_at, form_id,
@@ -218,6 +226,45 @@ fn add_reasons(
             "INSERT INTO review_reasons (instance_id, code) VALUES (?1, ?2)",
             params![instance_id, reason.code()],
         )?;
+    }
+    Ok(())
+}
+
+/// A submission's checks file arrived after the submission itself (an upload split in parts):
+/// its confirmed warnings join the reasons, and an interview the sample left out now waits.
+pub fn checks_arrived(
+    tx: &Transaction<'_>,
+    instance_id: &str,
+    warnings: &[String],
+    now: i64,
+) -> rusqlite::Result<()> {
+    let Some(state) = state_of(tx, instance_id)? else { return Ok(()) };
+    let known: Vec<String> = tx
+        .prepare("SELECT code FROM review_reasons WHERE instance_id = ?1")?
+        .query_map([instance_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let new: Vec<SampleReason> = warnings
+        .iter()
+        .map(|rule| SampleReason::ConfirmedWarning(rule.clone()))
+        .filter(|reason| !known.contains(&reason.code()))
+        .collect();
+    if new.is_empty() {
+        return Ok(());
+    }
+    add_reasons(tx, instance_id, &new)?;
+    for reason in &new {
+        tx.execute(
+            "UPDATE reviews SET reasons = json_insert(reasons, '$[#]', json_object('code', ?2))
+             WHERE instance_id = ?1",
+            params![instance_id, reason.code()],
+        )?;
+    }
+    if state == ReviewState::NotSampled {
+        tx.execute(
+            "UPDATE reviews SET state = 'waiting', updated_at = ?2 WHERE instance_id = ?1",
+            params![instance_id, now],
+        )?;
+        record_event(tx, instance_id, RECEIVER_ACTOR, "sampled", ReviewState::Waiting, None, now)?;
     }
     Ok(())
 }
@@ -302,7 +349,8 @@ pub fn act(
     note: Option<&str>,
     now: i64,
 ) -> Result<ReviewState, ActError> {
-    let tx = conn.transaction()?;
+    // Immediate: a terminal action waits for the running receiver's writes instead of failing.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let state = state_of(&tx, instance_id)?.ok_or_else(|| ActError::Unknown(instance_id.into()))?;
     if let Some(newer) = replaced_by(&tx, instance_id)? {
         return Err(ActError::Superseded(instance_id.into(), newer));
