@@ -1,6 +1,7 @@
 //! `verivali`: the desktop front end of the Verivali core, for operators, trainers and
 //! developers. It calls the same API as the Android shell.
 
+mod bundle_cmd;
 mod demo;
 mod exchange_cmd;
 mod form_cmd;
@@ -76,6 +77,9 @@ enum Command {
     Outbox(exchange_cmd::OutboxArgs),
     /// Unduh formulir baru dari server / Download new forms from the server
     Sync(exchange_cmd::SyncArgs),
+    /// Bundel luring bertanda tangan: tulis, periksa, kunci perangkat / Signed offline bundles: write, check, the device's key
+    #[command(subcommand)]
+    Bundle(bundle_cmd::BundleCommand),
     /// Kunjungan di perangkat ini dan statusnya; yang dikembalikan pengawas dengan komentarnya / Visits on this device with their states; those a pengawas returned with the comments
     Visits(visits_cmd::VisitsArgs),
     /// Data sintetis untuk uji dan pelatihan / Synthetic data for tests and training
@@ -115,6 +119,7 @@ fn main() -> ExitCode {
         Command::Upload(args) => exchange_cmd::upload(&cli.store, args),
         Command::Outbox(args) => exchange_cmd::outbox(&cli.store, args),
         Command::Sync(args) => exchange_cmd::sync(&cli.store, args),
+        Command::Bundle(command) => bundle_cmd::run(&cli.store, command),
         Command::Visits(args) => visits_cmd::visits(&cli.store, args),
         Command::Fixtures(FixturesCommand::Prelist { households, seed, out }) => {
             write_fixture(households, seed, out)

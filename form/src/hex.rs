@@ -12,6 +12,18 @@ pub fn hex(bytes: &[u8]) -> String {
     })
 }
 
+/// The bytes of hex text (either case, an even number of digits); `None` when it is not hex.
+pub fn decode(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim();
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| text.get(i..i + 2).and_then(|pair| u8::from_str_radix(pair, 16).ok()))
+        .collect()
+}
+
 /// The SHA-256 of `bytes` as lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
@@ -29,5 +41,14 @@ mod tests {
             sha256_hex(b"abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    #[test]
+    fn decode_reads_back_what_hex_writes_and_refuses_anything_else() {
+        assert_eq!(decode(&hex(&[0, 15, 171, 255])), Some(vec![0, 15, 171, 255]));
+        assert_eq!(decode("ABff"), Some(vec![0xab, 0xff]));
+        for bad in ["abc", "zz", "+1", "é1"] {
+            assert_eq!(decode(bad), None, "{bad}");
+        }
     }
 }

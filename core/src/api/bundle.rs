@@ -23,6 +23,15 @@ pub struct BundleCheck {
     pub attachments: u32,
     /// Parts (`instance/name`) whose SHA-256 does not match the manifest.
     pub damaged: Vec<String>,
+    /// Every other reason not to trust the bundle: rows the manifest does not list, a schema
+    /// not ours, a signature that does not match (English; empty when sound).
+    pub problems: Vec<String>,
+    /// The signer's public key (hex) and deviceID, when the signature holds; whether that
+    /// signer is trusted is the importer's decision.
+    pub signer_key: Option<String>,
+    pub signer_device: Option<String>,
+    /// Nothing damaged, nothing unlisted, and a valid signature.
+    pub sound: bool,
 }
 
 impl From<BundleError> for VerivaliError {
@@ -32,6 +41,9 @@ impl From<BundleError> for VerivaliError {
             BundleError::Io(e) => VerivaliError::File { reason: e.to_string() },
             BundleError::Empty => VerivaliError::NotFound {
                 what: "wawancara final yang menunggu / finalized interviews waiting".into(),
+            },
+            BundleError::Missing(path) => VerivaliError::NotFound {
+                what: format!("bundel / bundle {}", path.display()),
             },
             BundleError::WeakPassphrase => VerivaliError::InvalidInput {
                 reason: "frasa sandi minimal 8 karakter / the passphrase needs 8 characters or more".into(),
@@ -58,13 +70,26 @@ impl Verivali {
         })
     }
 
-    /// Opens a bundle and checks every part against its manifest.
+    /// Opens a bundle read-only and checks it: every part against its manifest, nothing
+    /// stored beside the manifest, the signature over it. A missing path is an error; nothing
+    /// is created.
     pub fn verify_bundle(&self, path: String, passphrase: String) -> ApiResult<BundleCheck> {
         let checked = bundle::verify(Path::new(&path), &passphrase)?;
         Ok(BundleCheck {
+            sound: checked.is_sound(),
             submissions: checked.submissions,
             attachments: checked.attachments,
             damaged: checked.damaged,
+            problems: checked.problems,
+            signer_key: checked.signer_key,
+            signer_device: checked.signer_device,
         })
+    }
+
+    /// This device's public key (hex) for its bundles' signatures (ADR 0023): what the receiver
+    /// and the team's pengawas register to trust its bundles.
+    pub fn signing_public_key(&self) -> ApiResult<String> {
+        let seed = self.store.write(crate::store::device::signing_seed)?;
+        Ok(bundle::public_key(&seed))
     }
 }

@@ -2,7 +2,14 @@
 //! phone to phone (or to a laptop) as one file. The bundle is a SQLCipher database keyed by a
 //! passphrase the two people share out of band, holding each submission with its attachments
 //! and a manifest of SHA-256 sums; it is written under a temporary name and renamed only when
-//! complete, so a half-written bundle never looks like one. `verify` checks every sum.
+//! complete, so a half-written bundle never looks like one.
+//!
+//! The passphrase only hides the content: anyone who knows it could rewrite a bundle. So the
+//! manifest is signed with the sending device's ed25519 key (ADR 0023), and [`verify`] accepts
+//! a bundle only when its schema is exactly ours, every stored part is listed in the manifest
+//! and every listed part is stored with its sum, and the signature over the manifest is the
+//! signer's. Who the signer may be is for the importer to decide (a device registered with the
+//! receiver, a phone of the team).
 
 use std::path::{Path, PathBuf};
 
@@ -10,8 +17,18 @@ use rusqlite::{Connection, params};
 
 use crate::{
     hex::sha256_hex,
-    store::{self, Store, attachments},
+    store::{self, Store, attachments, device},
 };
+
+mod signing;
+mod verify;
+
+pub use verify::verify;
+
+/// The public key (hex) of the device key with `seed`.
+pub fn public_key(seed: &[u8; 32]) -> String {
+    signing::public_key(seed)
+}
 
 const SCHEMA: &str = r#"
 CREATE TABLE submissions (
@@ -35,8 +52,18 @@ CREATE TABLE manifest (
     bytes       INTEGER NOT NULL,
     PRIMARY KEY (instance_id, part)
 );
-PRAGMA user_version = 1;
+-- Who signed the manifest, and the signature (hex) over `signed_text`.
+CREATE TABLE signature (
+    device_id  TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    signature  TEXT NOT NULL
+);
+PRAGMA user_version = 2;
 "#;
+
+/// The bundle format this build writes and reads.
+pub const FORMAT: i64 = 2;
 
 /// Why a bundle cannot be written or read.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +78,8 @@ pub enum BundleError {
     WeakPassphrase,
     #[error("There is nothing to bundle: no finalized interview is waiting to be sent.")]
     Empty,
+    #[error("There is no bundle at {0}.")]
+    Missing(PathBuf),
 }
 
 /// What a written bundle holds.
@@ -62,20 +91,50 @@ pub struct Written {
     pub bytes: u64,
 }
 
-/// What checking a bundle found: counts, and every part whose sum does not match.
+/// What checking a bundle found: counts, every part whose sum does not match, every other
+/// reason not to trust it, and who signed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checked {
     pub submissions: u32,
     pub attachments: u32,
     pub damaged: Vec<String>,
+    /// Why the bundle is not as its signer wrote it (empty: it is).
+    pub problems: Vec<String>,
+    /// The signer's public key (hex) and deviceID, as the bundle states them.
+    pub signer_key: Option<String>,
+    pub signer_device: Option<String>,
+}
+
+impl Checked {
+    /// Nothing damaged, nothing unlisted, signed by the key it names.
+    pub fn is_sound(&self) -> bool {
+        self.damaged.is_empty() && self.problems.is_empty() && self.signer_key.is_some()
+    }
 }
 
 fn open_keyed(path: &Path, passphrase: &str) -> Result<Connection, BundleError> {
+    open_with(path, passphrase, rusqlite::OpenFlags::default())
+}
+
+/// Opens an existing bundle read-only: nothing is created where there is none.
+fn open_existing(path: &Path, passphrase: &str) -> Result<Connection, BundleError> {
+    if !path.is_file() {
+        return Err(BundleError::Missing(path.to_path_buf()));
+    }
+    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    open_with(path, passphrase, flags)
+}
+
+fn open_with(
+    path: &Path,
+    passphrase: &str,
+    flags: rusqlite::OpenFlags,
+) -> Result<Connection, BundleError> {
     if passphrase.chars().count() < 8 {
         return Err(BundleError::WeakPassphrase);
     }
     crate::store::sqlcipher::ensure_started();
-    let conn = Connection::open(path)?;
+    let conn = Connection::open_with_flags(path, flags)?;
     // SQLCipher derives the key from the passphrase (PBKDF2) itself.
     conn.pragma_update(None, "key", passphrase)?;
     Ok(conn)
@@ -127,6 +186,9 @@ pub fn export(
             }
             written.submissions += 1;
         }
+        let (device_id, seed) =
+            store.write(|tx| Ok((device::device_id(tx)?, device::signing_seed(tx)?)))?;
+        signing::sign(&tx, &device_id, &seed, now_ms)?;
         tx.commit()?;
     }
     std::fs::rename(&temporary, &path)?;
@@ -161,45 +223,4 @@ fn waiting(conn: &Connection) -> Result<Vec<WaitingRow>, store::Error> {
     let rows =
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// Opens a bundle with `passphrase` and checks every part against the manifest.
-pub fn verify(path: &Path, passphrase: &str) -> Result<Checked, BundleError> {
-    let conn = open_keyed(path, passphrase)?;
-    let mut checked = Checked { submissions: 0, attachments: 0, damaged: Vec::new() };
-    let mut manifest =
-        conn.prepare("SELECT instance_id, part, sha256 FROM manifest ORDER BY instance_id, part")?;
-    let parts: Vec<(String, String, String)> = manifest
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    for (instance_id, part, expected) in parts {
-        let bytes: Option<Vec<u8>> = match part.as_str() {
-            "xml" => conn.query_row(
-                "SELECT xml FROM submissions WHERE instance_id = ?1",
-                [&instance_id],
-                |r| r.get(0),
-            ),
-            "checks" => conn.query_row(
-                "SELECT checks FROM submissions WHERE instance_id = ?1",
-                [&instance_id],
-                |r| r.get(0),
-            ),
-            name => conn.query_row(
-                "SELECT bytes FROM attachments WHERE instance_id = ?1 AND name = ?2",
-                params![instance_id, name],
-                |r| r.get(0),
-            ),
-        }
-        .ok();
-        match bytes {
-            Some(bytes) if sha256_hex(&bytes) == expected => {}
-            _ => checked.damaged.push(format!("{instance_id}/{part}")),
-        }
-        match part.as_str() {
-            "xml" => checked.submissions += 1,
-            "checks" => {}
-            _ => checked.attachments += 1,
-        }
-    }
-    Ok(checked)
 }

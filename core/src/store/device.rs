@@ -1,5 +1,6 @@
-//! This installation's own settings, kept in the store: today the deviceID that every
-//! submission carries, made once, the way ODK Collect makes `collect:…` once per install.
+//! This installation's own settings, kept in the store: the deviceID that every submission
+//! carries, made once, the way ODK Collect makes `collect:…` once per install; and the key that
+//! signs its offline bundles (ADR 0023), made once, never leaving the encrypted store.
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
@@ -27,6 +28,33 @@ pub fn device_id(tx: &Transaction<'_>) -> Result<String> {
         params![DEVICE_ID, id],
     )?;
     Ok(id)
+}
+
+const SIGNING_SEED: &str = "signing_seed";
+
+/// The seed of the installation's ed25519 signing key, made on first use from the operating
+/// system's random source and kept (hex) in the encrypted store.
+pub fn signing_seed(tx: &Transaction<'_>) -> Result<[u8; 32]> {
+    let existing: Option<String> = tx
+        .query_row("SELECT value FROM device_settings WHERE name = ?1", [SIGNING_SEED], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if let Some(seed) = existing.as_deref().and_then(seed_from_hex) {
+        return Ok(seed);
+    }
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| Error::Random(e.to_string()))?;
+    tx.execute(
+        "INSERT OR REPLACE INTO device_settings (name, value) VALUES (?1, ?2)",
+        params![SIGNING_SEED, crate::hex::hex(&seed)],
+    )?;
+    Ok(seed)
+}
+
+fn seed_from_hex(text: &str) -> Option<[u8; 32]> {
+    let bytes = crate::hex::decode(text)?;
+    bytes.try_into().ok()
 }
 
 #[cfg(test)]
