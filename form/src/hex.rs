@@ -15,7 +15,8 @@ pub fn hex(bytes: &[u8]) -> String {
 /// The bytes of hex text (either case, an even number of digits); `None` when it is not hex.
 pub fn decode(text: &str) -> Option<Vec<u8>> {
     let text = text.trim();
-    if !text.len().is_multiple_of(2) {
+    // Digits only: `from_str_radix` alone would take a sign (`+1`).
+    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     (0..text.len())
