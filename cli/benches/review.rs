@@ -7,11 +7,12 @@
 
 #[path = "support/args.rs"]
 mod args;
+#[path = "../../receiver/tests/support/web.rs"]
+mod web;
 use args::argument;
 
 use std::{
-    io::{Read, Write},
-    net::TcpStream,
+    io::Write,
     time::{Duration, Instant},
 };
 
@@ -82,45 +83,11 @@ fn store_one(
     started.elapsed()
 }
 
-/// GET `path` with the session cookie; the status, the time to the last byte, the reply.
+/// GET `path` with the session cookie; the status, the time to the last byte, the body.
 fn get(url: &str, path: &str, cookie: &str) -> (u16, Duration, String) {
-    let address = url.trim_start_matches("http://");
     let started = Instant::now();
-    let mut stream = TcpStream::connect(address).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {address}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut reply = Vec::new();
-    stream.read_to_end(&mut reply).unwrap();
-    let elapsed = started.elapsed();
-    let text = String::from_utf8_lossy(&reply).into_owned();
-    let status = text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    (status, elapsed, text)
-}
-
-/// Logs in as the pengawas the way a browser does; the session cookie.
-fn login(url: &str) -> String {
-    let address = url.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(address).unwrap();
-    write!(stream, "GET /login HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").unwrap();
-    let mut form = String::new();
-    stream.read_to_string(&mut form).unwrap();
-    let cookie = form.split("vv_login=").nth(1).unwrap().split(';').next().unwrap().to_owned();
-    let csrf = form.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap();
-    let body = format!("csrf={csrf}&user=siti&password={PASSWORD}");
-    let mut stream = TcpStream::connect(address).unwrap();
-    write!(
-        stream,
-        "POST /login HTTP/1.1\r\nHost: {address}\r\nCookie: vv_login={cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut reply = String::new();
-    stream.read_to_string(&mut reply).unwrap();
-    let session = reply.split("vv_session=").nth(1).expect("logged in").split(';').next().unwrap();
-    format!("vv_session={session}")
+    let reply = web::request(url, "GET", path, &[("Cookie", cookie)], b"");
+    (reply.status, started.elapsed(), reply.body)
 }
 
 fn summary(name: &str, mut times: Vec<Duration>) {
@@ -174,7 +141,7 @@ fn main() {
     drop(conn);
 
     let receiver = Receiver::start(dir.path(), &KEY, "127.0.0.1", 0).unwrap();
-    let cookie = login(&receiver.url);
+    let cookie = web::login(&receiver.url, "siti", PASSWORD).1.expect("logged in");
     let desa = records[0]["lokasi"]["desa"].as_str().unwrap();
     let kabupaten: String = desa.split('.').take(2).collect::<Vec<_>>().join(".");
     let pages = [

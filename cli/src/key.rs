@@ -99,10 +99,10 @@ fn from_secret(secret: &str, origin: &str, data_dir: &Path) -> Result<Vec<u8>, K
 }
 
 fn decode_hex_key(text: &str) -> Option<Vec<u8>> {
-    if text.len() != 64 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if text.len() != 64 {
         return None;
     }
-    (0..32).map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()).collect()
+    verivali_form::hex::decode(text)
 }
 
 fn load_or_create_salt(data_dir: &Path) -> Result<Vec<u8>, KeyError> {

@@ -12,8 +12,7 @@ use verivali_core::api::{FinalizeResult, Verivali};
 const KEY: [u8; 32] = [6; 32];
 
 fn run(dir: &Path, args: &[&str]) -> Output {
-    let key_file = dir.join("device.key");
-    std::fs::write(&key_file, verivali_form::hex::hex(&KEY)).unwrap();
+    let key_file = support::key_file(dir, &KEY);
     verivali_bin()
         .arg("--data")
         .arg(dir.join("phone"))

@@ -14,7 +14,7 @@ use std::{
     time::Duration,
 };
 
-use support::{RECEIVER_KEY, fixtures, serve_process};
+use support::{RECEIVER_KEY, fixtures, key_file, serve_process};
 use verivali_cli::serve::{
     self, Receiver,
     review::{self, Action, Comment},
@@ -57,12 +57,6 @@ fn returned_visits(office: &Path, phone: &Path) -> (String, Vec<String>) {
             .unwrap();
     }
     (token, ids)
-}
-
-fn key_file(dir: &Path, key: &[u8]) -> std::path::PathBuf {
-    let path = dir.join("key.hex");
-    std::fs::write(&path, verivali_form::hex::hex(key)).unwrap();
-    path
 }
 
 /// How many interviews the device holds as returned by the pengawas.

@@ -26,8 +26,7 @@ fn phone(dir: &Path, url: &str, token: &str) -> Arc<Verivali> {
 
 /// `verivali serve …` on the receiver's folder, as an office runs it from a terminal.
 fn serve_cli(dir: &Path, args: &[&str]) -> (bool, String, String) {
-    let key_file = dir.join("receiver.key");
-    std::fs::write(&key_file, verivali_form::hex::hex(&RECEIVER_KEY)).unwrap();
+    let key_file = support::key_file(dir, &RECEIVER_KEY);
     let out = verivali_bin()
         .arg("--data")
         .arg(dir)
@@ -163,8 +162,7 @@ fn a_returned_visit_reaches_the_phone_with_its_comments_and_its_correction_is_li
     // Nothing more comes back to the phone.
     let after = device.fetch_returns(receiver.url.clone(), Some(token)).unwrap();
     assert!(after.supported && after.reopened.is_empty());
-    let key_file = dir.path().join("device.key");
-    std::fs::write(&key_file, verivali_form::hex::hex(&[5; 32])).unwrap();
+    let key_file = support::key_file(dir.path(), &[5; 32]);
     let visits = verivali_bin()
         .arg("--data")
         .arg(dir.path())

@@ -512,7 +512,9 @@ pub fn store_submission(
         if added > 0 {
             record_upload(&tx, s.device, now, added, false)?;
         }
-        if !checks_before && has_attachment(&tx, s.instance_id, crate::review::CHECKS_FILE)? {
+        // Inserted now when it was not there and this part carries it.
+        let carries_checks = s.attachments.iter().any(|(n, _)| n == crate::review::CHECKS_FILE);
+        if !checks_before && carries_checks {
             let warnings = &s.arrival.confirmed_warnings;
             crate::review::store::checks_arrived(&tx, s.instance_id, warnings, now)?;
         }

@@ -68,16 +68,8 @@ impl Visit<'_> {
     }
 }
 
-fn visit(id: &str, household: &str, status: &str) -> Visit<'static> {
-    let leak = |s: &str| -> &'static str { Box::leak(s.to_owned().into_boxed_str()) };
-    Visit {
-        id: leak(id),
-        household: leak(household),
-        status: leak(status),
-        point: None,
-        checks: None,
-        deprecated: None,
-    }
+fn visit<'a>(id: &'a str, household: &'a str, status: &'a str) -> Visit<'a> {
+    Visit { id, household, status, point: None, checks: None, deprecated: None }
 }
 
 fn reasons_of(office: &Office, id: &str) -> (String, Vec<String>) {

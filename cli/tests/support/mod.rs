@@ -30,6 +30,14 @@ pub fn verivali(data: &Path) -> Command {
     command
 }
 
+/// Writes `key` as the 64 hex digits `--key-file` takes, to `key.hex` in `dir`; its path.
+#[allow(dead_code)]
+pub fn key_file(dir: &Path, key: &[u8]) -> PathBuf {
+    let path = dir.join("key.hex");
+    std::fs::write(&path, verivali_form::hex::hex(key)).unwrap();
+    path
+}
+
 /// The key the tests' receivers encrypt their databases with.
 #[allow(dead_code)]
 pub const RECEIVER_KEY: [u8; 32] = [7; 32];

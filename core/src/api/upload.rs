@@ -127,6 +127,13 @@ pub struct OutboxEntry {
     pub reason: Option<String>,
 }
 
+impl Verivali {
+    /// The server this device talks to, carrying its deviceID.
+    fn server(&self, base_url: String, token: Option<String>) -> Server {
+        Server { base_url, token, device_id: Some(self.device_id.clone()) }
+    }
+}
+
 #[uniffi::export]
 impl Verivali {
     /// Sends finalized interviews to `server_url` (an OpenRosa server) until none is due,
@@ -141,8 +148,7 @@ impl Verivali {
         interrupt: Option<Arc<UploadInterrupt>>,
     ) -> ApiResult<UploadSummary> {
         let agent = client::agent(Duration::from_secs(15), Duration::from_secs(60));
-        let server =
-            Server { base_url: server_url, token, device_id: Some(self.device_id.clone()) };
+        let server = self.server(server_url, token);
         let deadline = now_ms() + budget_ms as i64;
         let report = upload::upload_pending(
             &self.store,
@@ -175,8 +181,7 @@ impl Verivali {
         max_file_mb: Option<u32>,
     ) -> ApiResult<SyncSummary> {
         let agent = client::agent(Duration::from_secs(15), Duration::from_secs(120));
-        let server =
-            Server { base_url: server_url, token, device_id: Some(self.device_id.clone()) };
+        let server = self.server(server_url, token);
         let options = sync::SyncOptions {
             max_file_bytes: max_file_mb
                 .map_or(sync::DEFAULT_MAX_FILE_BYTES, |mb| u64::from(mb.max(1)) * 1024 * 1024),
@@ -224,8 +229,7 @@ impl Verivali {
         token: Option<String>,
     ) -> ApiResult<ReturnsSummary> {
         let agent = client::agent(Duration::from_secs(15), Duration::from_secs(60));
-        let server =
-            Server { base_url: server_url, token, device_id: Some(self.device_id.clone()) };
+        let server = self.server(server_url, token);
         let report = sync::returns::fetch_returns(&self.store, &agent, &server, now_ms())?;
         Ok(ReturnsSummary { reopened: report.reopened, supported: !report.unsupported })
     }

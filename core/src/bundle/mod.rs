@@ -23,12 +23,8 @@ use crate::{
 mod signing;
 mod verify;
 
+pub use signing::public_key;
 pub use verify::verify;
-
-/// The public key (hex) of the device key with `seed`.
-pub fn public_key(seed: &[u8; 32]) -> String {
-    signing::public_key(seed)
-}
 
 const SCHEMA: &str = r#"
 CREATE TABLE submissions (
