@@ -96,7 +96,7 @@ pub fn run(store: &StoreArgs, command: BundleCommand) -> Result<ExitCode, CliErr
 }
 
 /// The passphrase from the option, the environment, or the terminal.
-fn passphrase_of(given: Option<String>) -> Result<String, CliError> {
+pub(crate) fn passphrase_of(given: Option<String>) -> Result<String, CliError> {
     if let Some(passphrase) = given.or_else(|| std::env::var("VERIVALI_BUNDLE_PASSPHRASE").ok()) {
         return Ok(passphrase);
     }

@@ -132,7 +132,7 @@ fn decided(
 }
 
 /// Who the terminal's actions are recorded as: `--as`, or the logged-in user.
-fn actor_name(given: Option<String>) -> String {
+pub(crate) fn actor_name(given: Option<String>) -> String {
     given
         .or_else(|| std::env::var("USER").ok())
         .map(|name| format!("{name} (terminal)"))

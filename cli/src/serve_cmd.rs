@@ -68,10 +68,26 @@ enum ServeAction {
     /// Pemeriksaan pengawas: antrean, tampilkan, setujui, kembalikan / The pengawas review: queue, show, approve, return
     #[command(subcommand)]
     Review(crate::review_cmd::ReviewAction),
+    /// Bundel luring dari ponsel tim / Offline bundles from the team's phones
+    #[command(subcommand)]
+    Bundle(BundleAction),
     /// Salin basis data (terenkripsi, kunci sama) saat server berjalan / Copy the database (encrypted, same key) while the server runs
     Backup {
         /// Berkas tujuan, belum ada / The copy's file, not existing yet
         target: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum BundleAction {
+    /// Impor satu bundel: utuh atau tidak sama sekali, tiap wawancara sekali / Import one bundle: whole or not at all, each interview once
+    Import {
+        file: PathBuf,
+        /// Frasa sandi bundel; tanpa ini: VERIVALI_BUNDLE_PASSPHRASE / The bundle's passphrase; else VERIVALI_BUNDLE_PASSPHRASE
+        #[arg(long, value_name = "TEXT")]
+        passphrase: Option<String>,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -159,6 +175,20 @@ pub fn serve(store: &StoreArgs, args: ServeArgs) -> Result<ExitCode, CliError> {
             println!("Pengguna ditambahkan / User added: {name} ({})", role.as_str());
         }
         Some(ServeAction::Review(action)) => crate::review_cmd::review(dir, &key, action)?,
+        Some(ServeAction::Bundle(BundleAction::Import { file, passphrase, json })) => {
+            let passphrase = crate::bundle_cmd::passphrase_of(passphrase)?;
+            let by = crate::review_cmd::actor_name(None);
+            let imported =
+                serve::bundles::import_file(dir, &key, &file, &passphrase, &by).map_err(usage)?;
+            if json {
+                println!("{}", serde_json::to_string(&imported).unwrap_or_default());
+            } else {
+                println!(
+                    "Diimpor / Imported: {} wawancara/interviews dari/from {} ({} baru/new, {} sudah ada/already here)",
+                    imported.submissions, imported.enumerator, imported.new, imported.duplicates
+                );
+            }
+        }
         Some(ServeAction::Backup { target }) => {
             let bytes = serve::store::backup(dir, &key, &target).map_err(usage)?;
             println!(

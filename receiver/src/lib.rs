@@ -18,6 +18,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod accounts;
+pub mod bundles;
 mod http;
 mod multipart;
 mod pages;
@@ -66,6 +67,8 @@ pub enum ServeError {
     User(String),
     #[error("Token perangkat tidak dapat dibuat / The device token cannot be made: {0}")]
     Token(String),
+    #[error("Bundel tidak diimpor / The bundle was not imported: {0}")]
+    Bundle(String),
     #[error(
         "Berkas atau folder {0} tidak dapat dipakai / The file or folder {0} cannot be used: {1}"
     )]

@@ -13,7 +13,7 @@ use axum::{
     extract::{Path as UrlPath, State},
     http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::{get, post, put},
 };
 use rusqlite::Connection;
 use tokio::sync::Semaphore;
@@ -162,6 +162,9 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/review/{id}", get(review::pages::interview_page).post(review::pages::decide))
         .route("/review/{id}/photo/{name}", get(review::pages::photo))
         .route("/verivali/v1/returns", get(review::returns::returns))
+        .route("/verivali/v1/signing-key", put(crate::bundles::keys::register_key))
+        .route("/verivali/v1/bundles", post(crate::bundles::relay_bundle))
+        .route("/bundles", get(crate::bundles::bundles_page).post(crate::bundles::upload_bundle))
         .fallback(nothing_here)
         .with_state(app)
 }

@@ -201,45 +201,116 @@ fn accept(app: &App, device: &store::Device, content_type: &str, body: &Bytes) -
     let Some(xml) = parts.iter().find(|p| p.name == "xml_submission_file") else {
         return openrosa(400, "error", "Tidak ada xml_submission_file / No xml_submission_file");
     };
-    let Some(instance) = std::str::from_utf8(&xml.bytes).ok().and_then(|t| Document::parse(t).ok())
+    let attachments: Vec<(String, Bytes)> = parts
+        .iter()
+        .filter(|p| p.name != "xml_submission_file")
+        .map(|p| (p.name.clone(), p.bytes.clone()))
+        .collect();
+    let mut conn = app.lock();
+    let admitted = match admit(&conn, device, xml.bytes.clone(), attachments) {
+        Ok(admitted) => admitted,
+        Err(refusal) => return openrosa(refusal.status, "error", &refusal.message),
+    };
+    match store::store_submission(&mut conn, &admitted.incoming(device), now_ms()) {
+        Ok(stored) => match outcome(&stored) {
+            Ok(message) => openrosa(201, "", message),
+            Err(refusal) => openrosa(refusal.status, "error", &refusal.message),
+        },
+        Err(error) => crate::routes::internal(error),
+    }
+}
+
+/// Why a submission is not stored: the HTTP status and a bilingual message naming what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    pub status: u16,
+    pub message: String,
+}
+
+impl Refusal {
+    fn new(status: u16, message: impl Into<String>) -> Refusal {
+        Refusal { status, message: message.into() }
+    }
+}
+
+/// A submission that passed every check and may be stored.
+pub(crate) struct Admitted {
+    instance_id: String,
+    deprecated_id: Option<String>,
+    form_id: String,
+    desa: Option<String>,
+    status: Option<String>,
+    xml: Bytes,
+    attachments: Vec<(String, Bytes)>,
+    arrival: crate::review::store::Arrival,
+}
+
+impl Admitted {
+    pub(crate) fn incoming<'a>(&'a self, device: &'a store::Device) -> store::Incoming<'a> {
+        store::Incoming {
+            instance_id: &self.instance_id,
+            device: &device.id,
+            deprecated_id: self.deprecated_id.as_deref(),
+            form_id: &self.form_id,
+            enumerator: &device.enumerator,
+            xml: &self.xml,
+            desa: self.desa.as_deref(),
+            status: self.status.as_deref(),
+            attachments: &self.attachments,
+            arrival: &self.arrival,
+        }
+    }
+
+    pub(crate) fn instance_id(&self) -> &str {
+        &self.instance_id
+    }
+}
+
+/// Checks a submission from `device` as an upload is checked, whichever way it travelled: the
+/// XML and its instanceID, the form published here, the household within the device's area,
+/// and only attachments the instance names.
+pub(crate) fn admit(
+    conn: &rusqlite::Connection,
+    device: &store::Device,
+    xml: Bytes,
+    attachments: Vec<(String, Bytes)>,
+) -> Result<Admitted, Refusal> {
+    let Some(instance) = std::str::from_utf8(&xml).ok().and_then(|t| Document::parse(t).ok())
     else {
-        return openrosa(400, "error", "XML kiriman tidak sah / The submission XML is not valid");
+        return Err(Refusal::new(400, "XML kiriman tidak sah / The submission XML is not valid"));
     };
     let form_id = instance.attribute(instance.root(), "id").unwrap_or("").to_owned();
     let Some(instance_id) = read_path(&instance, "/*/meta/instanceID") else {
-        return openrosa(
+        return Err(Refusal::new(
             400,
-            "error",
             "Kiriman tanpa meta/instanceID / The submission has no meta/instanceID",
-        );
+        ));
     };
     let deprecated_id = read_path(&instance, "/*/meta/deprecatedID");
-    let mut conn = app.lock();
-    let published = match store::published(&conn, &form_id) {
+    let published = match store::published(conn, &form_id) {
         Ok(Some(published)) => published,
         Ok(None) => {
-            return openrosa(
+            return Err(Refusal::new(
                 404,
-                "error",
-                &format!(
+                format!(
                     "Formulir {form_id} belum diterbitkan di server ini / Form {form_id} is not published on this server"
                 ),
-            );
+            ));
         }
-        Err(error) => return crate::routes::internal(error),
+        Err(error) => {
+            tracing::error!(%error, "reading a published form failed");
+            return Err(Refusal::new(500, "Kesalahan server / Server error"));
+        }
     };
     // An encrypted submission's manifest carries no answers: its area cannot be checked here.
     let encrypted = instance.attribute(instance.root(), "encrypted") == Some("yes");
     let scoped = scope::check(&instance, &published, device, encrypted, |id| {
-        prelist::desa_of(&conn, id).unwrap_or_else(|error| {
+        prelist::desa_of(conn, id).unwrap_or_else(|error| {
             tracing::error!(%error, "prelist lookup failed");
             None
         })
     });
-    let in_scope = match scoped {
-        Ok(in_scope) => in_scope,
-        Err(refusal) => return openrosa(refusal.status, "error", &refusal.message),
-    };
+    let in_scope = scoped.map_err(|refusal| Refusal::new(refusal.status, refusal.message))?;
     let status = published.status_path.as_deref().and_then(|p| read_path(&instance, p));
     let named = if encrypted {
         encrypted_files(&instance)
@@ -247,30 +318,22 @@ fn accept(app: &App, device: &store::Device, content_type: &str, body: &Bytes) -
         named_files(&instance, &published.binary_paths)
     };
     if named.len() > MAX_PARTS {
-        return openrosa(
+        return Err(Refusal::new(
             400,
-            "error",
-            &format!(
+            format!(
                 "Isian menyebut lebih dari {MAX_PARTS} lampiran / The instance names more than {MAX_PARTS} attachments"
             ),
-        );
+        ));
     }
-    let attachments: Vec<(String, Bytes)> = parts
-        .iter()
-        .filter(|p| p.name != "xml_submission_file")
-        .map(|p| (p.name.clone(), p.bytes.clone()))
-        .collect();
-    if let Some(index) =
-        attachments.iter().position(|(name, _)| name != "*isIncomplete*" && !named.contains(name))
+    if let Some((name, _)) =
+        attachments.iter().find(|(name, _)| name != "*isIncomplete*" && !named.contains(name))
     {
-        return openrosa(
+        return Err(Refusal::new(
             400,
-            "error",
-            &format!(
-                "Lampiran {} tidak disebut oleh isian formulir / The attachment {} is not named by the instance",
-                attachments[index].0, attachments[index].0
+            format!(
+                "Lampiran {name} tidak disebut oleh isian formulir / The attachment {name} is not named by the instance"
             ),
-        );
+        ));
     }
     let checks = attachments
         .iter()
@@ -283,51 +346,45 @@ fn accept(app: &App, device: &store::Device, content_type: &str, body: &Bytes) -
         encrypted,
         checks,
     );
-    let incoming = store::Incoming {
-        instance_id: &instance_id,
-        device: &device.id,
-        deprecated_id: deprecated_id.as_deref(),
-        form_id: &form_id,
-        enumerator: &device.enumerator,
-        xml: &xml.bytes,
-        desa: in_scope.desa.as_deref(),
-        status: status.as_deref(),
-        attachments: &attachments,
-        arrival: &arrival,
-    };
-    match store::store_submission(&mut conn, &incoming, now_ms()) {
-        Ok(store::Stored::New) => openrosa(201, "", "Diterima / Received"),
-        Ok(store::Stored::Duplicate) => {
-            openrosa(201, "", "Sudah diterima sebelumnya / Already received")
-        }
-        Ok(store::Stored::Conflict) => openrosa(
+    Ok(Admitted {
+        instance_id,
+        deprecated_id,
+        form_id,
+        desa: in_scope.desa,
+        status,
+        xml,
+        attachments,
+        arrival,
+    })
+}
+
+/// What a storing outcome tells the sender: acknowledged (`Ok`, the message) or refused.
+pub(crate) fn outcome(stored: &store::Stored) -> Result<&'static str, Refusal> {
+    match stored {
+        store::Stored::New => Ok("Diterima / Received"),
+        store::Stored::Duplicate => Ok("Sudah diterima sebelumnya / Already received"),
+        store::Stored::Conflict => Err(Refusal::new(
             409,
-            "error",
             "instanceID yang sama dengan isi berbeda sudah ada / The same instanceID already exists with other content",
-        ),
-        Ok(store::Stored::OtherDevice) => openrosa(
+        )),
+        store::Stored::OtherDevice => Err(Refusal::new(
             409,
-            "error",
             "instanceID ini sudah dikirim oleh perangkat lain / This instanceID was already sent by another device",
-        ),
-        Ok(store::Stored::ChangedAttachment(name)) => openrosa(
+        )),
+        store::Stored::ChangedAttachment(name) => Err(Refusal::new(
             409,
-            "error",
-            &format!(
+            format!(
                 "Lampiran {name} sudah diterima dengan isi lain dan tidak diganti / The attachment {name} was already received with other content and is not replaced"
             ),
-        ),
-        Ok(store::Stored::EditOfOther) => openrosa(
+        )),
+        store::Stored::EditOfOther => Err(Refusal::new(
             409,
-            "error",
             "Koreksi (deprecatedID) menunjuk kiriman perangkat atau formulir lain / The edit (deprecatedID) names another device's or another form's submission",
-        ),
-        Ok(store::Stored::UnknownDeprecated) => openrosa(
+        )),
+        store::Stored::UnknownDeprecated => Err(Refusal::new(
             404,
-            "error",
             "Kiriman yang dikoreksi (deprecatedID) tidak ada di server ini / The submission this edit replaces (deprecatedID) is not on this server",
-        ),
-        Err(error) => crate::routes::internal(error),
+        )),
     }
 }
 

@@ -202,6 +202,9 @@ impl Verivali {
                 Vec::new()
             }
         };
+        if let Err(error) = sync::signing_key::register(&self.store, &agent, &server, now_ms()) {
+            failed.push(format!("signing key: {error}"));
+        }
         if !report.media_updated.is_empty() {
             self.forms.clear();
         }
@@ -231,6 +234,11 @@ impl Verivali {
         let agent = client::agent(Duration::from_secs(15), Duration::from_secs(60));
         let server = self.server(server_url, token);
         let report = sync::returns::fetch_returns(&self.store, &agent, &server, now_ms())?;
+        // The key lets the receiver accept this device's bundles; a failure here must not
+        // hide the returns just applied.
+        if let Err(error) = sync::signing_key::register(&self.store, &agent, &server, now_ms()) {
+            tracing::warn!(%error, "the signing key could not be registered");
+        }
         Ok(ReturnsSummary { reopened: report.reopened, supported: !report.unsupported })
     }
 

@@ -20,10 +20,12 @@ use crate::{
     store::{self, Store, attachments, device},
 };
 
+mod read;
 mod signing;
 mod verify;
 
-pub use signing::public_key;
+pub use read::{Bundled, Opened, open_verified};
+pub use signing::{key_registration_holds, key_registration_proof, public_key};
 pub use verify::verify;
 
 const SCHEMA: &str = r#"

@@ -34,13 +34,9 @@ pub fn signed_by(
     created_at: i64,
     signature: &str,
 ) -> Result<bool, BundleError> {
-    let key = crate::hex::decode(public_key)
-        .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
-        .and_then(|bytes| VerifyingKey::from_bytes(&bytes).ok());
-    let signature = crate::hex::decode(signature)
-        .and_then(|bytes| <[u8; 64]>::try_from(bytes).ok())
-        .map(|bytes| Signature::from_bytes(&bytes));
-    let (Some(key), Some(signature)) = (key, signature) else { return Ok(false) };
+    let (Some(key), Some(signature)) = (verifying_key(public_key), signature_of(signature)) else {
+        return Ok(false);
+    };
     let text = signed_text(conn, device_id, public_key, created_at)?;
     Ok(key.verify_strict(text.as_bytes(), &signature).is_ok())
 }
@@ -76,4 +72,44 @@ fn signed_text(
         text.push('\n');
     }
     Ok(text)
+}
+
+/// The text a device signs to register its key with a receiver: bound to the receiver's
+/// token (by its SHA-256) and the deviceID, so that nobody can register another device's
+/// public key under their own token.
+fn registration_text(token_sha256: &str, device_id: &str) -> String {
+    format!("verivali-key-registration 1\n{}\n", serde_json::json!([token_sha256, device_id]))
+}
+
+/// The proof (signature, hex) that the holder of `seed` registers its key for the token whose
+/// SHA-256 (hex) is `token_sha256`.
+pub fn key_registration_proof(seed: &[u8; 32], token_sha256: &str, device_id: &str) -> String {
+    let key = SigningKey::from_bytes(seed);
+    hex(&key.sign(registration_text(token_sha256, device_id).as_bytes()).to_bytes())
+}
+
+/// Whether `proof` is `public_key`'s registration for the token and deviceID. A key that is
+/// not a valid ed25519 point, or hex of the wrong length, never holds.
+pub fn key_registration_holds(
+    public_key: &str,
+    proof: &str,
+    token_sha256: &str,
+    device_id: &str,
+) -> bool {
+    let (Some(key), Some(signature)) = (verifying_key(public_key), signature_of(proof)) else {
+        return false;
+    };
+    key.verify_strict(registration_text(token_sha256, device_id).as_bytes(), &signature).is_ok()
+}
+
+/// An ed25519 public key from its hex, when it is one.
+fn verifying_key(public_key: &str) -> Option<VerifyingKey> {
+    let bytes = <[u8; 32]>::try_from(crate::hex::decode(public_key)?).ok()?;
+    VerifyingKey::from_bytes(&bytes).ok()
+}
+
+/// An ed25519 signature from its hex, when it has the length of one.
+fn signature_of(signature: &str) -> Option<Signature> {
+    let bytes = <[u8; 64]>::try_from(crate::hex::decode(signature)?).ok()?;
+    Some(Signature::from_bytes(&bytes))
 }

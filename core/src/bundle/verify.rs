@@ -15,11 +15,16 @@ pub fn verify(path: &Path, passphrase: &str) -> Result<Checked, BundleError> {
     let conn = open_existing(path, passphrase)?;
     // A wrong passphrase shows here, as "not a database".
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
+    verify_open(&conn)
+}
+
+/// Checks a bundle already open (and keyed).
+pub(super) fn verify_open(conn: &Connection) -> Result<Checked, BundleError> {
     let mut checked = Checked {
         submissions: 0,
         attachments: 0,
         damaged: Vec::new(),
-        problems: schema_problems(&conn)?,
+        problems: schema_problems(conn)?,
         signer_key: None,
         signer_device: None,
     };
@@ -27,9 +32,9 @@ pub fn verify(path: &Path, passphrase: &str) -> Result<Checked, BundleError> {
         // Queries against a schema not ours prove nothing.
         return Ok(checked);
     }
-    check_parts(&conn, &mut checked)?;
-    checked.problems.extend(unlisted(&conn)?);
-    check_signature(&conn, &mut checked)?;
+    check_parts(conn, &mut checked)?;
+    checked.problems.extend(unlisted(conn)?);
+    check_signature(conn, &mut checked)?;
     Ok(checked)
 }
 

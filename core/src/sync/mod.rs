@@ -10,6 +10,7 @@
 mod http;
 mod lists;
 pub mod returns;
+pub mod signing_key;
 
 use std::collections::HashMap;
 
@@ -77,6 +78,11 @@ pub enum SyncError {
          server's list of returned interviews could not be read (another format?)."
     )]
     ReturnsUnreadable,
+    #[error(
+        "Kunci tanda tangan perangkat ini sudah terdaftar untuk perangkat lain di server. / This \
+         device's signing key is already registered for another device on the server."
+    )]
+    KeyTaken,
     #[error(
         "Berkas ke-{entry} di manifest tidak punya {missing}; formulir tidak dipasang. / Entry \
          {entry} of the manifest has no {missing}; the form was not installed."

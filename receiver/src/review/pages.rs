@@ -33,7 +33,7 @@ const PAGE_ROWS: u32 = 50;
 const REVIEW_FORM_LIMIT: usize = 256 * 1024;
 
 /// The session of a pengawas or operator, or the reply to send instead.
-async fn reviewer(app: &Arc<App>, headers: &HeaderMap) -> Result<Session, Reply> {
+pub(crate) async fn reviewer(app: &Arc<App>, headers: &HeaderMap) -> Result<Session, Reply> {
     let Some((_, session)) = session_of(app, headers).await else {
         return Err(redirect(app, "/login"));
     };
@@ -108,9 +108,10 @@ fn query_of(filter: &Filter, page: u32) -> String {
     query.finish()
 }
 
-fn header_bar(app: &App, session: &Session) -> String {
+pub(crate) fn header_bar(app: &App, session: &Session) -> String {
     format!(
         "<nav><a href=\"{base}/status\">Status</a> · <a href=\"{base}/review\">Antrean / Queue</a> · \
+         <a href=\"{base}/bundles\">Bundel / Bundles</a> · \
          {user} ({role}) <form method=\"post\" action=\"{base}/logout\" class=\"inline\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button>Keluar / Log out</button></form></nav>",
         base = app.base,
