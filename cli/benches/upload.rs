@@ -73,7 +73,11 @@ fn bench(c: &mut Criterion) {
     std::fs::write(&form_path, FORM).unwrap();
     serve::publish_form(server_dir.path(), &BENCH_KEY, &form_path).unwrap();
     // The benchmark's form tags no household: its token must allow that.
-    let rights = serve::TokenRights { areas: vec!["00".into()], allow_untagged_forms: true };
+    let rights = serve::TokenRights {
+        areas: vec!["00".into()],
+        allow_untagged_forms: true,
+        ..Default::default()
+    };
     let token = serve::add_token_with(server_dir.path(), &BENCH_KEY, "bench", &rights).unwrap();
     let receiver = Receiver::start(server_dir.path(), &BENCH_KEY, "127.0.0.1", 0).unwrap();
     let server =

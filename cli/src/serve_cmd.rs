@@ -121,6 +121,9 @@ enum TokenAction {
         /// Izinkan formulir tanpa tanda rumah tangga/desa dan kiriman terenkripsi (wilayahnya tidak diperiksa) / Allow forms without household/desa tags and encrypted submissions (their area is not checked)
         #[arg(long)]
         allow_untagged_forms: bool,
+        /// Ponsel pengawas: keputusannya di luar jaringan (dalam bundel) dicatat sebagai keputusan pengawas / A pengawas's phone: its offline decisions (in bundles) are recorded as the pengawas's
+        #[arg(long)]
+        pengawas: bool,
     },
 }
 
@@ -163,8 +166,13 @@ pub fn serve(store: &StoreArgs, args: ServeArgs) -> Result<ExitCode, CliError> {
                 added.added, added.replaced
             );
         }
-        Some(ServeAction::Token(TokenAction::Add { enumerator, areas, allow_untagged_forms })) => {
-            let rights = TokenRights { areas, allow_untagged_forms };
+        Some(ServeAction::Token(TokenAction::Add {
+            enumerator,
+            areas,
+            allow_untagged_forms,
+            pengawas,
+        })) => {
+            let rights = TokenRights { areas, allow_untagged_forms, pengawas };
             let token = serve::add_token_with(dir, &key, &enumerator, &rights).map_err(usage)?;
             println!("Token untuk / Token for {enumerator}: {token}");
         }

@@ -214,6 +214,22 @@ impl Document {
         self.get(id).children.iter().copied().find(|&c| &*self.get(c).name == name)
     }
 
+    /// The trimmed text at a plain path of child names (`/data/meta/instanceID`; the root step
+    /// may be `*`), following the first child of each name; `None` when absent or blank.
+    pub fn text_at(&self, path: &str) -> Option<String> {
+        let mut steps = path.trim_start_matches('/').split('/');
+        let root_name = steps.next()?;
+        let mut at = self.root();
+        if root_name != "*" && &*self.get(at).name != root_name {
+            return None;
+        }
+        for step in steps {
+            at = self.child(at, step)?;
+        }
+        let text = self.string_value(at);
+        (!text.trim().is_empty()).then(|| text.trim().to_owned())
+    }
+
     pub fn len(&self) -> usize {
         self.nodes.len()
     }

@@ -202,6 +202,8 @@ pub struct TokenRights {
     /// Whether the device may submit forms whose household and desa cannot be checked (forms
     /// without `verivali:role` tags, encrypted submissions).
     pub allow_untagged_forms: bool,
+    /// A pengawas's phone: the decisions it makes offline count as the pengawas's.
+    pub pengawas: bool,
 }
 
 /// Creates a device token for `enumerator` in `areas`; returns the token.
@@ -211,7 +213,7 @@ pub fn add_token(
     enumerator: &str,
     areas: &[String],
 ) -> Result<String, ServeError> {
-    let rights = TokenRights { areas: areas.to_vec(), allow_untagged_forms: false };
+    let rights = TokenRights { areas: areas.to_vec(), ..TokenRights::default() };
     add_token_with(dir, key, enumerator, &rights)
 }
 
@@ -236,6 +238,12 @@ pub fn add_token_with(
         allow_untagged_forms: rights.allow_untagged_forms,
     };
     store::add_token(&conn, &token, &device, now_ms())?;
+    if rights.pengawas {
+        conn.execute(
+            "UPDATE tokens SET pengawas = 1 WHERE token_sha = ?1",
+            [verivali_form::hex::sha256_hex(token.as_bytes())],
+        )?;
+    }
     Ok(token)
 }
 

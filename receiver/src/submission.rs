@@ -393,17 +393,7 @@ const MAX_PARTS: usize = 200;
 
 /// The text of the node at a generic path (`/*` matches the root of any name).
 pub(crate) fn read_path(doc: &Document, path: &str) -> Option<String> {
-    let mut steps = path.trim_start_matches('/').split('/');
-    let root_name = steps.next()?;
-    let mut at = doc.root();
-    if root_name != "*" && &*doc.get(at).name != root_name {
-        return None;
-    }
-    for step in steps {
-        at = doc.child(at, step)?;
-    }
-    let text = doc.string_value(at);
-    (!text.trim().is_empty()).then(|| text.trim().to_owned())
+    doc.text_at(path)
 }
 
 /// Attachment names a receiver can keep: no path separator, no NUL or other control character,

@@ -137,7 +137,11 @@ fn each_way_around_area_scoping_is_refused_and_nothing_of_it_is_stored() {
 #[test]
 fn an_untagged_form_passes_only_from_a_token_that_allows_it() {
     let office = Office::new();
-    let rights = serve::TokenRights { areas: vec!["52".into()], allow_untagged_forms: true };
+    let rights = serve::TokenRights {
+        areas: vec!["52".into()],
+        allow_untagged_forms: true,
+        ..Default::default()
+    };
     let trusted = serve::add_token_with(office.path(), &KEY, "Operator HP", &rights).unwrap();
     let untagged = office.path().join("untagged/form.xml");
     std::fs::create_dir_all(untagged.parent().unwrap()).unwrap();

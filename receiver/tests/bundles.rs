@@ -10,33 +10,12 @@ mod support;
 use std::{path::Path, sync::Arc};
 
 use rusqlite::Connection;
-use support::{KEY, Office, web};
-use verivali_core::api::{FinalizeResult, Verivali};
+use support::{KEY, Office, phone, web};
+use verivali_core::api::Verivali;
 use verivali_receiver::{self as serve, Role, bundles};
 
 const PASSPHRASE: &str = "rahasia-desa";
 const PASSWORD: &str = "pengawas-rahasia-1";
-
-/// A phone with `households` finalized (status 4; the first with a photo).
-fn phone(dir: &Path, households: &[&str]) -> Arc<Verivali> {
-    let phone = Verivali::open(dir.display().to_string(), vec![4; 32], None).unwrap();
-    phone.install_form(support::mini_form().display().to_string()).unwrap();
-    let prelist = support::fixtures().join("prelist/sample.jsonl");
-    phone.import_prelist(prelist.display().to_string(), None).unwrap();
-    for (index, household) in households.iter().enumerate() {
-        let visit =
-            phone.start_interview("mini_verivali".into(), Some((*household).into())).unwrap();
-        visit.answer("/data/status_keberadaan".into(), "4".into()).unwrap();
-        if index == 0 {
-            let jpeg = support::fixtures().join("photos/exif-6.jpg");
-            visit
-                .attach_photo("/data/bukti/foto_rumah".into(), jpeg.display().to_string())
-                .unwrap();
-        }
-        assert!(matches!(visit.finalize(vec![]).unwrap(), FinalizeResult::Finalized { .. }));
-    }
-    phone
-}
 
 /// A phone in `dir` with `households` finalized that reached the receiver once with `token`
 /// (registering its key, with the returns the upload job fetches), and the bundle it wrote.

@@ -13,6 +13,7 @@ mod names;
 pub mod nik;
 mod phone;
 pub mod regions;
+pub mod review;
 #[cfg(test)]
 mod scenarios;
 

@@ -132,6 +132,14 @@ impl From<store::Error> for VerivaliError {
             E::UnknownStoredValue { .. } => VerivaliError::internal("store.unknown_value", &error),
             E::Sealing(_) => VerivaliError::internal("store.sealing", &error),
             E::PrelistUnreadable(_) => VerivaliError::internal("rules.prelist_unreadable", &error),
+            E::BundleRead(_) => VerivaliError::InvalidInput {
+                reason: format!("bundel tidak terbaca / the bundle cannot be read: {error}"),
+            },
+            E::BundleConflict(id) => VerivaliError::InvalidInput {
+                reason: format!(
+                    "wawancara {id} sudah ada dengan isi lain; bundel tidak diimpor / interview {id} is already here with other content; the bundle was not imported"
+                ),
+            },
         }
     }
 }

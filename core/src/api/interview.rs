@@ -42,7 +42,7 @@ impl FormCache {
         })
     }
 
-    fn get(&self, store: &Store, row: i64) -> ApiResult<Arc<Form>> {
+    pub(super) fn get(&self, store: &Store, row: i64) -> ApiResult<Arc<Form>> {
         if let Some(form) = self.entries().get(&row) {
             return Ok(Arc::clone(form));
         }

@@ -30,11 +30,12 @@ mod logging;
 mod prelist;
 mod records;
 mod settings;
+mod team;
 mod upload;
 
 use std::{path::PathBuf, sync::Arc};
 
-pub use bundle::{BundleCheck, BundleInfo};
+pub use bundle::{BundleCheck, BundleImport, BundleInfo, RelaySummary, TrustedKey};
 pub use error::{ApiResult, ServerProblem, VerivaliError};
 pub use evidence::{
     FixQualityView, GeopointInput, LocationPolicyView, LocationResult, PhotoProblem, PhotoResult,
@@ -48,10 +49,11 @@ pub use prelist::{
 };
 pub use records::{
     AnswerResult, AnswerValue, Answered, ChoiceItem, FinalizeResult, FindingSeverity, FormInfo,
-    InputKind, InterviewStatus, InterviewSummary, QuestionView, RepeatPromptView, RuleFinding,
-    ScreenView, SectionView, WarningConfirmation,
+    InputKind, InterviewStatus, InterviewSummary, QuestionView, RepeatPromptView,
+    ReviewCommentView, ReviewReturnView, RuleFinding, ScreenView, SectionView, WarningConfirmation,
 };
 pub use settings::Settings;
+pub use team::TeamInterview;
 pub use upload::{
     OutboxEntry, SyncProgressListener, SyncSummary, UploadInterrupt, UploadProgressListener,
     UploadState, UploadSummary,

@@ -8,7 +8,7 @@ use std::{
     time::Duration,
 };
 
-use super::{ApiResult, Verivali, now_ms};
+use super::{ApiResult, Verivali, bundle::RelaySummary, now_ms};
 use crate::{
     outbox::{
         self, OutboxState,
@@ -150,6 +150,10 @@ impl Verivali {
         let agent = client::agent(Duration::from_secs(15), Duration::from_secs(60));
         let server = self.server(server_url, token);
         let deadline = now_ms() + budget_ms as i64;
+        // Handed-over versions go first, so that an edit never arrives before what it edits.
+        if let Err(error) = sync::relay::relay(&self.store, &agent, &server, now_ms()) {
+            tracing::info!(%error, "carried bundles were not relayed");
+        }
         let report = upload::upload_pending(
             &self.store,
             &agent,
@@ -240,6 +244,25 @@ impl Verivali {
             tracing::warn!(%error, "the signing key could not be registered");
         }
         Ok(ReturnsSummary { reopened: report.reopened, supported: !report.unsupported })
+    }
+
+    /// Hands the bundles this phone carries to the receiver: the team's (on a pengawas's
+    /// phone) and its own when a correction replaced what they handed over. `upload_pending`
+    /// does this first by itself; this call reports it.
+    pub fn relay_bundles(
+        &self,
+        server_url: String,
+        token: Option<String>,
+    ) -> ApiResult<RelaySummary> {
+        let agent = client::agent(Duration::from_secs(15), Duration::from_secs(60));
+        let server = self.server(server_url, token);
+        let report = sync::relay::relay(&self.store, &agent, &server, now_ms())?;
+        Ok(RelaySummary {
+            relayed: report.relayed,
+            dropped: report.dropped,
+            refused: report.refused,
+            supported: !report.unsupported,
+        })
     }
 
     /// "Send now": makes every interview waiting for a retry or a person due at once, for

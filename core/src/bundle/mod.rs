@@ -17,15 +17,17 @@ use rusqlite::{Connection, params};
 
 use crate::{
     hex::sha256_hex,
-    store::{self, Store, attachments, device},
+    store::{self, Store, attachments, device, team},
 };
 
+mod import;
 mod read;
 mod signing;
 mod verify;
 
+pub use import::import;
 pub use read::{Bundled, Opened, open_verified};
-pub use signing::{key_registration_holds, key_registration_proof, public_key};
+pub use signing::{is_public_key, key_registration_holds, key_registration_proof, public_key};
 pub use verify::verify;
 
 const SCHEMA: &str = r#"
@@ -42,7 +44,13 @@ CREATE TABLE attachments (
     bytes       BLOB NOT NULL,
     PRIMARY KEY (instance_id, name)
 );
--- One row per stored blob: `part` is `xml`, `checks` or the attachment's name.
+-- A pengawas's decisions made offline, one per reviewed submission, as JSON: returns travel
+-- back to the enumerator's phone, and all of them to the receiver.
+CREATE TABLE decisions (
+    instance_id TEXT PRIMARY KEY,
+    decision    BLOB NOT NULL
+);
+-- One row per stored blob: `part` is `xml`, `checks`, `decision` or the attachment's name.
 CREATE TABLE manifest (
     instance_id TEXT NOT NULL,
     part        TEXT NOT NULL,
@@ -74,10 +82,20 @@ pub enum BundleError {
     Sql(#[from] rusqlite::Error),
     #[error("The passphrase must have at least 8 characters.")]
     WeakPassphrase,
-    #[error("There is nothing to bundle: no finalized interview is waiting to be sent.")]
+    #[error(
+        "There is nothing to bundle: no finalized interview is waiting to be sent, and no return waits to be handed back."
+    )]
     Empty,
     #[error("There is no bundle at {0}.")]
     Missing(PathBuf),
+    #[error("The bundle is damaged or was changed: {}", .0.join("; "))]
+    NotSound(Vec<String>),
+    #[error("This bundle was written on this phone; hand it to another phone or the office.")]
+    OwnBundle,
+    #[error("The bundle is signed by key {0}…, which this phone does not trust.")]
+    Untrusted(String),
+    #[error("Interview {0} is already on this phone with other content; the bundle was not imported.")]
+    Conflict(String),
 }
 
 /// What a written bundle holds.
@@ -86,6 +104,7 @@ pub struct Written {
     pub path: PathBuf,
     pub submissions: u32,
     pub attachments: u32,
+    pub decisions: u32,
     pub bytes: u64,
 }
 
@@ -95,6 +114,7 @@ pub struct Written {
 pub struct Checked {
     pub submissions: u32,
     pub attachments: u32,
+    pub decisions: u32,
     pub damaged: Vec<String>,
     /// Why the bundle is not as its signer wrote it (empty: it is).
     pub problems: Vec<String>,
@@ -138,8 +158,9 @@ fn open_with(
     Ok(conn)
 }
 
-/// Writes every finalized interview not yet acknowledged by a server into a new bundle in
-/// `dir`, named by `now_ms`.
+/// Writes into a new bundle in `dir`, named by `now_ms`: every finalized interview not yet
+/// acknowledged by a server, and every decision this phone's pengawas made. The interviews are marked as handed over (a correction after this is an edit),
+/// and a copy of the file is carried until a server needs it ([`crate::store::team`]).
 pub fn export(
     store: &Store,
     dir: &Path,
@@ -147,19 +168,25 @@ pub fn export(
     now_ms: i64,
 ) -> Result<Written, BundleError> {
     let rows = store.read(waiting)?;
-    if rows.is_empty() {
+    let decisions = store.read(decisions_to_hand)?;
+    if rows.is_empty() && decisions.is_empty() {
         return Err(BundleError::Empty);
     }
     std::fs::create_dir_all(dir)?;
     let path = dir.join(format!("verivali-{now_ms}.vvbundle"));
     let temporary = dir.join(format!("verivali-{now_ms}.vvbundle.part"));
     let _ = std::fs::remove_file(&temporary);
-    let mut written = Written { path: path.clone(), submissions: 0, attachments: 0, bytes: 0 };
+    let mut written =
+        Written { path: path.clone(), submissions: 0, attachments: 0, decisions: 0, bytes: 0 };
+    let mut instances = Vec::new();
+    let (device_id, seed) =
+        store.write(|tx| Ok((device::device_id(tx)?, device::signing_seed(tx)?)))?;
     {
         let mut bundle = open_keyed(&temporary, passphrase)?;
         bundle.execute_batch(SCHEMA)?;
         let tx = bundle.transaction()?;
-        for (instance_id, form_id, version, xml, checks) in rows {
+        for row in rows {
+            let Waiting { interview_id, instance_id, form_id, version, xml, checks } = row;
             tx.execute(
                 "INSERT INTO submissions VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![
@@ -174,7 +201,8 @@ pub fn export(
             if let Some(checks) = &checks {
                 add_part(&tx, &instance_id, "checks", checks.as_bytes(), &mut written)?;
             }
-            for (name, _, bytes) in store.read(|c| attachments::for_submission(c, &instance_id))? {
+            let files = store.read(|c| attachments::for_submission(c, &interview_id))?;
+            for (name, _, bytes) in files {
                 tx.execute(
                     "INSERT INTO attachments VALUES (?1, ?2, ?3)",
                     params![instance_id, name, bytes],
@@ -183,15 +211,46 @@ pub fn export(
                 written.attachments += 1;
             }
             written.submissions += 1;
+            instances.push(instance_id);
         }
-        let (device_id, seed) =
-            store.write(|tx| Ok((device::device_id(tx)?, device::signing_seed(tx)?)))?;
+        for (instance_id, decision) in decisions {
+            tx.execute("INSERT INTO decisions VALUES (?1, ?2)", params![instance_id, decision])?;
+            add_part(&tx, &instance_id, "decision", &decision, &mut written)?;
+            written.decisions += 1;
+        }
         signing::sign(&tx, &device_id, &seed, now_ms)?;
         tx.commit()?;
     }
     std::fs::rename(&temporary, &path)?;
-    tracing::info!(submissions = written.submissions, bytes = written.bytes, "bundle written");
+    carry_own(store, &path, passphrase, &device_id, &instances, written.decisions, now_ms)?;
+    tracing::info!(
+        submissions = written.submissions,
+        decisions = written.decisions,
+        bytes = written.bytes,
+        "bundle written"
+    );
     Ok(written)
+}
+
+/// Keeps a copy of a bundle just written, and marks its interviews as handed over, in one
+/// transaction: a correction made after this goes out as an edit, and the copy reaches the
+/// server if the outbox no longer holds what was handed.
+fn carry_own(
+    store: &Store,
+    path: &Path,
+    passphrase: &str,
+    device_id: &str,
+    instances: &[String],
+    decisions: u32,
+    now_ms: i64,
+) -> Result<(), BundleError> {
+    let copy = import::keep_copy(store, path)?;
+    store.write(|tx| {
+        let carried = copy.carried(passphrase, true, decisions);
+        team::carry(tx, &carried, device_id, instances, now_ms)?;
+        team::handed(tx, instances, now_ms)
+    })?;
+    Ok(())
 }
 
 fn add_part(
@@ -209,16 +268,47 @@ fn add_part(
     Ok(())
 }
 
-type WaitingRow = (String, String, String, String, Option<String>);
+/// Every decision this phone's pengawas made, as JSON ([`Decision`]): the enumerators' phones
+/// apply the returns among them, the receiver all of them; both ignore what they applied.
+fn decisions_to_hand(conn: &Connection) -> Result<Vec<(String, Vec<u8>)>, store::Error> {
+    let rows = team::decisions(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|d| {
+            let json = serde_json::to_vec(&d).unwrap_or_default();
+            (d.instance_id, json)
+        })
+        .collect())
+}
+
+/// A finalized interview waiting for a server: its submission as the outbox holds it (the
+/// instanceID of an edit differs from the interview's id).
+struct Waiting {
+    interview_id: String,
+    instance_id: String,
+    form_id: String,
+    version: String,
+    xml: String,
+    checks: Option<String>,
+}
 
 /// Finalized interviews whose upload the server has not acknowledged.
-fn waiting(conn: &Connection) -> Result<Vec<WaitingRow>, store::Error> {
+fn waiting(conn: &Connection) -> Result<Vec<Waiting>, store::Error> {
     let mut stmt = conn.prepare(
-        "SELECT i.id, f.form_id, f.version, o.submission_xml, i.checks
+        "SELECT i.id, coalesce(o.instance_id, i.id), f.form_id, f.version, o.submission_xml,
+                i.checks
          FROM interviews i JOIN forms f ON f.id = i.form JOIN outbox o ON o.interview_id = i.id
          WHERE i.state = 'finalized' AND o.state != 'sent' ORDER BY i.finalized_at",
     )?;
-    let rows =
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Waiting {
+            interview_id: r.get(0)?,
+            instance_id: r.get(1)?,
+            form_id: r.get(2)?,
+            version: r.get(3)?,
+            xml: r.get(4)?,
+            checks: r.get(5)?,
+        })
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -8,6 +8,7 @@ use std::path::Path;
 use rusqlite::{Connection, params};
 
 use super::{BundleError, Checked, open_existing, verify};
+use crate::store::team::Decision;
 
 /// A verified bundle held open for reading.
 pub struct Opened {
@@ -43,6 +44,27 @@ impl Opened {
         let mut stmt = self.conn.prepare("SELECT instance_id FROM submissions ORDER BY instance_id")?;
         let ids = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
         Ok(ids)
+    }
+
+    /// The pengawas's decisions it carries; one that cannot be read refuses the bundle.
+    pub fn decisions(&self) -> Result<Vec<Decision>, BundleError> {
+        let mut stmt =
+            self.conn.prepare("SELECT instance_id, decision FROM decisions ORDER BY instance_id")?;
+        let rows: Vec<(String, Vec<u8>)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter()
+            .map(|(instance_id, bytes)| {
+                serde_json::from_slice::<Decision>(&bytes)
+                    .ok()
+                    .filter(|d| d.instance_id == instance_id && d.is_valid())
+                    .ok_or_else(|| {
+                        BundleError::NotSound(vec![format!(
+                            "the decision on {instance_id} cannot be read"
+                        )])
+                    })
+            })
+            .collect()
     }
 
     /// One submission with its checks and attachments.

@@ -102,6 +102,11 @@ pub fn key_registration_holds(
     key.verify_strict(registration_text(token_sha256, device_id).as_bytes(), &signature).is_ok()
 }
 
+/// Whether `public_key` is the hex of an ed25519 public key.
+pub fn is_public_key(public_key: &str) -> bool {
+    verifying_key(public_key).is_some()
+}
+
 /// An ed25519 public key from its hex, when it is one.
 fn verifying_key(public_key: &str) -> Option<VerifyingKey> {
     let bytes = <[u8; 32]>::try_from(crate::hex::decode(public_key)?).ok()?;

@@ -23,6 +23,7 @@ pub(super) fn verify_open(conn: &Connection) -> Result<Checked, BundleError> {
     let mut checked = Checked {
         submissions: 0,
         attachments: 0,
+        decisions: 0,
         damaged: Vec::new(),
         problems: schema_problems(conn)?,
         signer_key: None,
@@ -79,6 +80,7 @@ fn check_parts(conn: &Connection, checked: &mut Checked) -> Result<(), BundleErr
         match part.as_str() {
             "xml" => checked.submissions += 1,
             "checks" => {}
+            "decision" => checked.decisions += 1,
             _ => checked.attachments += 1,
         }
     }
@@ -94,6 +96,13 @@ fn part_bytes(
         "xml" | "checks" => conn
             .query_row(
                 &format!("SELECT {part} FROM submissions WHERE instance_id = ?1"),
+                [instance_id],
+                |r| r.get(0),
+            )
+            .optional()?,
+        "decision" => conn
+            .query_row(
+                "SELECT decision FROM decisions WHERE instance_id = ?1",
                 [instance_id],
                 |r| r.get(0),
             )
@@ -126,7 +135,11 @@ fn unlisted(conn: &Connection) -> Result<Vec<String>, BundleError> {
     let attachments = query(
         "SELECT a.instance_id || '/' || a.name FROM attachments a WHERE NOT EXISTS
          (SELECT 1 FROM manifest m WHERE m.instance_id = a.instance_id AND m.part = a.name)
-         OR a.name IN ('xml', 'checks')",
+         OR a.name IN ('xml', 'checks', 'decision')",
+    )?;
+    let decisions = query(
+        "SELECT instance_id FROM decisions d WHERE NOT EXISTS
+         (SELECT 1 FROM manifest m WHERE m.instance_id = d.instance_id AND m.part = 'decision')",
     )?;
     for id in submissions {
         problems.push(format!("submission {id} is not in the manifest"));
@@ -136,6 +149,9 @@ fn unlisted(conn: &Connection) -> Result<Vec<String>, BundleError> {
     }
     for part in attachments {
         problems.push(format!("attachment {part} is not in the manifest"));
+    }
+    for id in decisions {
+        problems.push(format!("the decision on {id} is not in the manifest"));
     }
     Ok(problems)
 }

@@ -70,31 +70,34 @@ pub struct SubmissionIdentity {
 /// The identity the next finalize of interview `interview_id` must use, given what its outbox
 /// holds: the interview's own id the first time; the same as before while the server has not
 /// acknowledged it (the old content never arrived, so it is replaced, not edited); a new
-/// `fresh_id` deprecating the acknowledged one after the server has it (ODK Collect's edit).
+/// `fresh_id` deprecating the acknowledged one after the server has it (ODK Collect's edit), or
+/// after it left in an offline bundle (it will arrive as it was).
 pub fn identity_for_next_finalize(
     conn: &Connection,
     interview_id: &str,
     fresh_id: impl FnOnce() -> String,
 ) -> Result<SubmissionIdentity> {
-    let queued: Option<(String, Option<String>, String)> = conn
+    let queued: Option<(String, Option<String>, String, bool)> = conn
         .query_row(
-            "SELECT coalesce(instance_id, interview_id), deprecated_id, state FROM outbox
+            "SELECT coalesce(instance_id, interview_id), deprecated_id, state,
+                    handed_at IS NOT NULL FROM outbox
              WHERE interview_id = ?1",
             [interview_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .optional()?;
-    let Some((instance_id, deprecated_id, state)) = queued else {
+    let Some((instance_id, deprecated_id, state, handed)) = queued else {
         return Ok(SubmissionIdentity {
             instance_id: interview_id.to_owned(),
             deprecated_id: None,
         });
     };
-    Ok(match OutboxState::parse(&state)? {
-        OutboxState::Sent => {
-            SubmissionIdentity { instance_id: fresh_id(), deprecated_id: Some(instance_id) }
-        }
-        _ => SubmissionIdentity { instance_id, deprecated_id },
+    // Handed over in a bundle, the version will reach the server as it is: edited, not replaced.
+    let delivered = handed || OutboxState::parse(&state)? == OutboxState::Sent;
+    Ok(if delivered {
+        SubmissionIdentity { instance_id: fresh_id(), deprecated_id: Some(instance_id) }
+    } else {
+        SubmissionIdentity { instance_id, deprecated_id }
     })
 }
 

@@ -36,6 +36,12 @@ pub enum Error {
     #[error("The operating system did not provide random bytes: {0}")]
     Random(String),
 
+    #[error("The bundle could not be read: {0}")]
+    BundleRead(String),
+
+    #[error("Interview {0} is already on this phone with other content.")]
+    BundleConflict(String),
+
     #[error(
         "Form {form_id} version {version} is already installed with different content; a changed form needs a new version."
     )]

@@ -139,7 +139,7 @@ pub fn finalize(tx: &Transaction<'_>, id: &str, done: &Finalized<'_>, now_ms: i6
          VALUES (?1, ?2, 'queued', ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (interview_id) DO UPDATE SET submission_xml = ?2, state = 'queued',
              attempts = 0, next_attempt_at = NULL, reason = NULL, queued_at = ?3, sent_at = NULL,
-             instance_id = ?4, deprecated_id = ?5, checks_file = ?6, encryption = ?7",
+             handed_at = NULL, instance_id = ?4, deprecated_id = ?5, checks_file = ?6, encryption = ?7",
         params![
             id,
             done.submission_xml,

@@ -23,6 +23,7 @@ pub mod prelist;
 pub mod returns;
 mod schema;
 pub mod sqlcipher;
+pub mod team;
 
 use std::{
     path::{Path, PathBuf},
@@ -107,7 +108,6 @@ impl Store {
     }
 
     /// The database file's path.
-    #[cfg(any(test, feature = "internals"))]
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -39,8 +39,8 @@ pub enum Applied {
     NotOurs,
 }
 
-/// Applies `notice`: the interview whose acknowledged submission it names is reopened for
-/// correction (if finalized) and the comments are kept.
+/// Applies `notice`: the interview whose acknowledged (or handed-over) submission it names is
+/// reopened for correction (if finalized) and the comments are kept.
 pub fn apply_return(tx: &Transaction<'_>, notice: &ReturnNotice, now_ms: i64) -> Result<Applied> {
     let seen: bool = tx
         .query_row(
@@ -54,7 +54,8 @@ pub fn apply_return(tx: &Transaction<'_>, notice: &ReturnNotice, now_ms: i64) ->
     }
     let interview: Option<String> = tx
         .query_row(
-            "SELECT interview_id FROM outbox WHERE instance_id = ?1 AND state = 'sent'",
+            "SELECT interview_id FROM outbox
+             WHERE instance_id = ?1 AND (state = 'sent' OR handed_at IS NOT NULL)",
             [&notice.instance_id],
             |r| r.get(0),
         )

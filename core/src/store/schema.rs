@@ -18,7 +18,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use super::error::{Error, Result};
 
 /// The schema version this build writes.
-pub const VERSION: u32 = 6;
+pub const VERSION: u32 = 7;
 
 const CREATE_V2: &str = r#"
 CREATE TABLE prelist_imports (
@@ -279,6 +279,7 @@ fn create(tx: &Transaction<'_>) -> Result<()> {
     tx.execute_batch(ATTACHMENTS_V4)?;
     tx.execute_batch(SUBMISSION_IDENTITY_V5)?;
     tx.execute_batch(REVIEW_RETURNS_V6)?;
+    tx.execute_batch(super::team::TEAM_V7)?;
     Ok(())
 }
 
@@ -299,6 +300,7 @@ fn upgrade_from(tx: &Transaction<'_>, version: u32) -> Result<()> {
             Ok(tx.execute_batch("UPDATE outbox SET instance_id = interview_id;")?)
         }
         5 => Ok(tx.execute_batch(REVIEW_RETURNS_V6)?),
+        6 => Ok(tx.execute_batch(super::team::TEAM_V7)?),
         other => unreachable!("no upgrade step from schema version {other}"),
     }
 }

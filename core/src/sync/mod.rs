@@ -10,6 +10,7 @@
 mod http;
 mod lists;
 pub mod returns;
+pub mod relay;
 pub mod signing_key;
 
 use std::collections::HashMap;

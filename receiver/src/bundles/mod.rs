@@ -17,7 +17,7 @@ mod spool;
 use std::path::Path;
 
 use bytes::Bytes;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use verivali_core::host::bundle::{self, BundleError};
 
 pub(crate) use pages::{bundles_page, upload_bundle};
@@ -47,6 +47,8 @@ CREATE TABLE bundle_imports (
     imported_at INTEGER NOT NULL
 );
 CREATE INDEX bundle_imports_by_time ON bundle_imports (imported_at);
+-- A pengawas's phone: its offline decisions, relayed in its bundles, are recorded as its own.
+ALTER TABLE tokens ADD COLUMN pengawas INTEGER NOT NULL DEFAULT 0;
 "#;
 
 /// What importing a bundle did.
@@ -56,6 +58,10 @@ pub struct Imported {
     /// Stored now; the others were here already (by upload or another bundle).
     pub new: u32,
     pub duplicates: u32,
+    /// A pengawas's decisions recorded now; the others were recorded before, or concern
+    /// interviews outside the pengawas's area or already decided here.
+    pub decisions: u32,
+    pub decisions_skipped: u32,
     /// Whose device signed it.
     pub enumerator: String,
     pub device_id: String,
@@ -90,6 +96,11 @@ pub enum ImportError {
         "Kiriman {instance_id} dalam bundel ditolak / Submission {instance_id} in the bundle is refused: {reason}"
     )]
     Refused { instance_id: String, status: u16, reason: String },
+    #[error(
+        "Bundel membawa keputusan pengawas, tetapi penandatangannya bukan ponsel pengawas / \
+         The bundle carries a pengawas's decisions, but its signer is not a pengawas's phone"
+    )]
+    NotPengawas,
     #[error("Basis data penerima / The receiver's database: {0}")]
     Store(#[from] rusqlite::Error),
 }
@@ -100,7 +111,9 @@ impl ImportError {
         match self {
             ImportError::Missing(_) | ImportError::Unreadable | ImportError::WeakPassphrase => 400,
             ImportError::NotSound(_) => 422,
-            ImportError::UnknownSigner(_) | ImportError::OtherDevice { .. } => 403,
+            ImportError::UnknownSigner(_)
+            | ImportError::OtherDevice { .. }
+            | ImportError::NotPengawas => 403,
             ImportError::Refused { status, .. } => *status,
             ImportError::Store(_) => 500,
         }
@@ -146,10 +159,13 @@ pub fn import(
     }
     let ids = opened.instance_ids().map_err(from_bundle_error)?;
     let tx = conn.transaction()?;
+    let decisions = opened.decisions().map_err(from_bundle_error)?;
     let mut imported = Imported {
         submissions: 0,
         new: 0,
         duplicates: 0,
+        decisions: 0,
+        decisions_skipped: 0,
         enumerator: device.enumerator.clone(),
         device_id: registered_id,
     };
@@ -182,6 +198,9 @@ pub fn import(
         }
         imported.submissions += 1;
     }
+    if !decisions.is_empty() {
+        apply_decisions(&tx, &device, &decisions, &mut imported, now)?;
+    }
     tx.execute(
         "INSERT INTO bundle_imports (sha256, signer_key, device, imported_by, submissions, new, imported_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -198,6 +217,52 @@ pub fn import(
     tx.commit()?;
     tracing::info!(submissions = imported.submissions, new = imported.new, "bundle imported");
     Ok(imported)
+}
+
+/// Records a pengawas's offline decisions, as that pengawas's actions, when the bundle's signer
+/// is a pengawas's phone: each on an interview in the phone's area, not decided here since
+/// (the first decision on an interview wins; the rest are counted as skipped).
+fn apply_decisions(
+    tx: &rusqlite::Transaction<'_>,
+    device: &crate::store::Device,
+    decisions: &[bundle::Decision],
+    imported: &mut Imported,
+    now: i64,
+) -> Result<(), ImportError> {
+    if !crate::store::is_pengawas(tx, &device.id)? {
+        return Err(ImportError::NotPengawas);
+    }
+    let actor = format!("{} (ponsel / phone)", device.enumerator);
+    for decision in decisions {
+        let desa: Option<Option<String>> = tx
+            .query_row(
+                "SELECT desa FROM submissions WHERE instance_id = ?1",
+                [&decision.instance_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let in_area = desa.flatten().is_some_and(|d| device.covers(&d));
+        let action = match decision.as_return() {
+            Some(notice) => crate::review::Action::Return {
+                comments: notice
+                    .comments
+                    .into_iter()
+                    .map(|c| crate::review::Comment { reference: c.reference, text: c.text })
+                    .collect(),
+            },
+            None => crate::review::Action::Approve,
+        };
+        let note = decision.note.as_deref();
+        let acted = in_area
+            && crate::review::store::act_in(tx, &decision.instance_id, &actor, &action, note, now)
+                .is_ok();
+        if acted {
+            imported.decisions += 1;
+        } else {
+            imported.decisions_skipped += 1;
+        }
+    }
+    Ok(())
 }
 
 /// Imports a bundle from the receiver's data folder (`verivali serve bundle import`).

@@ -351,8 +351,22 @@ pub fn act(
 ) -> Result<ReviewState, ActError> {
     // Immediate: a terminal action waits for the running receiver's writes instead of failing.
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let state = state_of(&tx, instance_id)?.ok_or_else(|| ActError::Unknown(instance_id.into()))?;
-    if let Some(newer) = replaced_by(&tx, instance_id)? {
+    let next = act_in(&tx, instance_id, actor, action, note, now)?;
+    tx.commit()?;
+    Ok(next)
+}
+
+/// [`act`] inside the caller's transaction (a pengawas's decisions arriving in a bundle).
+pub fn act_in(
+    tx: &Transaction<'_>,
+    instance_id: &str,
+    actor: &str,
+    action: &Action,
+    note: Option<&str>,
+    now: i64,
+) -> Result<ReviewState, ActError> {
+    let state = state_of(tx, instance_id)?.ok_or_else(|| ActError::Unknown(instance_id.into()))?;
+    if let Some(newer) = replaced_by(tx, instance_id)? {
         return Err(ActError::Superseded(instance_id.into(), newer));
     }
     let next = model::next(state, action)?;
@@ -362,7 +376,7 @@ pub fn act(
         Action::Return { .. } => "return",
     };
     let note = note.map(str::trim).filter(|n| !n.is_empty());
-    let event = record_event(&tx, instance_id, actor, name, next, note, now)?;
+    let event = record_event(tx, instance_id, actor, name, next, note, now)?;
     if let Action::Return { comments } = action {
         for comment in comments.iter().filter(|c| !c.text.trim().is_empty()) {
             tx.execute(
@@ -385,7 +399,6 @@ pub fn act(
         ),
         params![instance_id, next.as_str(), now],
     )?;
-    tx.commit()?;
     Ok(next)
 }
 

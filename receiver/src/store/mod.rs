@@ -216,6 +216,13 @@ pub fn add_token(
     Ok(())
 }
 
+/// Whether the token whose SHA-256 is `device` belongs to a pengawas's phone.
+pub fn is_pengawas(conn: &Connection, device: &str) -> rusqlite::Result<bool> {
+    conn.query_row("SELECT pengawas FROM tokens WHERE token_sha = ?1", [device], |r| r.get(0))
+        .optional()
+        .map(|found| found.unwrap_or(false))
+}
+
 pub fn device(conn: &Connection, token: &str) -> rusqlite::Result<Option<Device>> {
     conn.query_row(
         "SELECT token_sha, enumerator, areas, allow_untagged FROM tokens WHERE token_sha = ?1",

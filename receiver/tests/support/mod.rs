@@ -118,3 +118,26 @@ pub fn submit(url: &str, token: &str, xml: &str, attachments: &[(&str, &[u8])]) 
         &body,
     )
 }
+
+/// A phone (the core's API on a real store in `dir`) with the mini form, the sample prelist,
+/// and `households` finalized with status 4, the first with a photo.
+pub fn phone(dir: &Path, households: &[&str]) -> std::sync::Arc<verivali_core::api::Verivali> {
+    use verivali_core::api::{FinalizeResult, Verivali};
+    let phone = Verivali::open(dir.display().to_string(), vec![4; 32], None).unwrap();
+    phone.install_form(mini_form().display().to_string()).unwrap();
+    let prelist = fixtures().join("prelist/sample.jsonl");
+    phone.import_prelist(prelist.display().to_string(), None).unwrap();
+    for (index, household) in households.iter().enumerate() {
+        let visit =
+            phone.start_interview("mini_verivali".into(), Some((*household).into())).unwrap();
+        visit.answer("/data/status_keberadaan".into(), "4".into()).unwrap();
+        if index == 0 {
+            let jpeg = fixtures().join("photos/exif-6.jpg");
+            visit
+                .attach_photo("/data/bukti/foto_rumah".into(), jpeg.display().to_string())
+                .unwrap();
+        }
+        assert!(matches!(visit.finalize(vec![]).unwrap(), FinalizeResult::Finalized { .. }));
+    }
+    phone
+}

@@ -1,0 +1,144 @@
+//! A blank spot, end to end (issue 18): two enumerators' phones hand their interviews to the
+//! pengawas's phone by bundle; the pengawas's phone draws the sample, returns one interview with
+//! a comment and approves the other; the return travels back by bundle and reopens the
+//! interview on the enumerator's phone exactly as a return from the server does; the
+//! correction travels by bundle and is approved; when the phones find signal, everything
+//! reaches the receiver once, with the pengawas's decisions recorded as the pengawas's.
+
+mod support;
+
+use serde_json::Value as Json;
+use support::{KEY, Office};
+use verivali_core::api::{FinalizeResult, ReviewCommentView, Verivali};
+use verivali_receiver::{self as serve, TokenRights, review};
+
+const PASSPHRASE: &str = "tim-desa-kenanga";
+
+fn trust(phone: &Verivali, other: &Verivali, label: &str) {
+    phone.trust_signing_key(other.signing_public_key().unwrap(), label.into()).unwrap();
+}
+
+fn hand(from: &Verivali, to: &Verivali, dir: &std::path::Path) -> verivali_core::api::BundleImport {
+    let written = from.export_bundle(dir.display().to_string(), PASSPHRASE.into()).unwrap();
+    to.import_bundle(written.path, PASSPHRASE.into()).unwrap()
+}
+
+fn state_on_receiver(office: &Office, instance_id: &str) -> (String, Vec<Json>) {
+    let detail = review::show(office.path(), &KEY, instance_id).unwrap().expect("stored");
+    let events = serde_json::to_value(&detail.history).unwrap();
+    (detail.summary.state, events.as_array().cloned().unwrap_or_default())
+}
+
+#[test]
+fn a_blank_spot_hand_over_review_and_correction_reach_the_receiver_once() {
+    let office = Office::new();
+    let area = TokenRights { areas: vec!["52.71".into()], ..TokenRights::default() };
+    let cici_token = serve::add_token_with(office.path(), &KEY, "Cici", &area).unwrap();
+    let pengawas = TokenRights { pengawas: true, ..area.clone() };
+    let siti_token = serve::add_token_with(office.path(), &KEY, "Siti", &pengawas).unwrap();
+    let receiver = office.start();
+    let dir = tempfile::tempdir().unwrap();
+    let ayu = support::phone(&dir.path().join("ayu"), &["5271011009000001"]);
+    let cici = support::phone(&dir.path().join("cici"), &["5271011009000002"]);
+    let siti = support::phone(&dir.path().join("siti"), &[]);
+    // Provisioning in the office: each phone reaches the receiver once (its key registered),
+    // and the team's phones trust each other's keys.
+    for (phone, token) in [(&ayu, &office.ayu), (&cici, &cici_token), (&siti, &siti_token)] {
+        phone.fetch_returns(receiver.url.clone(), Some(token.clone())).unwrap();
+    }
+    trust(&siti, &ayu, "Ayu");
+    trust(&siti, &cici, "Cici");
+    trust(&ayu, &siti, "Siti (pengawas)");
+    trust(&cici, &siti, "Siti (pengawas)");
+
+    // In the blank spot: both hand their interviews to the pengawas's phone.
+    let out = dir.path().join("out");
+    let from_ayu = hand(&ayu, &siti, &out);
+    assert_eq!((from_ayu.submissions, from_ayu.new, from_ayu.signer_label.as_str()), (1, 1, "Ayu"));
+    let from_cici = hand(&cici, &siti, &out);
+    assert_eq!(from_cici.new, 1);
+    let again = hand(&cici, &siti, &out);
+    assert_eq!((again.submissions, again.new), (1, 0), "the same interviews twice: stored once");
+    let team = siti.team_interviews().unwrap();
+    assert_eq!(team.len(), 2);
+    let ayus = team.iter().find(|t| t.enumerator == "Ayu").unwrap().clone();
+    let cicis = team.iter().find(|t| t.enumerator == "Cici").unwrap().clone();
+    assert_eq!(ayus.status.as_deref(), Some("4"));
+    assert!(ayus.reasons.contains(&"status_4".to_string()), "{:?}", ayus.reasons);
+    assert_eq!(ayus.state, "waiting", "status 4 is always drawn");
+
+    // The pengawas returns Ayu's visit with a comment on the status; approves Cici's.
+    let refused = siti.review_team_interview(ayus.instance_id.clone(), false, vec![], None);
+    assert!(refused.is_err(), "a return needs a comment");
+    let comment = ReviewCommentView {
+        reference: Some("/data/status_keberadaan".into()),
+        text: "Tetangga bilang masih tinggal di sini".into(),
+    };
+    let returned =
+        siti.review_team_interview(ayus.instance_id.clone(), false, vec![comment], None).unwrap();
+    assert_eq!(returned, "returned");
+    siti.review_team_interview(cicis.instance_id.clone(), true, vec![], None).unwrap();
+
+    // The decisions travel back by bundle; Ayu's phone reopens its visit with the comment.
+    let back = hand(&siti, &ayu, &out);
+    assert_eq!(back.reopened, vec![ayus.instance_id.clone()]);
+    let to_cici = hand(&siti, &cici, &out);
+    assert!(to_cici.reopened.is_empty(), "Cici's approval reopens nothing");
+    let mine = ayu.interviews().unwrap();
+    assert!(mine[0].returned_by_pengawas, "shown exactly as a return from the server");
+    let visit = ayu.interview(mine[0].interview_id.clone()).unwrap();
+    let screen = visit.screen().unwrap();
+    let shown = screen.review.expect("the return's banner");
+    assert_eq!(shown.comments[0].text, "Tetangga bilang masih tinggal di sini");
+
+    // Ayu corrects it; the correction is an edit naming the handed version.
+    visit.answer("/data/status_keberadaan".into(), "1".into()).unwrap();
+    assert!(matches!(visit.finalize(vec![]).unwrap(), FinalizeResult::Finalized { .. }));
+    let outbox = ayu.outbox_status().unwrap();
+    assert_eq!(outbox[0].deprecated_id.as_deref(), Some(ayus.instance_id.as_str()));
+    let correction_id = outbox[0].instance_id.clone();
+    assert_ne!(correction_id, ayus.instance_id);
+    hand(&ayu, &siti, &out);
+    let team = siti.team_interviews().unwrap();
+    let correction = team.iter().find(|t| t.instance_id == correction_id).unwrap();
+    assert_eq!(correction.state, "waiting");
+    assert_eq!(correction.reasons[0], "correction");
+    assert_eq!(correction.corrects.as_deref(), Some(ayus.instance_id.as_str()));
+    siti.review_team_interview(correction_id.clone(), true, vec![], None).unwrap();
+    siti.export_bundle(out.display().to_string(), PASSPHRASE.into()).unwrap();
+
+    // Signal: the pengawas's phone relays the team's bundles and its decisions; then both
+    // enumerators' phones upload what their outboxes hold.
+    let relayed = siti.relay_bundles(receiver.url.clone(), Some(siti_token.clone())).unwrap();
+    assert!(relayed.refused.is_empty(), "{relayed:?}");
+    assert!(relayed.relayed >= 4, "{relayed:?}");
+    for (phone, token) in [(&ayu, &office.ayu), (&cici, &cici_token)] {
+        let sent =
+            phone.upload_pending(receiver.url.clone(), Some(token.clone()), 30_000, None, None);
+        assert_eq!(sent.unwrap().retry_later, 0);
+    }
+    let conn = serve::store::open(office.path(), &KEY).unwrap();
+    let mut held: Vec<(String, String, Option<String>)> = conn
+        .prepare("SELECT instance_id, enumerator, deprecated_id FROM submissions ORDER BY enumerator, instance_id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    held.sort();
+    assert_eq!(held.len(), 3, "each interview once: {held:?}");
+    assert!(
+        held.iter().any(|h| h.0 == correction_id && h.2.as_deref() == Some(&*ayus.instance_id))
+    );
+    let (returned_state, history) = state_on_receiver(&office, &ayus.instance_id);
+    assert_eq!(returned_state, "returned");
+    assert!(
+        history.iter().any(|e| e["actor"] == "Siti (ponsel / phone)" && e["action"] == "return"),
+        "{history:?}"
+    );
+    assert_eq!(state_on_receiver(&office, &correction_id).0, "approved");
+    assert_eq!(state_on_receiver(&office, &cicis.instance_id).0, "approved");
+    // Nothing comes back from the receiver a second time: the return was applied by bundle.
+    let fetched = ayu.fetch_returns(receiver.url.clone(), Some(office.ayu.clone())).unwrap();
+    assert!(fetched.reopened.is_empty());
+}
