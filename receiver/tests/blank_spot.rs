@@ -66,6 +66,19 @@ fn a_blank_spot_hand_over_review_and_correction_reach_the_receiver_once() {
     assert_eq!(ayus.status.as_deref(), Some("4"));
     assert!(ayus.reasons.contains(&"status_4".to_string()), "{:?}", ayus.reasons);
     assert_eq!(ayus.state, "waiting", "status 4 is always drawn");
+    // The same review as the receiver's page: answers by section, photos, the prelist's point.
+    let detail = siti.team_interview_detail(ayus.instance_id.clone()).unwrap();
+    assert!(detail.unreadable.is_none(), "{:?}", detail.unreadable);
+    let status = detail
+        .sections
+        .iter()
+        .flat_map(|s| &s.answers)
+        .find(|a| a.reference == "/data/status_keberadaan")
+        .expect("the status is shown");
+    assert_eq!(status.value, "4");
+    assert_eq!(detail.photos.len(), 1);
+    let jpeg = siti.team_photo(ayus.instance_id.clone(), detail.photos[0].clone()).unwrap();
+    assert_eq!(&jpeg[..2], &[0xFF, 0xD8], "the photo as the enumerator took it");
 
     // The pengawas returns Ayu's visit with a comment on the status; approves Cici's.
     let refused = siti.review_team_interview(ayus.instance_id.clone(), false, vec![], None);
@@ -104,6 +117,14 @@ fn a_blank_spot_hand_over_review_and_correction_reach_the_receiver_once() {
     assert_eq!(correction.state, "waiting");
     assert_eq!(correction.reasons[0], "correction");
     assert_eq!(correction.corrects.as_deref(), Some(ayus.instance_id.as_str()));
+    let corrected = siti.team_interview_detail(correction_id.clone()).unwrap();
+    let status = corrected
+        .sections
+        .iter()
+        .flat_map(|s| &s.answers)
+        .find(|a| a.reference == "/data/status_keberadaan")
+        .unwrap();
+    assert_eq!((status.value.as_str(), status.before_correction.as_deref()), ("1", Some("4")));
     siti.review_team_interview(correction_id.clone(), true, vec![], None).unwrap();
     siti.export_bundle(out.display().to_string(), PASSPHRASE.into()).unwrap();
 

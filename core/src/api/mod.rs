@@ -53,7 +53,7 @@ pub use records::{
     ReviewCommentView, ReviewReturnView, RuleFinding, ScreenView, SectionView, WarningConfirmation,
 };
 pub use settings::Settings;
-pub use team::TeamInterview;
+pub use team::{ReviewAnswer, ReviewFinding, ReviewSection, TeamInterview, TeamInterviewDetail};
 pub use upload::{
     OutboxEntry, SyncProgressListener, SyncSummary, UploadInterrupt, UploadProgressListener,
     UploadState, UploadSummary,

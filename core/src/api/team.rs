@@ -6,7 +6,7 @@
 use super::{ApiResult, Verivali, VerivaliError, now_ms, records::ReviewCommentView};
 use crate::{
     form::dom::Document,
-    rules::review::{self as model, Action, Candidate, Comment, ReviewState, SampleReason},
+    rules::review::{self as model, Action, Candidate, Comment, ReviewState, SampleReason, view},
     store::{
         forms, prelist,
         returns::ReturnComment,
@@ -188,5 +188,150 @@ impl Verivali {
             status: path_of("status_keberadaan"),
             house_location: path_of("house_location"),
         })
+    }
+}
+
+/// One team interview as the pengawas reads it on the phone: the same review the receiver's
+/// page shows (`verivali_rules::review::view`).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct TeamInterviewDetail {
+    pub interview: TeamInterview,
+    pub sections: Vec<ReviewSection>,
+    /// Members the prelist had and the interview does not (their references).
+    pub removed: Vec<String>,
+    pub findings: Vec<ReviewFinding>,
+    /// Attachment names of the photos ([`Verivali::team_photo`]).
+    pub photos: Vec<String>,
+    pub house_point: Option<String>,
+    pub prelist_point: Option<String>,
+    pub distance_m: Option<f64>,
+    /// Why the answers cannot be shown (encrypted, or the form is not installed).
+    pub unreadable: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ReviewSection {
+    pub title: String,
+    pub answers: Vec<ReviewAnswer>,
+}
+
+/// One answered question, with what it changed.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ReviewAnswer {
+    pub reference: String,
+    pub label: String,
+    /// As the form shows it (a choice's label with its value).
+    pub shown: String,
+    pub value: String,
+    /// `text`, `select`, `date`, `photo` or `geopoint`.
+    pub kind: String,
+    /// The prelist's value, when the answer differs from it.
+    pub prelist: Option<String>,
+    /// In a member the prelist did not have.
+    pub added: bool,
+    /// For a correction: the returned version's value, when it changed.
+    pub before_correction: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ReviewFinding {
+    pub rule: String,
+    pub severity: String,
+    pub reference: Option<String>,
+    pub message: String,
+    /// The enumerator's reason for a confirmed warning.
+    pub reason: Option<String>,
+}
+
+#[uniffi::export]
+impl Verivali {
+    /// One team interview with its answers by section, every change against the prelist (and
+    /// against the returned version, for a correction) marked, findings with reasons, photos and
+    /// the house's point beside the prelist's.
+    pub fn team_interview_detail(&self, instance_id: String) -> ApiResult<TeamInterviewDetail> {
+        let interview =
+            self.team_interviews()?.into_iter().find(|t| t.instance_id == instance_id).ok_or_else(
+                || VerivaliError::NotFound {
+                    what: format!("wawancara tim / team interview {instance_id}"),
+                },
+            )?;
+        let stored = self.store.read(|c| team::team_submission(c, &instance_id))?;
+        let Some(stored) = stored else {
+            return Err(VerivaliError::NotFound { what: format!("team interview {instance_id}") });
+        };
+        let previous = match &stored.deprecated_id {
+            Some(previous) => self.store.read(|c| team::team_xml(c, previous))?,
+            None => None,
+        };
+        let record = match &interview.household {
+            Some(id) => self
+                .store
+                .read(|c| prelist::household(c, id))?
+                .map(|h| serde_json::Value::Object(h.record)),
+            None => None,
+        };
+        let form = self.store.read(|c| forms::latest_form(c, &interview.form_id))?;
+        let read = match form {
+            Some(row) => {
+                let form = self.forms.get(&self.store, row)?;
+                view::read(&form, &stored.xml, previous.as_deref(), record.as_ref(), now_ms())
+                    .ok_or("terenkripsi atau tidak terbaca / encrypted or not readable")
+            }
+            None => Err("formulir tidak terpasang / the form is not installed"),
+        };
+        let photos = self.store.read(|c| team::photo_names(c, &instance_id))?;
+        let findings = view::findings(stored.checks.as_deref())
+            .into_iter()
+            .map(|f| ReviewFinding {
+                rule: f.rule,
+                severity: f.severity,
+                reference: f.reference,
+                message: f.message,
+                reason: f.reason,
+            })
+            .collect();
+        let (read, unreadable) = match read {
+            Ok(read) => (read, None),
+            Err(why) => (view::ReadView::default(), Some(why.to_owned())),
+        };
+        let location = read.location.clone();
+        Ok(TeamInterviewDetail {
+            interview,
+            sections: read.sections.into_iter().map(section).collect(),
+            removed: read.removed,
+            findings,
+            photos,
+            house_point: location.as_ref().and_then(|l| l.house.clone()),
+            prelist_point: location.as_ref().and_then(|l| l.prelist.clone()),
+            distance_m: location.and_then(|l| l.metres),
+            unreadable,
+        })
+    }
+
+    /// The bytes of one photo of a team interview.
+    pub fn team_photo(&self, instance_id: String, name: String) -> ApiResult<Vec<u8>> {
+        self.store
+            .read(|c| team::attachment(c, &instance_id, &name))?
+            .ok_or_else(|| VerivaliError::NotFound { what: format!("{instance_id}/{name}") })
+    }
+}
+
+fn section(section: view::SectionView) -> ReviewSection {
+    ReviewSection {
+        title: section.title,
+        answers: section
+            .answers
+            .into_iter()
+            .map(|a| ReviewAnswer {
+                reference: a.reference,
+                label: a.label,
+                shown: a.shown,
+                value: a.value,
+                kind: a.kind,
+                prelist: a.prelist,
+                added: a.added,
+                before_correction: a.before_correction,
+            })
+            .collect(),
     }
 }

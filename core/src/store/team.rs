@@ -339,3 +339,40 @@ pub fn review_seed(tx: &Transaction<'_>) -> Result<u64> {
     )?;
     Ok(seed)
 }
+
+/// One team interview as stored.
+pub fn team_submission(conn: &Connection, instance_id: &str) -> Result<Option<TeamRow>> {
+    Ok(team_rows(conn)?.into_iter().find(|r| r.instance_id == instance_id))
+}
+
+/// The XML of a team interview, when this phone has it.
+pub fn team_xml(conn: &Connection, instance_id: &str) -> Result<Option<Vec<u8>>> {
+    Ok(conn
+        .query_row("SELECT xml FROM team_submissions WHERE instance_id = ?1", [instance_id], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+/// The names of a team interview's photos.
+pub fn photo_names(conn: &Connection, instance_id: &str) -> Result<Vec<String>> {
+    Ok(conn
+        .prepare(
+            "SELECT name FROM team_attachments WHERE instance_id = ?1
+             AND (lower(name) LIKE '%.jpg' OR lower(name) LIKE '%.jpeg' OR lower(name) LIKE '%.png')
+             ORDER BY name",
+        )?
+        .query_map([instance_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// One attachment of a team interview.
+pub fn attachment(conn: &Connection, instance_id: &str, name: &str) -> Result<Option<Vec<u8>>> {
+    Ok(conn
+        .query_row(
+            "SELECT bytes FROM team_attachments WHERE instance_id = ?1 AND name = ?2",
+            [instance_id, name],
+            |r| r.get(0),
+        )
+        .optional()?)
+}

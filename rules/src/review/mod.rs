@@ -9,6 +9,8 @@
 //! version stays as it was. Nothing is deleted; every action is recorded by whoever keeps the
 //! state.
 
+pub mod view;
+
 use sha2::{Digest, Sha256};
 use verivali_form::geo::Geopoint;
 
