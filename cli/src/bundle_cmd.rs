@@ -1,6 +1,7 @@
 //! `verivali bundle`: offline bundles from the terminal (issue 18, ADR 0023): write the
-//! interviews waiting for a server into one signed, encrypted file, and check such a file
-//! (every part, nothing beside the manifest, the signature) before anyone trusts it.
+//! interviews waiting for a server (and a pengawas's decisions) into one signed, encrypted
+//! file, check such a file (every part, nothing beside the manifest, the signature), import one
+//! from a trusted key, manage the trusted keys, and hand carried bundles to the server.
 
 use std::{io::IsTerminal, path::PathBuf, process::ExitCode};
 
@@ -32,6 +33,40 @@ pub enum BundleCommand {
     },
     /// Kunci publik perangkat ini untuk tanda tangan bundel / This device's public key for bundle signatures
     Key,
+    /// Impor bundel dari ponsel tim (utuh atau tidak sama sekali) / Import a bundle from a team member's phone (whole or not at all)
+    ///
+    /// On a pengawas's phone the team's interviews are kept for review; on an enumerator's
+    /// phone the pengawas's returns reopen the interviews. Only bundles signed by a trusted key
+    /// (verivali bundle trust) are imported; importing one again changes nothing.
+    Import {
+        file: PathBuf,
+        #[arg(long, value_name = "TEXT")]
+        passphrase: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Percayai bundel dari kunci ponsel lain / Trust bundles signed by another phone's key
+    Trust {
+        /// Kunci publik (64 digit heksadesimal, dari `verivali bundle key` di ponsel itu) / The public key (64 hex digits, from `verivali bundle key` on that phone)
+        key: String,
+        /// Nama yang dikenali (mis. "Ayu", "Siti (pengawas)") / A name people recognise
+        #[arg(long)]
+        name: String,
+    },
+    /// Kunci yang dipercaya / The trusted keys
+    Trusted {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serahkan bundel yang dibawa ke server (juga dilakukan `verivali upload`) / Hand carried bundles to the server (`verivali upload` does this too)
+    Relay {
+        #[arg(long)]
+        server: String,
+        #[arg(long, env = "VERIVALI_TOKEN")]
+        token: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub fn run(store: &StoreArgs, command: BundleCommand) -> Result<ExitCode, CliError> {
@@ -92,6 +127,79 @@ pub fn run(store: &StoreArgs, command: BundleCommand) -> Result<ExitCode, CliErr
             println!("{}", verivali.signing_public_key()?);
             Ok(ExitCode::SUCCESS)
         }
+        BundleCommand::Import { file, passphrase, json } => {
+            let passphrase = passphrase_of(passphrase)?;
+            let done = verivali.import_bundle(file.display().to_string(), passphrase)?;
+            if json {
+                println!(
+                    "{}",
+                    json!({"submissions": done.submissions, "new": done.new,
+                           "reopened": done.reopened, "decisions_skipped": done.decisions_skipped,
+                           "signer_device": done.signer_device, "signer_label": done.signer_label})
+                );
+            } else {
+                println!(
+                    "Dari / From {}: {} wawancara/interviews ({} baru/new), {} dibuka kembali untuk koreksi / reopened for correction",
+                    done.signer_label,
+                    done.submissions,
+                    done.new,
+                    done.reopened.len()
+                );
+                for id in &done.reopened {
+                    println!("  dikembalikan pengawas / returned by the pengawas: {id}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        BundleCommand::Trust { key, name } => {
+            verivali.trust_signing_key(key, name.clone())?;
+            println!("Dipercaya / Trusted: {name}");
+            Ok(ExitCode::SUCCESS)
+        }
+        BundleCommand::Trusted { json } => {
+            let keys = verivali.trusted_signing_keys()?;
+            if json {
+                let rows: Vec<_> = keys
+                    .iter()
+                    .map(|k| json!({"public_key": k.public_key, "label": k.label, "added_at": k.added_at}))
+                    .collect();
+                println!("{}", serde_json::Value::Array(rows));
+            } else {
+                for key in keys {
+                    println!("{}  {}", key.public_key, key.label);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        BundleCommand::Relay { server, token, json } => {
+            let relayed = verivali.relay_bundles(server, token)?;
+            if json {
+                println!(
+                    "{}",
+                    json!({"relayed": relayed.relayed, "dropped": relayed.dropped,
+                           "refused": relayed.refused, "supported": relayed.supported})
+                );
+            } else {
+                print_relayed(&relayed);
+            }
+            Ok(if relayed.refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
+        }
+    }
+}
+
+/// What handing carried bundles to the server did, in words.
+pub(crate) fn print_relayed(relayed: &verivali_core::api::RelaySummary) {
+    if !relayed.supported {
+        println!("Server ini tidak menerima bundel / This server takes no bundles");
+    }
+    if relayed.relayed > 0 || relayed.dropped > 0 {
+        println!(
+            "Bundel diserahkan / Bundles handed over: {} (tidak diperlukan lagi / no longer needed: {})",
+            relayed.relayed, relayed.dropped
+        );
+    }
+    for reason in &relayed.refused {
+        println!("  ditolak server / refused by the server: {reason}");
     }
 }
 

@@ -69,6 +69,8 @@ pub fn upload(store: &StoreArgs, args: UploadArgs) -> Result<ExitCode, CliError>
             .expect("a valid template"),
     );
     let listener = Arc::new(UploadBar(bar.clone()));
+    // Handed-over versions first (the team's bundles, or an own one a correction replaced).
+    let relayed = verivali.relay_bundles(args.server.clone(), args.token.clone());
     let report = verivali.upload_pending(
         args.server.clone(),
         args.token.clone(),
@@ -96,6 +98,7 @@ pub fn upload(store: &StoreArgs, args: UploadArgs) -> Result<ExitCode, CliError>
             "still_needs_person": still_needs_person,
             "bytes_sent": report.bytes_sent,
             "returned": returned,
+            "bundles_relayed": relayed.as_ref().map(|r| r.relayed).unwrap_or(0),
             "outbox": outbox.iter().map(entry_json).collect::<Vec<_>>(),
         });
         println!("{report}");
@@ -105,6 +108,10 @@ pub fn upload(store: &StoreArgs, args: UploadArgs) -> Result<ExitCode, CliError>
         "Terkirim / Acknowledged: {}, dicoba lagi nanti / retry later: {}, perlu tindakan / needs a person: {} ({} byte)",
         report.acknowledged, report.retry_later, report.needs_person, report.bytes_sent
     );
+    match &relayed {
+        Ok(relayed) => crate::bundle_cmd::print_relayed(relayed),
+        Err(error) => eprintln!("Bundel tidak diserahkan / Bundles not handed over: {error}"),
+    }
     if !returned.is_empty() {
         print_returned(&returned);
     }

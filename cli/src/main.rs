@@ -11,6 +11,7 @@ mod media_cmd;
 mod prelist_cmd;
 mod review_cmd;
 mod serve_cmd;
+mod team_cmd;
 mod visits_cmd;
 
 use std::{path::PathBuf, process::ExitCode};
@@ -80,6 +81,9 @@ enum Command {
     /// Bundel luring bertanda tangan: tulis, periksa, kunci perangkat / Signed offline bundles: write, check, the device's key
     #[command(subcommand)]
     Bundle(bundle_cmd::BundleCommand),
+    /// Ponsel pengawas: wawancara tim dari bundel, sampel, setujui atau kembalikan / A pengawas's phone: the team's interviews from bundles, the sample, approve or return
+    #[command(subcommand)]
+    Team(team_cmd::TeamCommand),
     /// Kunjungan di perangkat ini dan statusnya; yang dikembalikan pengawas dengan komentarnya / Visits on this device with their states; those a pengawas returned with the comments
     Visits(visits_cmd::VisitsArgs),
     /// Data sintetis untuk uji dan pelatihan / Synthetic data for tests and training
@@ -121,6 +125,7 @@ fn main() -> ExitCode {
         Command::Sync(args) => exchange_cmd::sync(&cli.store, args),
         Command::Bundle(command) => bundle_cmd::run(&cli.store, command),
         Command::Visits(args) => visits_cmd::visits(&cli.store, args),
+        Command::Team(command) => team_cmd::run(&cli.store, command),
         Command::Fixtures(FixturesCommand::Prelist { households, seed, out }) => {
             write_fixture(households, seed, out)
         }

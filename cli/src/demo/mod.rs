@@ -5,6 +5,7 @@
 //! It is also our widest end-to-end test (`cli/tests/demo_cli.rs`).
 
 mod assets;
+mod blank_spot;
 mod review;
 mod visits;
 
@@ -141,7 +142,7 @@ impl Demo {
             .map_err(serve_error)?;
         let url = receiver.url.clone();
         self.say(&format!(
-            "[1/7] Penerima OpenRosa / OpenRosa receiver: {url} (formulir/form {FORM_ID}, token untuk/for NTB 52)"
+            "[1/8] Penerima OpenRosa / OpenRosa receiver: {url} (formulir/form {FORM_ID}, token untuk/for NTB 52)"
         ));
 
         // 2. The device: the form and its area's prelist over the wire.
@@ -152,13 +153,13 @@ impl Demo {
         )?;
         let synced = device.sync_down(url.clone(), Some(token.clone()), None, None)?;
         self.say(&format!(
-            "[2/7] Perangkat / Device: formulir diunduh / form downloaded ({}), prelist {} rumah tangga / households",
+            "[2/8] Perangkat / Device: formulir diunduh / form downloaded ({}), prelist {} rumah tangga / households",
             synced.installed.join(", "),
             synced.prelist_households
         ));
 
         // 3. The visits.
-        self.say("[3/7] Kunjungan / Visits:");
+        self.say("[3/8] Kunjungan / Visits:");
         let records = sample_records();
         let scripts = visits::scripts(&records);
         let mut outcomes = Vec::new();
@@ -173,7 +174,7 @@ impl Demo {
             device.upload_pending(url.clone(), Some(token.clone()), 10_000, None, None)?;
         let waiting = device.outbox_status()?;
         self.say(&format!(
-            "[4/7] Luring / Offline: {} menunggu / waiting (ditolak / connection refused)",
+            "[4/8] Luring / Offline: {} menunggu / waiting (ditolak / connection refused)",
             offline.retry_later
         ));
         let now = now_ms();
@@ -188,7 +189,7 @@ impl Demo {
             .map_err(serve_error)?;
         device.send_now()?;
         self.say(
-            "[5/7] Daring / Online: kirim sekarang / send now (= verivali upload --now): mengirim / sending…",
+            "[5/8] Daring / Online: kirim sekarang / send now (= verivali upload --now): mengirim / sending…",
         );
         let bar = upload_bar(self.args.json, waiting.len() as u64);
         let listener = Arc::new(crate::exchange_cmd::UploadBar(bar.clone()));
@@ -204,10 +205,14 @@ impl Demo {
         // 6. The pengawas: the sample, a return, its correction, the approval.
         let review = self.review_loop(&receiver_dir, &device, &url, &token)?;
 
-        // 7. The summary.
+        // 7. A blank spot: hand-over, review and correction by bundle, then signal.
+        let blank_spot = self.blank_spot(&receiver_dir, &url, &sample_records(), &assets.photos)?;
+
+        // 8. The summary.
         let received = received(&receiver_dir);
         let mut summary = summary(&self.dir, &url, &outcomes, &offline, &online, received);
         summary["review"] = review;
+        summary["blank_spot"] = blank_spot;
         self.print_summary(&summary);
         if self.args.json {
             println!("{summary}");
@@ -313,7 +318,7 @@ impl Demo {
     }
 
     fn print_summary(&self, summary: &Json) {
-        self.say("[7/7] Ringkasan / Summary");
+        self.say("[8/8] Ringkasan / Summary");
         let per_status: Vec<String> = summary["visits_per_status"]
             .as_object()
             .map(|o| o.iter().map(|(k, v)| format!("{k}×{v}")).collect())
@@ -429,7 +434,7 @@ fn upload_bar(hidden: bool, len: u64) -> indicatif::ProgressBar {
 fn sample_records() -> Vec<Json> {
     assets::PRELIST
         .split(|&b| b == b'\n')
-        .take(12)
+        .take(14)
         .filter_map(|line| serde_json::from_slice(line).ok())
         .collect()
 }

@@ -40,7 +40,7 @@ impl Demo {
         }
         let waiting: Vec<_> = queue.rows.iter().filter(|r| r.state == "waiting").collect();
         self.say(&format!(
-            "[6/7] Pengawas: sampel / sample {} dari / of {} ({})",
+            "[6/8] Pengawas: sampel / sample {} dari / of {} ({})",
             waiting.len(),
             queue.rows.len(),
             reasons.iter().map(|(k, v)| format!("{k}×{v}")).collect::<Vec<_>>().join(", ")

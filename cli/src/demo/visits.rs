@@ -73,7 +73,7 @@ fn evidence(visit: usize) -> Vec<Step> {
     ]
 }
 
-fn found(record: &Json, status: &str, visit: usize) -> Vec<Step> {
+pub fn found(record: &Json, status: &str, visit: usize) -> Vec<Step> {
     let mut steps = vec![answer("/data/status_keberadaan", status)];
     steps.extend(kyc(record));
     steps.extend(evidence(visit));
