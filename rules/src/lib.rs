@@ -6,6 +6,7 @@
 //! exists) comes through [`PrelistLookup`]. Every finding has a stable rule id, a severity and a
 //! message in Bahasa Indonesia and English; messages never quote a name or a NIK.
 
+pub mod backcheck;
 pub mod facts;
 mod household;
 mod location;

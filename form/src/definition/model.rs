@@ -64,6 +64,9 @@ pub struct Bind {
     pub preload: Option<(String, Option<String>)>,
     /// `verivali:role`: what the field means to the DTKS rules.
     pub role: Option<String>,
+    /// `verivali:backcheck`: a back-check re-asks it (`yes`; `count` on a repeat: how many
+    /// instances; `head` in the members' repeat: the household head's value). ADR 0024.
+    pub backcheck: Option<String>,
     /// `orx:max-pixels` (or `odk:`): the longest side of a photo answer.
     pub max_pixels: Option<u32>,
     /// Line of the bind in the form, for messages.
@@ -172,10 +175,13 @@ fn parse_bind(doc: &Source<'_>, node: roxmltree::Node<'_, '_>) -> Result<Bind, F
             .transpose()
     };
     let jr = |name: &str| node.attribute((JR_NS, name)).map(str::to_owned);
-    let role = node
-        .attributes()
-        .find(|a| a.name() == "role" && a.namespace().is_some_and(|ns| ns.contains("verivali")))
-        .map(|a| a.value().to_owned());
+    let verivali = |name: &str| {
+        node.attributes()
+            .find(|a| a.name() == name && a.namespace().is_some_and(|ns| ns.contains("verivali")))
+            .map(|a| a.value().trim().to_owned())
+    };
+    let role = verivali("role");
+    let backcheck = verivali("backcheck").filter(|v| !v.is_empty());
     Ok(Bind {
         id: node.attribute("id").map(str::to_owned),
         data_type: DataType::from_attribute(node.attribute("type").unwrap_or("string")),
@@ -188,6 +194,7 @@ fn parse_bind(doc: &Source<'_>, node: roxmltree::Node<'_, '_>) -> Result<Bind, F
         required_msg: jr("requiredMsg"),
         preload: jr("preload").map(|p| (p, jr("preloadParams"))),
         role,
+        backcheck,
         max_pixels: node
             .attributes()
             .find(|a| a.name() == "max-pixels")
