@@ -226,3 +226,35 @@ fn print_detail(d: &review::detail::InterviewDetail) {
         println!("  {at} UTC {} {} → {} {}", e.actor, e.action, e.state, comments.join(" | "));
     }
 }
+
+/// The back-check report (`serve backcheck report`).
+pub(crate) fn print_backchecks(report: &review::backcheck::Report, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string(report).unwrap_or_default());
+        return;
+    }
+    println!("Per pencacah / Per enumerator:");
+    for e in &report.enumerators {
+        println!(
+            "  {:<16} {} rumah tangga/households, {}/{} berbeda/differ ({:.1} %)",
+            e.enumerator,
+            e.households,
+            e.tally.differ,
+            e.tally.asked,
+            e.share * 100.0
+        );
+    }
+    for h in &report.households {
+        println!(
+            "{} — {} ({}/{} berbeda/differ)",
+            h.household.as_deref().unwrap_or("baru/new"),
+            h.enumerator,
+            h.tally.differ,
+            h.tally.asked
+        );
+        for row in &h.rows {
+            let mark = if row.differs { "≠" } else { "=" };
+            println!("  {mark} {}: {} | {}", row.label, row.first, row.second);
+        }
+    }
+}

@@ -71,10 +71,22 @@ enum ServeAction {
     /// Bundel luring dari ponsel tim / Offline bundles from the team's phones
     #[command(subcommand)]
     Bundle(BundleAction),
+    /// Cek ulang pengawas: laporan perbedaan per rumah tangga dan per pencacah / The pengawas's back-checks: the discrepancy report per household and per enumerator
+    #[command(subcommand)]
+    Backcheck(BackcheckAction),
     /// Salin basis data (terenkripsi, kunci sama) saat server berjalan / Copy the database (encrypted, same key) while the server runs
     Backup {
         /// Berkas tujuan, belum ada / The copy's file, not existing yet
         target: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum BackcheckAction {
+    /// Laporan: bagian pertanyaan yang berbeda, jawaban berdampingan / The report: the share of questions that differ, answers side by side
+    Report {
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -196,6 +208,10 @@ pub fn serve(store: &StoreArgs, args: ServeArgs) -> Result<ExitCode, CliError> {
                     imported.submissions, imported.enumerator, imported.new, imported.duplicates
                 );
             }
+        }
+        Some(ServeAction::Backcheck(BackcheckAction::Report { json })) => {
+            let report = serve::review::backcheck::report_in(dir, &key).map_err(usage)?;
+            crate::review_cmd::print_backchecks(&report, json);
         }
         Some(ServeAction::Backup { target }) => {
             let bytes = serve::store::backup(dir, &key, &target).map_err(usage)?;

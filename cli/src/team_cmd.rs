@@ -32,6 +32,26 @@ pub enum TeamCommand {
         #[arg(long)]
         note: Option<String>,
     },
+    /// Rumah tangga untuk cek ulang (sampel 5 % dan pilihan pengawas) / Households to back-check (the 5 % sample and the pengawas's picks)
+    Backchecks {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pilih rumah tangga untuk cek ulang / Pick a household for a back-check
+    Pick { instance_id: String },
+    /// Cek ulang: tanpa --answer tampilkan pertanyaan; dengan --answer simpan lalu bandingkan / A back-check: without --answer show the questions; with --answer save, then compare
+    Backcheck {
+        instance_id: String,
+        #[arg(long = "answer", value_name = "KEY=VALUE")]
+        answers: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Laporan cek ulang per rumah tangga dan per pencacah / The back-check report per household and per enumerator
+    BackcheckReport {
+        #[arg(long)]
+        json: bool,
+    },
     /// Kembalikan dengan komentar (REF=TEKS pada pertanyaan; --note untuk seluruhnya) / Return with comments (REF=TEXT on a question; --note for the whole)
     Return {
         instance_id: String,
@@ -80,6 +100,97 @@ pub fn run(store: &StoreArgs, command: TeamCommand) -> Result<ExitCode, CliError
         TeamCommand::Approve { instance_id, note } => {
             let state = verivali.review_team_interview(instance_id.clone(), true, vec![], note)?;
             println!("{instance_id}: {state}");
+        }
+        TeamCommand::Backchecks { json } => {
+            let listed = verivali.backchecks()?;
+            if json {
+                let rows: Vec<_> = listed
+                    .iter()
+                    .map(|b| {
+                        json!({"instance_id": b.instance_id, "enumerator": b.enumerator,
+                                    "household": b.household, "sampled": b.sampled, "done": b.done})
+                    })
+                    .collect();
+                println!("{}", serde_json::Value::Array(rows));
+            } else {
+                for b in &listed {
+                    let why = if b.sampled { "sampel/sample" } else { "dipilih/picked" };
+                    let done = if b.done { "selesai/done" } else { "belum/pending" };
+                    println!(
+                        "{}  {:<12} {:<18} {why} {done}",
+                        b.instance_id,
+                        b.enumerator,
+                        b.household.as_deref().unwrap_or("baru/new")
+                    );
+                }
+            }
+        }
+        TeamCommand::Pick { instance_id } => {
+            verivali.pick_backcheck(instance_id.clone())?;
+            println!("{instance_id}: dipilih untuk cek ulang / picked for a back-check");
+        }
+        TeamCommand::Backcheck { instance_id, answers, json } if answers.is_empty() => {
+            let questions = verivali.backcheck_questions(instance_id)?;
+            if json {
+                let rows: Vec<_> = questions
+                    .iter()
+                    .map(|q| {
+                        let choices: Vec<_> = q.choices.iter().map(|c| json!({"value": c.value, "label": c.label})).collect();
+                        json!({"key": q.key, "label": q.label, "label_en": q.label_en, "input": q.input, "choices": choices})
+                    })
+                    .collect();
+                println!("{}", serde_json::Value::Array(rows));
+            } else {
+                for q in &questions {
+                    println!("{}  {} / {}", q.key, q.label, q.label_en);
+                    for c in &q.choices {
+                        println!("      {} = {}", c.value, c.label);
+                    }
+                }
+            }
+        }
+        TeamCommand::Backcheck { instance_id, answers, json } => {
+            let answers = answers
+                .iter()
+                .map(|a| {
+                    let (key, value) = a.split_once('=').unwrap_or((a, ""));
+                    verivali_core::api::BackcheckAnswer {
+                        key: key.to_owned(),
+                        value: value.to_owned(),
+                    }
+                })
+                .collect();
+            let result = verivali.submit_backcheck(instance_id, answers)?;
+            print_backcheck(&result, json);
+        }
+        TeamCommand::BackcheckReport { json } => {
+            let report = verivali.backcheck_report()?;
+            if json {
+                let households: Vec<_> = report.households.iter().map(result_json).collect();
+                let enumerators: Vec<_> = report
+                    .enumerators
+                    .iter()
+                    .map(|e| {
+                        json!({"enumerator": e.enumerator, "households": e.households,
+                                    "asked": e.asked, "differ": e.differ, "share": e.share})
+                    })
+                    .collect();
+                println!("{}", json!({"households": households, "enumerators": enumerators}));
+            } else {
+                for e in &report.enumerators {
+                    println!(
+                        "{:<16} {} rumah tangga/households, {}/{} berbeda/differ ({:.1} %)",
+                        e.enumerator,
+                        e.households,
+                        e.differ,
+                        e.asked,
+                        e.share * 100.0
+                    );
+                }
+                for h in &report.households {
+                    print_backcheck(h, false);
+                }
+            }
         }
         TeamCommand::Return { instance_id, comments, note } => {
             let comments: Vec<ReviewCommentView> = comments.iter().map(|c| comment(c)).collect();
@@ -192,4 +303,35 @@ fn print_detail(d: &TeamInterviewDetail) {
         );
     }
     println!("  foto / photos: {}", d.photos.join(", "));
+}
+
+fn result_json(r: &verivali_core::api::BackcheckResult) -> serde_json::Value {
+    let rows: Vec<_> = r
+        .rows
+        .iter()
+        .map(|row| {
+            json!({"key": row.key, "label": row.label, "first": row.first,
+                          "second": row.second, "differs": row.differs})
+        })
+        .collect();
+    json!({"instance_id": r.instance_id, "enumerator": r.enumerator, "household": r.household,
+           "asked": r.asked, "differ": r.differ, "rows": rows})
+}
+
+fn print_backcheck(r: &verivali_core::api::BackcheckResult, json: bool) {
+    if json {
+        println!("{}", result_json(r));
+        return;
+    }
+    println!(
+        "{} — {} ({}/{} berbeda/differ)",
+        r.household.as_deref().unwrap_or("baru/new"),
+        r.enumerator,
+        r.differ,
+        r.asked
+    );
+    for row in &r.rows {
+        let mark = if row.differs { "≠" } else { "=" };
+        println!("  {mark} {}: {} | {}", row.label, row.first, row.second);
+    }
 }

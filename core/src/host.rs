@@ -14,7 +14,7 @@ pub mod bundle {
     pub use crate::bundle::{
         BundleError, Bundled, Checked, Opened, key_registration_holds, open_verified,
     };
-    pub use crate::store::team::Decision;
+    pub use crate::store::team::{BackcheckRecord, Decision};
 }
 pub use crate::media::{
     Photo, PhotoError, PhotoProblem, PhotoSettings, process_photo_bytes, process_photo_file,

@@ -161,6 +161,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/review", get(review::pages::queue_page))
         .route("/review/{id}", get(review::pages::interview_page).post(review::pages::decide))
         .route("/review/{id}/photo/{name}", get(review::pages::photo))
+        .route("/backchecks", get(review::backcheck_page::backchecks_page))
         .route("/verivali/v1/returns", get(review::returns::returns))
         .route("/verivali/v1/signing-key", put(crate::bundles::keys::register_key))
         .route("/verivali/v1/bundles", post(crate::bundles::relay_bundle))

@@ -9,7 +9,7 @@ mod support;
 
 use serde_json::Value as Json;
 use support::{KEY, Office};
-use verivali_core::api::{FinalizeResult, ReviewCommentView, Verivali};
+use verivali_core::api::{BackcheckAnswer, FinalizeResult, ReviewCommentView, Verivali};
 use verivali_receiver::{self as serve, TokenRights, review};
 
 const PASSPHRASE: &str = "tim-desa-kenanga";
@@ -27,6 +27,88 @@ fn state_on_receiver(office: &Office, instance_id: &str) -> (String, Vec<Json>) 
     let detail = review::show(office.path(), &KEY, instance_id).unwrap().expect("stored");
     let events = serde_json::to_value(&detail.history).unwrap();
     (detail.summary.state, events.as_array().cloned().unwrap_or_default())
+}
+
+/// Every answer value a pengawas could see on the interview's review page.
+fn answer_values(phone: &Verivali, instance_id: &str) -> Vec<String> {
+    let detail = phone.team_interview_detail(instance_id.into()).unwrap();
+    detail
+        .sections
+        .iter()
+        .flat_map(|s| &s.answers)
+        .map(|a| a.value.clone())
+        .filter(|v| v.len() >= 3)
+        .collect()
+}
+
+/// Back-checks Ayu's household with one answer changed (the status) and Cici's with the same
+/// answers; returns (instanceID, asked, differ) as the test counts them itself, sorted.
+fn back_check(siti: &Verivali, ayus: &str, cicis: &str) -> Vec<(String, u32, u32)> {
+    let mut counted = Vec::new();
+    for (id, change_status) in [(ayus, true), (cicis, false)] {
+        siti.pick_backcheck(id.into()).unwrap();
+        let questions = siti.backcheck_questions(id.into()).unwrap();
+        let keys: Vec<&str> = questions.iter().map(|q| q.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "field:/data/status_keberadaan",
+                "count:/data/members",
+                "head:/data/members/nama",
+                "head:/data/members/nik"
+            ]
+        );
+        // Nothing the enumerator answered is in the back-check's questions.
+        let shown = format!("{questions:?}");
+        for value in answer_values(siti, id) {
+            assert!(
+                !shown.contains(&value),
+                "the back-check shows an enumerator's answer: {value}"
+            );
+        }
+        let refused = siti.backcheck_result(id.into());
+        assert!(refused.is_err(), "no comparison before the pengawas answered");
+        // What the household tells the pengawas: the enumerator's head name and NIK (read from
+        // the review page), the status changed or kept.
+        let detail = siti.team_interview_detail(id.into()).unwrap();
+        let answers: Vec<&verivali_core::api::ReviewAnswer> =
+            detail.sections.iter().flat_map(|s| &s.answers).collect();
+        let head_index = answers
+            .iter()
+            .find(|a| a.reference.ends_with("/hubungan_krt") && a.value == "1")
+            .map(|a| a.reference.trim_end_matches("/hubungan_krt").to_owned())
+            .expect("the prelist household has a head");
+        let of_head = |field: &str| {
+            answers
+                .iter()
+                .find(|a| a.reference == format!("{head_index}/{field}"))
+                .map(|a| a.value.clone())
+                .unwrap_or_default()
+        };
+        let status = if change_status { "1" } else { "4" };
+        let given = vec![
+            BackcheckAnswer { key: "field:/data/status_keberadaan".into(), value: status.into() },
+            BackcheckAnswer {
+                key: "head:/data/members/nama".into(),
+                value: of_head("nama").to_lowercase(),
+            },
+            BackcheckAnswer { key: "head:/data/members/nik".into(), value: of_head("nik") },
+            BackcheckAnswer { key: "count:/data/members".into(), value: String::new() },
+        ];
+        let asked = given.iter().filter(|a| !a.value.is_empty()).count() as u32;
+        let result = siti.submit_backcheck(id.into(), given.clone()).unwrap();
+        assert_eq!((result.asked, result.differ), (asked, u32::from(change_status)), "{result:?}");
+        let status_row =
+            result.rows.iter().find(|r| r.key == "field:/data/status_keberadaan").unwrap();
+        assert_eq!((status_row.first.as_str(), status_row.second.as_str()), ("4", status));
+        assert!(siti.submit_backcheck(id.into(), given).is_err(), "a back-check is answered once");
+        counted.push((id.to_owned(), asked, u32::from(change_status)));
+    }
+    let report = siti.backcheck_report().unwrap();
+    let ayu = report.enumerators.iter().find(|e| e.enumerator == "Ayu").unwrap();
+    assert_eq!((ayu.households, ayu.differ), (1, 1));
+    counted.sort();
+    counted
 }
 
 #[test]
@@ -126,6 +208,9 @@ fn a_blank_spot_hand_over_review_and_correction_reach_the_receiver_once() {
         .unwrap();
     assert_eq!((status.value.as_str(), status.before_correction.as_deref()), ("1", Some("4")));
     siti.review_team_interview(correction_id.clone(), true, vec![], None).unwrap();
+
+    // Back-checks: Siti picks both households and re-asks the tagged questions.
+    let back_checked = back_check(&siti, &ayus.instance_id, &cicis.instance_id);
     siti.export_bundle(out.display().to_string(), PASSPHRASE.into()).unwrap();
 
     // Signal: the pengawas's phone relays the team's bundles and its decisions; then both
@@ -159,6 +244,37 @@ fn a_blank_spot_hand_over_review_and_correction_reach_the_receiver_once() {
     );
     assert_eq!(state_on_receiver(&office, &correction_id).0, "approved");
     assert_eq!(state_on_receiver(&office, &cicis.instance_id).0, "approved");
+    // The receiver's back-check report equals the phone's, and the test's own count.
+    let report = review::backcheck::report_in(office.path(), &KEY).unwrap();
+    let mut on_receiver: Vec<(String, u32, u32)> = report
+        .households
+        .iter()
+        .map(|h| (h.instance_id.clone(), h.tally.asked, h.tally.differ))
+        .collect();
+    on_receiver.sort();
+    assert_eq!(on_receiver, back_checked, "the receiver compares as the phone did");
+    let ayu_rate = report.enumerators.iter().find(|e| e.enumerator == "Ayu").unwrap();
+    let expected: f64 =
+        1.0 / f64::from(back_checked.iter().find(|b| b.0 == ayus.instance_id).unwrap().1);
+    assert!((ayu_rate.share - expected).abs() < 1e-12, "{ayu_rate:?}");
+    let cici_rate = report.enumerators.iter().find(|e| e.enumerator == "Cici").unwrap();
+    assert_eq!(cici_rate.tally.differ, 0);
+    // The same report in the browser, for a logged-in pengawas.
+    serve::add_user(office.path(), &KEY, "siti", serve::Role::Pengawas, "pengawas-rahasia-1")
+        .unwrap();
+    let (_, cookie) = support::web::login(&receiver.url, "siti", "pengawas-rahasia-1");
+    let page = support::web::request(
+        &receiver.url,
+        "GET",
+        "/backchecks",
+        &[("Cookie", &cookie.unwrap())],
+        b"",
+    );
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("<mark>berbeda / differs</mark>"), "{}", page.body);
+    assert!(page.body.contains(&format!("{:.1} %", ayu_rate.share * 100.0)));
+    let anonymous = support::web::request(&receiver.url, "GET", "/backchecks", &[], b"");
+    assert_eq!(anonymous.status, 303, "the report needs a login");
     // Nothing comes back from the receiver a second time: the return was applied by bundle.
     let fetched = ayu.fetch_returns(receiver.url.clone(), Some(office.ayu.clone())).unwrap();
     assert!(fetched.reopened.is_empty());

@@ -14,6 +14,8 @@ pub struct BundleInfo {
     pub attachments: u32,
     /// Decisions this phone's pengawas made, handed over in it.
     pub decisions: u32,
+    /// Back-checks this phone's pengawas answered, handed over in it.
+    pub backchecks: u32,
     /// Bytes of submissions, checks and attachments inside.
     pub bytes: u64,
 }
@@ -25,6 +27,7 @@ pub struct BundleCheck {
     pub attachments: u32,
     /// A pengawas's decisions it carries.
     pub decisions: u32,
+    pub backchecks: u32,
     /// Parts (`instance/name`) whose SHA-256 does not match the manifest.
     pub damaged: Vec<String>,
     /// Every other reason not to trust the bundle: rows the manifest does not list, a schema
@@ -126,6 +129,7 @@ impl Verivali {
             submissions: written.submissions,
             attachments: written.attachments,
             decisions: written.decisions,
+            backchecks: written.backchecks,
             bytes: written.bytes,
         })
     }
@@ -140,6 +144,7 @@ impl Verivali {
             submissions: checked.submissions,
             attachments: checked.attachments,
             decisions: checked.decisions,
+            backchecks: checked.backchecks,
             damaged: checked.damaged,
             problems: checked.problems,
             signer_key: checked.signer_key,

@@ -22,6 +22,7 @@
 //! | functions | `core_version`; `set_core_logger` | `mod.rs`, `logging.rs` |
 //! | foreign traits (the shell implements) | `ImportProgressListener`, `UploadProgressListener`, `SyncProgressListener`, `CoreLogger` | |
 
+mod backcheck;
 mod bundle;
 mod error;
 mod evidence;
@@ -35,6 +36,10 @@ mod upload;
 
 use std::{path::PathBuf, sync::Arc};
 
+pub use backcheck::{
+    BackcheckAnswer, BackcheckChoice, BackcheckEntry, BackcheckQuestion, BackcheckRate,
+    BackcheckReport, BackcheckResult, BackcheckRow,
+};
 pub use bundle::{BundleCheck, BundleImport, BundleInfo, RelaySummary, TrustedKey};
 pub use error::{ApiResult, ServerProblem, VerivaliError};
 pub use evidence::{

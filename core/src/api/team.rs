@@ -170,12 +170,22 @@ impl Verivali {
         })
     }
 
+    /// The installed form a team interview was made with (its latest version), if any.
+    pub(super) fn team_form(
+        &self,
+        form_id: &str,
+    ) -> ApiResult<Option<std::sync::Arc<crate::form::session::Form>>> {
+        match self.store.read(|c| forms::latest_form(c, form_id))? {
+            Some(row) => Ok(Some(self.forms.get(&self.store, row)?)),
+            None => Ok(None),
+        }
+    }
+
     /// The paths the sample reads, from the installed form (none when it is not installed).
     fn role_paths(&self, form_id: &str) -> ApiResult<RolePaths> {
-        let Some(row) = self.store.read(|c| forms::latest_form(c, form_id))? else {
+        let Some(form) = self.team_form(form_id)? else {
             return Ok(RolePaths::default());
         };
-        let form = self.forms.get(&self.store, row)?;
         let path_of = |role: &str| {
             form.def
                 .binds
@@ -270,10 +280,8 @@ impl Verivali {
                 .map(|h| serde_json::Value::Object(h.record)),
             None => None,
         };
-        let form = self.store.read(|c| forms::latest_form(c, &interview.form_id))?;
-        let read = match form {
-            Some(row) => {
-                let form = self.forms.get(&self.store, row)?;
+        let read = match self.team_form(&interview.form_id)? {
+            Some(form) => {
                 view::read(&form, &stored.xml, previous.as_deref(), record.as_ref(), now_ms())
                     .ok_or("terenkripsi atau tidak terbaca / encrypted or not readable")
             }

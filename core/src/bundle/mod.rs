@@ -50,7 +50,13 @@ CREATE TABLE decisions (
     instance_id TEXT PRIMARY KEY,
     decision    BLOB NOT NULL
 );
--- One row per stored blob: `part` is `xml`, `checks`, `decision` or the attachment's name.
+-- A pengawas's back-checks (ADR 0024): the answers of each back-check visit, as JSON.
+CREATE TABLE backchecks (
+    instance_id TEXT PRIMARY KEY,
+    record      BLOB NOT NULL
+);
+-- One row per stored blob: `part` is `xml`, `checks`, `decision`, `backcheck` or the
+-- attachment's name.
 CREATE TABLE manifest (
     instance_id TEXT NOT NULL,
     part        TEXT NOT NULL,
@@ -105,6 +111,7 @@ pub struct Written {
     pub submissions: u32,
     pub attachments: u32,
     pub decisions: u32,
+    pub backchecks: u32,
     pub bytes: u64,
 }
 
@@ -115,6 +122,7 @@ pub struct Checked {
     pub submissions: u32,
     pub attachments: u32,
     pub decisions: u32,
+    pub backchecks: u32,
     pub damaged: Vec<String>,
     /// Why the bundle is not as its signer wrote it (empty: it is).
     pub problems: Vec<String>,
@@ -169,7 +177,8 @@ pub fn export(
 ) -> Result<Written, BundleError> {
     let rows = store.read(waiting)?;
     let decisions = store.read(decisions_to_hand)?;
-    if rows.is_empty() && decisions.is_empty() {
+    let backchecks = store.read(backchecks_to_hand)?;
+    if rows.is_empty() && decisions.is_empty() && backchecks.is_empty() {
         return Err(BundleError::Empty);
     }
     std::fs::create_dir_all(dir)?;
@@ -177,7 +186,14 @@ pub fn export(
     let temporary = dir.join(format!("verivali-{now_ms}.vvbundle.part"));
     let _ = std::fs::remove_file(&temporary);
     let mut written =
-        Written { path: path.clone(), submissions: 0, attachments: 0, decisions: 0, bytes: 0 };
+        Written {
+        path: path.clone(),
+        submissions: 0,
+        attachments: 0,
+        decisions: 0,
+        backchecks: 0,
+        bytes: 0,
+    };
     let mut instances = Vec::new();
     let (device_id, seed) =
         store.write(|tx| Ok((device::device_id(tx)?, device::signing_seed(tx)?)))?;
@@ -218,11 +234,17 @@ pub fn export(
             add_part(&tx, &instance_id, "decision", &decision, &mut written)?;
             written.decisions += 1;
         }
+        for (instance_id, record) in backchecks {
+            tx.execute("INSERT INTO backchecks VALUES (?1, ?2)", params![instance_id, record])?;
+            add_part(&tx, &instance_id, "backcheck", &record, &mut written)?;
+            written.backchecks += 1;
+        }
         signing::sign(&tx, &device_id, &seed, now_ms)?;
         tx.commit()?;
     }
     std::fs::rename(&temporary, &path)?;
-    carry_own(store, &path, passphrase, &device_id, &instances, written.decisions, now_ms)?;
+    let for_receiver = written.decisions + written.backchecks;
+    carry_own(store, &path, passphrase, &device_id, &instances, for_receiver, now_ms)?;
     tracing::info!(
         submissions = written.submissions,
         decisions = written.decisions,
@@ -278,6 +300,14 @@ fn decisions_to_hand(conn: &Connection) -> Result<Vec<(String, Vec<u8>)>, store:
             let json = serde_json::to_vec(&d).unwrap_or_default();
             (d.instance_id, json)
         })
+        .collect())
+}
+
+/// Every back-check this phone's pengawas answered, as JSON ([`team::BackcheckRecord`]).
+fn backchecks_to_hand(conn: &Connection) -> Result<Vec<(String, Vec<u8>)>, store::Error> {
+    Ok(team::backchecks(conn)?
+        .into_iter()
+        .filter_map(|(id, _, record)| Some((id, serde_json::to_vec(&record?).ok()?)))
         .collect())
 }
 

@@ -8,7 +8,7 @@ use std::path::Path;
 use rusqlite::{Connection, params};
 
 use super::{BundleError, Checked, open_existing, verify};
-use crate::store::team::Decision;
+use crate::store::team::{BackcheckRecord, Decision};
 
 /// A verified bundle held open for reading.
 pub struct Opened {
@@ -61,6 +61,27 @@ impl Opened {
                     .ok_or_else(|| {
                         BundleError::NotSound(vec![format!(
                             "the decision on {instance_id} cannot be read"
+                        )])
+                    })
+            })
+            .collect()
+    }
+
+    /// The pengawas's back-checks it carries; one that cannot be read refuses the bundle.
+    pub fn backchecks(&self) -> Result<Vec<BackcheckRecord>, BundleError> {
+        let mut stmt =
+            self.conn.prepare("SELECT instance_id, record FROM backchecks ORDER BY instance_id")?;
+        let rows: Vec<(String, Vec<u8>)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter()
+            .map(|(instance_id, bytes)| {
+                serde_json::from_slice::<BackcheckRecord>(&bytes)
+                    .ok()
+                    .filter(|b| b.instance_id == instance_id && b.is_valid())
+                    .ok_or_else(|| {
+                        BundleError::NotSound(vec![format!(
+                            "the back-check of {instance_id} cannot be read"
                         )])
                     })
             })

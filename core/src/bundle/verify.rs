@@ -24,6 +24,7 @@ pub(super) fn verify_open(conn: &Connection) -> Result<Checked, BundleError> {
         submissions: 0,
         attachments: 0,
         decisions: 0,
+        backchecks: 0,
         damaged: Vec::new(),
         problems: schema_problems(conn)?,
         signer_key: None,
@@ -81,6 +82,7 @@ fn check_parts(conn: &Connection, checked: &mut Checked) -> Result<(), BundleErr
             "xml" => checked.submissions += 1,
             "checks" => {}
             "decision" => checked.decisions += 1,
+            "backcheck" => checked.backchecks += 1,
             _ => checked.attachments += 1,
         }
     }
@@ -103,6 +105,13 @@ fn part_bytes(
         "decision" => conn
             .query_row(
                 "SELECT decision FROM decisions WHERE instance_id = ?1",
+                [instance_id],
+                |r| r.get(0),
+            )
+            .optional()?,
+        "backcheck" => conn
+            .query_row(
+                "SELECT record FROM backchecks WHERE instance_id = ?1",
                 [instance_id],
                 |r| r.get(0),
             )
@@ -135,7 +144,7 @@ fn unlisted(conn: &Connection) -> Result<Vec<String>, BundleError> {
     let attachments = query(
         "SELECT a.instance_id || '/' || a.name FROM attachments a WHERE NOT EXISTS
          (SELECT 1 FROM manifest m WHERE m.instance_id = a.instance_id AND m.part = a.name)
-         OR a.name IN ('xml', 'checks', 'decision')",
+         OR a.name IN ('xml', 'checks', 'decision', 'backcheck')",
     )?;
     let decisions = query(
         "SELECT instance_id FROM decisions d WHERE NOT EXISTS
@@ -149,6 +158,13 @@ fn unlisted(conn: &Connection) -> Result<Vec<String>, BundleError> {
     }
     for part in attachments {
         problems.push(format!("attachment {part} is not in the manifest"));
+    }
+    let backchecks = query(
+        "SELECT instance_id FROM backchecks b WHERE NOT EXISTS
+         (SELECT 1 FROM manifest m WHERE m.instance_id = b.instance_id AND m.part = 'backcheck')",
+    )?;
+    for id in backchecks {
+        problems.push(format!("the back-check of {id} is not in the manifest"));
     }
     for id in decisions {
         problems.push(format!("the decision on {id} is not in the manifest"));

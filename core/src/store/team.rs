@@ -64,6 +64,14 @@ CREATE TABLE team_decisions (
     note        TEXT,
     comments    TEXT NOT NULL
 );
+-- Back-checks (ADR 0024): households the pengawas picked beyond the sample, and the answers the
+-- pengawas got on the back-check visit (JSON, by question key), once given.
+CREATE TABLE team_backchecks (
+    instance_id TEXT PRIMARY KEY REFERENCES team_submissions(instance_id),
+    picked      INTEGER NOT NULL DEFAULT 0,
+    answers     TEXT,
+    done_at     INTEGER
+);
 "#;
 
 /// Whether bundles signed by `public_key` are accepted here, and under which label.
@@ -375,4 +383,68 @@ pub fn attachment(conn: &Connection, instance_id: &str, name: &str) -> Result<Op
             |r| r.get(0),
         )
         .optional()?)
+}
+
+/// A back-check as it travels in a bundle (JSON): the pengawas's answers by question key.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BackcheckRecord {
+    pub instance_id: String,
+    pub answers: std::collections::BTreeMap<String, String>,
+    pub done_at: i64,
+}
+
+/// The most answers one back-check carries, and the longest answer kept.
+pub const MAX_BACKCHECK_ANSWERS: usize = 100;
+pub const MAX_BACKCHECK_ANSWER_CHARS: usize = 500;
+
+impl BackcheckRecord {
+    pub fn is_valid(&self) -> bool {
+        self.answers.len() <= MAX_BACKCHECK_ANSWERS
+            && self.answers.iter().all(|(k, v)| {
+                k.chars().count() <= MAX_BACKCHECK_ANSWER_CHARS
+                    && v.chars().count() <= MAX_BACKCHECK_ANSWER_CHARS
+            })
+    }
+}
+
+/// Back-check state of each team interview that has one: (instanceID, picked, answers).
+pub fn backchecks(conn: &Connection) -> Result<Vec<(String, bool, Option<BackcheckRecord>)>> {
+    Ok(conn
+        .prepare("SELECT instance_id, picked, answers, done_at FROM team_backchecks")?
+        .query_map([], |r| {
+            let id: String = r.get(0)?;
+            let answers: Option<String> = r.get(2)?;
+            let done_at: Option<i64> = r.get(3)?;
+            let record = match (answers, done_at) {
+                (Some(a), Some(done_at)) => Some(BackcheckRecord {
+                    instance_id: id.clone(),
+                    answers: serde_json::from_str(&a).unwrap_or_default(),
+                    done_at,
+                }),
+                _ => None,
+            };
+            Ok((id, r.get(1)?, record))
+        })?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// Picks a team interview for a back-check beyond the sample.
+pub fn pick_backcheck(tx: &Transaction<'_>, instance_id: &str) -> Result<()> {
+    tx.execute(
+        "INSERT INTO team_backchecks (instance_id, picked) VALUES (?1, 1)
+         ON CONFLICT (instance_id) DO UPDATE SET picked = 1",
+        [instance_id],
+    )?;
+    Ok(())
+}
+
+/// Records a back-check's answers, once: `false` when it was answered before.
+pub fn record_backcheck(tx: &Transaction<'_>, record: &BackcheckRecord) -> Result<bool> {
+    let answers = serde_json::to_string(&record.answers).unwrap_or_else(|_| "{}".into());
+    let changed = tx.execute(
+        "INSERT INTO team_backchecks (instance_id, picked, answers, done_at) VALUES (?1, 0, ?2, ?3)
+         ON CONFLICT (instance_id) DO UPDATE SET answers = ?2, done_at = ?3 WHERE done_at IS NULL",
+        params![record.instance_id, answers, record.done_at],
+    )?;
+    Ok(changed > 0)
 }

@@ -49,6 +49,15 @@ CREATE TABLE bundle_imports (
 CREATE INDEX bundle_imports_by_time ON bundle_imports (imported_at);
 -- A pengawas's phone: its offline decisions, relayed in its bundles, are recorded as its own.
 ALTER TABLE tokens ADD COLUMN pengawas INTEGER NOT NULL DEFAULT 0;
+-- A pengawas's back-checks (ADR 0024), from the pengawas's phone's bundles: the answers of the
+-- back-check visit by question key; compared with the submission when a report is made.
+CREATE TABLE backchecks (
+    instance_id TEXT PRIMARY KEY REFERENCES submissions(instance_id),
+    device      TEXT NOT NULL,
+    answers     TEXT NOT NULL,
+    done_at     INTEGER NOT NULL,
+    imported_at INTEGER NOT NULL
+);
 "#;
 
 /// What importing a bundle did.
@@ -62,6 +71,8 @@ pub struct Imported {
     /// interviews outside the pengawas's area or already decided here.
     pub decisions: u32,
     pub decisions_skipped: u32,
+    /// A pengawas's back-checks recorded now.
+    pub backchecks: u32,
     /// Whose device signed it.
     pub enumerator: String,
     pub device_id: String,
@@ -160,12 +171,14 @@ pub fn import(
     let ids = opened.instance_ids().map_err(from_bundle_error)?;
     let tx = conn.transaction()?;
     let decisions = opened.decisions().map_err(from_bundle_error)?;
+    let backchecks = opened.backchecks().map_err(from_bundle_error)?;
     let mut imported = Imported {
         submissions: 0,
         new: 0,
         duplicates: 0,
         decisions: 0,
         decisions_skipped: 0,
+        backchecks: 0,
         enumerator: device.enumerator.clone(),
         device_id: registered_id,
     };
@@ -200,6 +213,9 @@ pub fn import(
     }
     if !decisions.is_empty() {
         apply_decisions(&tx, &device, &decisions, &mut imported, now)?;
+    }
+    if !backchecks.is_empty() {
+        imported.backchecks = record_backchecks(&tx, &device, &backchecks, now)?;
     }
     tx.execute(
         "INSERT INTO bundle_imports (sha256, signer_key, device, imported_by, submissions, new, imported_at)
@@ -263,6 +279,43 @@ fn apply_decisions(
         }
     }
     Ok(())
+}
+
+/// Keeps a pengawas's back-checks of interviews in the phone's area, each once.
+fn record_backchecks(
+    tx: &rusqlite::Transaction<'_>,
+    device: &crate::store::Device,
+    records: &[bundle::BackcheckRecord],
+    now: i64,
+) -> Result<u32, ImportError> {
+    if !crate::store::is_pengawas(tx, &device.id)? {
+        return Err(ImportError::NotPengawas);
+    }
+    let mut kept = 0;
+    for record in records {
+        let desa: Option<Option<String>> = tx
+            .query_row(
+                "SELECT desa FROM submissions WHERE instance_id = ?1",
+                [&record.instance_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if !desa.flatten().is_some_and(|d| device.covers(&d)) {
+            continue;
+        }
+        kept += tx.execute(
+            "INSERT OR IGNORE INTO backchecks (instance_id, device, answers, done_at, imported_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                record.instance_id,
+                device.id,
+                serde_json::to_string(&record.answers).unwrap_or_default(),
+                record.done_at,
+                now
+            ],
+        )? as u32;
+    }
+    Ok(kept)
 }
 
 /// Imports a bundle from the receiver's data folder (`verivali serve bundle import`).

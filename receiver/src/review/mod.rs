@@ -6,6 +6,8 @@
 //! - [`queue`]: the filtered queue; [`detail`]: one interview as the pengawas reads it;
 //! - [`pages`]: the browser pages; [`returns`]: the endpoint devices fetch their returns from.
 
+pub mod backcheck;
+pub(crate) mod backcheck_page;
 pub mod detail;
 pub mod model;
 pub(crate) mod pages;

@@ -112,6 +112,7 @@ pub(crate) fn header_bar(app: &App, session: &Session) -> String {
     format!(
         "<nav><a href=\"{base}/status\">Status</a> · <a href=\"{base}/review\">Antrean / Queue</a> · \
          <a href=\"{base}/bundles\">Bundel / Bundles</a> · \
+         <a href=\"{base}/backchecks\">Cek ulang / Back-checks</a> · \
          {user} ({role}) <form method=\"post\" action=\"{base}/logout\" class=\"inline\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button>Keluar / Log out</button></form></nav>",
         base = app.base,
