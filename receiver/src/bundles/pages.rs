@@ -47,27 +47,31 @@ pub(crate) async fn upload_bundle(
     };
     let outcome = receive(&app, &session, &headers, body).await;
     let (status, message) = match outcome {
-        Ok(imported) => (
-            StatusCode::OK,
-            format!(
-                "<p class=\"done\" role=\"status\">Bundel dari {} diimpor: {} wawancara, {} baru, {} sudah ada / \
-                 Bundle from {} imported: {} interviews, {} new, {} already here.</p>",
-                escape(&imported.enumerator),
-                imported.submissions,
-                imported.new,
-                imported.duplicates,
-                escape(&imported.enumerator),
-                imported.submissions,
-                imported.new,
-                imported.duplicates,
-            ),
-        ),
+        Ok(imported) => (StatusCode::OK, imported_message(&imported)),
         Err((status, text)) => (
             StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
             format!("<p class=\"problem\" role=\"alert\">{}</p>", escape(&text)),
         ),
     };
     show(&app, &session, status, &message).await
+}
+
+/// What an import did, in both languages.
+fn imported_message(imported: &super::Imported) -> String {
+    let who = escape(&imported.enumerator);
+    let (n, new, old) = (imported.submissions, imported.new, imported.duplicates);
+    let mut text = format!(
+        "Bundel dari {who} diimpor: {n} wawancara, {new} baru, {old} sudah ada / \
+         Bundle from {who} imported: {n} interviews, {new} new, {old} already here."
+    );
+    if imported.decisions + imported.decisions_skipped + imported.backchecks > 0 {
+        let (d, s, b) = (imported.decisions, imported.decisions_skipped, imported.backchecks);
+        text.push_str(&format!(
+            " Keputusan pengawas dicatat: {d} (dilewati {s}); cek ulang: {b} / \
+             Pengawas's decisions recorded: {d} ({s} skipped); back-checks: {b}."
+        ));
+    }
+    format!("<p class=\"done\" role=\"status\">{text}</p>")
 }
 
 /// Spools, splits and imports the upload.
