@@ -72,6 +72,8 @@ fn the_demo_sends_every_visit_once_with_its_photos_and_checks() {
     assert_eq!(blank["received"], 3, "two visits and one correction, each once: {blank}");
     assert_eq!(blank["approved"], 2, "{blank}");
     assert_ne!(blank["returned"], blank["correction"]);
+    assert_eq!(blank["back_check"]["differ"], 1, "the floor differs: {blank}");
+    assert!(blank["back_check"]["asked"].as_u64().unwrap() >= 5, "{blank}");
     // The review loop: a visit returned, corrected on the device, sent as an edit, approved.
     let review = &summary["review"];
     assert!(review["sampled"].as_u64().unwrap() >= 3, "statuses 3-5 at least: {review}");

@@ -18,6 +18,9 @@ const PASSPHRASE: &str = "demo-tim-kenanga";
 const QUESTION: &str = "/data/no_hp";
 const COMMENT: &str = "Nomor HP belum ada / The phone number is missing";
 
+/// What the back-checked household told the pengawas: another floor than the enumerator wrote.
+const BACK_CHECK_FLOOR: &str = "2";
+
 /// One of the demo's phones in the blank spot.
 struct Phone {
     name: &'static str,
@@ -103,6 +106,7 @@ impl Demo {
             return Err(CliError::Usage("the pengawas's phone lacks a handed visit".into()));
         };
         siti.verivali.review_team_interview(anis.instance_id.clone(), true, vec![], None)?;
+        let back_check = self.back_check(&siti.verivali, &anis.instance_id)?;
         let comment = ReviewCommentView { reference: Some(QUESTION.into()), text: COMMENT.into() };
         siti.verivali.review_team_interview(
             benis.instance_id.clone(),
@@ -171,7 +175,76 @@ impl Demo {
             "uploads_acknowledged": uploaded,
             "received": received,
             "approved": approved,
+            "back_check": back_check,
             "passphrase": PASSPHRASE,
         }))
+    }
+
+    /// Siti back-checks Ani's household without seeing Ani's answers: the household gives
+    /// the same status and head, another floor; the comparison comes only after.
+    fn back_check(&self, siti: &Verivali, instance_id: &str) -> Result<Json, CliError> {
+        siti.pick_backcheck(instance_id.into())?;
+        let questions = siti.backcheck_questions(instance_id.into())?;
+        let detail = siti.team_interview_detail(instance_id.into())?;
+        // The household's own words: the demo reads them from what the enumerator recorded,
+        // except the floor, which the household describes differently.
+        let recorded: Vec<(String, String)> = detail
+            .sections
+            .iter()
+            .flat_map(|s| &s.answers)
+            .map(|a| (a.reference.clone(), a.value.clone()))
+            .collect();
+        let told = |key: &str| told(&recorded, key);
+        let answers: Vec<verivali_core::api::BackcheckAnswer> = questions
+            .iter()
+            .map(|q| verivali_core::api::BackcheckAnswer {
+                key: q.key.clone(),
+                value: told(&q.key),
+            })
+            .collect();
+        let result = siti.submit_backcheck(instance_id.into(), answers)?;
+        for row in result.rows.iter().filter(|r| r.differs) {
+            self.say(&format!(
+                "      cek ulang / back-check: {} — Ani: {} · rumah tangga / household: {}",
+                row.label, row.first, row.second
+            ));
+        }
+        self.say(&format!(
+            "      cek ulang / back-check: {}/{} pertanyaan berbeda / questions differ",
+            result.differ, result.asked
+        ));
+        Ok(json!({"instance_id": instance_id, "asked": result.asked, "differ": result.differ}))
+    }
+}
+
+/// What the demo's household tells the back-checker for question `key`, from the answers the
+/// enumerator recorded (`reference`, `value`), with another floor.
+fn told(recorded: &[(String, String)], key: &str) -> String {
+    let value_at = |reference: &str| {
+        recorded.iter().find(|(r, _)| r == reference).map(|(_, v)| v.clone()).unwrap_or_default()
+    };
+    // Each member instance (`/data/members[k]`) with its member status.
+    let members: Vec<(String, String)> = recorded
+        .iter()
+        .filter(|(r, _)| r.ends_with("/status_keberadaan_art"))
+        .map(|(r, v)| (r.trim_end_matches("/status_keberadaan_art").to_owned(), v.clone()))
+        .collect();
+    match key.split_once(':') {
+        Some((_, reference)) if reference.ends_with("/lantai") => BACK_CHECK_FLOOR.into(),
+        Some(("count", _)) => members
+            .iter()
+            .filter(|(_, status)| matches!(status.as_str(), "1" | "4"))
+            .count()
+            .to_string(),
+        Some(("head", reference)) => {
+            let field = reference.rsplit('/').next().unwrap_or_default();
+            members
+                .iter()
+                .find(|(member, _)| value_at(&format!("{member}/hubungan_krt")) == "1")
+                .map(|(member, _)| value_at(&format!("{member}/{field}")))
+                .unwrap_or_default()
+        }
+        Some((_, reference)) => value_at(reference),
+        None => String::new(),
     }
 }
