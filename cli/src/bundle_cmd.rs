@@ -52,6 +52,9 @@ pub enum BundleCommand {
         /// Nama yang dikenali (mis. "Ayu", "Siti (pengawas)") / A name people recognise
         #[arg(long)]
         name: String,
+        /// Kunci pengawas tim: pengembaliannya membuka kembali wawancara di ponsel ini / The team's pengawas's key: its returns reopen this phone's interviews
+        #[arg(long)]
+        pengawas: bool,
     },
     /// Kunci yang dipercaya / The trusted keys
     Trusted {
@@ -151,8 +154,8 @@ pub fn run(store: &StoreArgs, command: BundleCommand) -> Result<ExitCode, CliErr
             }
             Ok(ExitCode::SUCCESS)
         }
-        BundleCommand::Trust { key, name } => {
-            verivali.trust_signing_key(key, name.clone())?;
+        BundleCommand::Trust { key, name, pengawas } => {
+            verivali.trust_signing_key(key, name.clone(), pengawas)?;
             println!("Dipercaya / Trusted: {name}");
             Ok(ExitCode::SUCCESS)
         }
@@ -161,7 +164,10 @@ pub fn run(store: &StoreArgs, command: BundleCommand) -> Result<ExitCode, CliErr
             if json {
                 let rows: Vec<_> = keys
                     .iter()
-                    .map(|k| json!({"public_key": k.public_key, "label": k.label, "added_at": k.added_at}))
+                    .map(|k| {
+                        json!({"public_key": k.public_key, "label": k.label,
+                               "pengawas": k.pengawas, "added_at": k.added_at})
+                    })
                     .collect();
                 println!("{}", serde_json::Value::Array(rows));
             } else {

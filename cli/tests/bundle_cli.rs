@@ -94,7 +94,11 @@ fn a_pengawas_reviews_a_handed_interview_and_returns_it_by_bundle_from_the_termi
     let back =
         run_on(dir, "pengawas", &["bundle", "export", "--out", out.to_str().unwrap(), "--json"]);
     let back = json(&back)["path"].as_str().unwrap().to_owned();
-    stdout(&run(dir, &["bundle", "trust", &pengawas_key, "--name", "Siti"]));
+    let member_only = run(dir, &["bundle", "trust", &pengawas_key, "--name", "Siti"]);
+    stdout(&member_only);
+    let ignored = json(&run(dir, &["bundle", "import", &back, "--json"]));
+    assert_eq!(ignored["reopened"].as_array().unwrap().len(), 0, "returns need a pengawas's key");
+    stdout(&run(dir, &["bundle", "trust", &pengawas_key, "--name", "Siti", "--pengawas"]));
     let reopened = json(&run(dir, &["bundle", "import", &back, "--json"]));
     assert_eq!(reopened["reopened"].as_array().unwrap().len(), 1);
     let visits = json(&run(dir, &["visits", "--returned", "--json"]));

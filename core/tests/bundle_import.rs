@@ -41,10 +41,10 @@ fn a_phone_imports_only_trusted_bundles_whole_and_once() {
     assert!(siti.team_interviews().unwrap().is_empty());
     let own = ayu.import_bundle(path.clone(), PASSPHRASE.into()).unwrap_err();
     assert!(own.to_string().contains("written on this phone"), "{own}");
-    let bad_key = siti.trust_signing_key("not-a-key".into(), "Ayu".into());
+    let bad_key = siti.trust_signing_key("not-a-key".into(), "Ayu".into(), false);
     assert!(bad_key.is_err());
 
-    siti.trust_signing_key(ayu.signing_public_key().unwrap(), "Ayu".into()).unwrap();
+    siti.trust_signing_key(ayu.signing_public_key().unwrap(), "Ayu".into(), false).unwrap();
     let first = siti.import_bundle(path.clone(), PASSPHRASE.into()).unwrap();
     assert_eq!((first.submissions, first.new, first.signer_label.as_str()), (2, 2, "Ayu"));
     let again = siti.import_bundle(path.clone(), PASSPHRASE.into()).unwrap();
@@ -59,7 +59,7 @@ fn two_hundred_randomly_damaged_bundles_never_import_partially_on_a_phone() {
     let dir = tempfile::tempdir().unwrap();
     let ayu = phone(&dir.path().join("ayu"), &["5271011009000001", "5271011009000002"]);
     let siti = phone(&dir.path().join("siti"), &[]);
-    siti.trust_signing_key(ayu.signing_public_key().unwrap(), "Ayu".into()).unwrap();
+    siti.trust_signing_key(ayu.signing_public_key().unwrap(), "Ayu".into(), false).unwrap();
     let written =
         ayu.export_bundle(dir.path().join("out").display().to_string(), PASSPHRASE.into());
     let original = std::fs::read(written.unwrap().path).unwrap();

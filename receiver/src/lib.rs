@@ -146,6 +146,7 @@ impl Receiver {
         options: ServeOptions,
     ) -> Result<Receiver, ServeError> {
         let conn = store::open(dir, key)?;
+        bundles::sweep_incoming(dir);
         let running = http::start(dir, conn, options)?;
         Ok(Receiver {
             url: running.url,

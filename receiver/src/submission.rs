@@ -97,13 +97,13 @@ pub(crate) async fn receive(State(app): State<Arc<App>>, headers: HeaderMap, bod
 }
 
 /// A device's body being read: counted while it lasts, at most [`BODIES_PER_DEVICE`] at once.
-struct Sending<'a> {
+pub(crate) struct Sending<'a> {
     app: &'a App,
     device: String,
 }
 
 impl<'a> Sending<'a> {
-    fn start(app: &'a App, device: &str) -> Option<Sending<'a>> {
+    pub(crate) fn start(app: &'a App, device: &str) -> Option<Sending<'a>> {
         let mut sending = app.sending.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let count = sending.entry(device.to_owned()).or_insert(0);
         if *count >= BODIES_PER_DEVICE {

@@ -14,8 +14,8 @@ use verivali_receiver::{self as serve, TokenRights, review};
 
 const PASSPHRASE: &str = "tim-desa-kenanga";
 
-fn trust(phone: &Verivali, other: &Verivali, label: &str) {
-    phone.trust_signing_key(other.signing_public_key().unwrap(), label.into()).unwrap();
+fn trust(phone: &Verivali, other: &Verivali, label: &str, pengawas: bool) {
+    phone.trust_signing_key(other.signing_public_key().unwrap(), label.into(), pengawas).unwrap();
 }
 
 fn hand(from: &Verivali, to: &Verivali, dir: &std::path::Path) -> verivali_core::api::BundleImport {
@@ -128,10 +128,10 @@ fn a_blank_spot_hand_over_review_and_correction_reach_the_receiver_once() {
     for (phone, token) in [(&ayu, &office.ayu), (&cici, &cici_token), (&siti, &siti_token)] {
         phone.fetch_returns(receiver.url.clone(), Some(token.clone())).unwrap();
     }
-    trust(&siti, &ayu, "Ayu");
-    trust(&siti, &cici, "Cici");
-    trust(&ayu, &siti, "Siti (pengawas)");
-    trust(&cici, &siti, "Siti (pengawas)");
+    trust(&siti, &ayu, "Ayu", false);
+    trust(&siti, &cici, "Cici", false);
+    trust(&ayu, &siti, "Siti (pengawas)", true);
+    trust(&cici, &siti, "Siti (pengawas)", true);
 
     // In the blank spot: both hand their interviews to the pengawas's phone.
     let out = dir.path().join("out");

@@ -35,7 +35,7 @@ fn a_pengawas_uploads_the_teams_bundles_in_a_browser_and_reads_the_back_checks()
     let siti = phone(&dir.path().join("siti"), &[]);
     ayu.fetch_returns(receiver.url.clone(), Some(office.ayu.clone())).unwrap();
     siti.fetch_returns(receiver.url.clone(), Some(siti_token)).unwrap();
-    siti.trust_signing_key(ayu.signing_public_key().unwrap(), "Ayu".into()).unwrap();
+    siti.trust_signing_key(ayu.signing_public_key().unwrap(), "Ayu".into(), false).unwrap();
     let out = dir.path().join("out");
     let from_ayu = ayu.export_bundle(out.display().to_string(), PASSPHRASE.into()).unwrap();
     siti.import_bundle(from_ayu.path.clone(), PASSPHRASE.into()).unwrap();

@@ -60,13 +60,10 @@ impl Demo {
         }
         let [ani, beni, siti] = &phones[..] else { unreachable!("three phones") };
         for enumerator in [ani, beni] {
-            siti.verivali.trust_signing_key(
-                enumerator.verivali.signing_public_key()?,
-                enumerator.name.into(),
-            )?;
-            enumerator
-                .verivali
-                .trust_signing_key(siti.verivali.signing_public_key()?, "Siti (pengawas)".into())?;
+            let member_key = enumerator.verivali.signing_public_key()?;
+            siti.verivali.trust_signing_key(member_key, enumerator.name.into(), false)?;
+            let pengawas_key = siti.verivali.signing_public_key()?;
+            enumerator.verivali.trust_signing_key(pengawas_key, "Siti (pengawas)".into(), true)?;
         }
         self.say(
             "[7/8] Tanpa sinyal / Blank spot: Ani, Beni dan pengawas Siti / and pengawas Siti",

@@ -103,6 +103,8 @@ pub struct BundleImport {
 pub struct TrustedKey {
     pub public_key: String,
     pub label: String,
+    /// The team's pengawas: its returns reopen this phone's interviews.
+    pub pengawas: bool,
     pub added_at: i64,
 }
 
@@ -177,8 +179,16 @@ impl Verivali {
     }
 
     /// Trusts bundles signed by `public_key` (hex, as [`Verivali::signing_public_key`] shows
-    /// it on the other phone), under a label a person recognises (a name, a phone).
-    pub fn trust_signing_key(&self, public_key: String, label: String) -> ApiResult<()> {
+    /// it on the other phone), under a label a person recognises (a name, a phone); with
+    /// `pengawas`, as the team's pengawas, whose returns reopen this phone's interviews (a team
+    /// member's key only brings interviews).
+    #[uniffi::method(default(pengawas = false))]
+    pub fn trust_signing_key(
+        &self,
+        public_key: String,
+        label: String,
+        pengawas: bool,
+    ) -> ApiResult<()> {
         let key = public_key.trim().to_ascii_lowercase();
         if !bundle::is_public_key(&key) {
             return Err(VerivaliError::InvalidInput {
@@ -193,7 +203,7 @@ impl Verivali {
                         .into(),
             });
         }
-        self.store.write(|tx| crate::store::team::trust(tx, &key, label, now_ms()))?;
+        self.store.write(|tx| crate::store::team::trust(tx, &key, label, pengawas, now_ms()))?;
         Ok(())
     }
 
@@ -202,7 +212,12 @@ impl Verivali {
         let keys = self.store.read(crate::store::team::trusted)?;
         Ok(keys
             .into_iter()
-            .map(|(public_key, label, added_at)| TrustedKey { public_key, label, added_at })
+            .map(|t| TrustedKey {
+                public_key: t.public_key,
+                label: t.label,
+                pengawas: t.pengawas,
+                added_at: t.added_at,
+            })
             .collect())
     }
 }

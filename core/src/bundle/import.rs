@@ -37,14 +37,35 @@ pub struct Imported {
     pub signer_label: String,
 }
 
-/// Imports the bundle at `path` into `store`.
+/// Imports the bundle at `path` into `store`. The file is copied under the data folder first
+/// and the copy is what is verified and read, so what is imported (and later relayed) is
+/// exactly what was checked, whatever happens to `path` meanwhile.
 pub fn import(
     store: &Store,
     path: &Path,
     passphrase: &str,
     now_ms: i64,
 ) -> Result<Imported, BundleError> {
-    let opened = open_verified(path, passphrase)?;
+    if !path.is_file() {
+        return Err(BundleError::Missing(path.to_path_buf()));
+    }
+    let copy = keep_copy(store, path)?;
+    let outcome = import_copy(store, &copy, passphrase, now_ms);
+    match &outcome {
+        // Kept only while it carries interviews a server still needs.
+        Ok(imported) if imported.submissions > 0 => {}
+        _ => copy.discard_unless_carried(store),
+    }
+    outcome
+}
+
+fn import_copy(
+    store: &Store,
+    copy: &KeptCopy,
+    passphrase: &str,
+    now_ms: i64,
+) -> Result<Imported, BundleError> {
+    let opened = open_verified(&copy.file, passphrase)?;
     let checked = &opened.checked;
     if !checked.is_sound() {
         let mut problems = checked.problems.clone();
@@ -57,15 +78,14 @@ pub fn import(
     if signer_key == own_key {
         return Err(BundleError::OwnBundle);
     }
-    let Some(signer_label) = store.read(|c| team::trusted_label(c, &signer_key))? else {
+    let Some(trusted) = store.read(|c| team::trusted_label(c, &signer_key))? else {
         return Err(BundleError::Untrusted(signer_key.chars().take(16).collect()));
     };
     let ids = opened.instance_ids()?;
     let decisions = opened.decisions()?;
-    let copy = if ids.is_empty() { None } else { Some(keep_copy(store, path)?) };
     let mut imported = Imported {
         signer_device: signer_device.clone(),
-        signer_label: signer_label.clone(),
+        signer_label: trusted.label.clone(),
         ..Imported::default()
     };
     let outcome = store.write(|tx| {
@@ -73,28 +93,25 @@ pub fn import(
             let one = opened
                 .submission(instance_id)
                 .map_err(|e| crate::store::Error::BundleRead(e.to_string()))?;
-            let bundle = copy.as_ref().map_or(String::new(), |c| c.sha256.clone());
-            if add_team_submission(tx, &one, &bundle, &signer_device, &signer_label, now_ms)? {
+            if add_team_submission(tx, &one, &copy.sha256, &signer_device, &trusted.label, now_ms)? {
                 imported.new += 1;
             }
             imported.submissions += 1;
         }
-        for notice in decisions.iter().filter_map(Decision::as_return) {
-            match returns::apply_return(tx, &notice, now_ms)? {
-                Applied::Reopened { interview_id } => imported.reopened.push(interview_id),
-                Applied::AlreadyApplied | Applied::NotOurs => imported.decisions_skipped += 1,
+        // Returns count only from a key trusted as the team's pengawas.
+        let returns = decisions.iter().filter(|_| trusted.pengawas).filter_map(Decision::as_return);
+        for notice in returns {
+            if let Applied::Reopened { interview_id } = returns::apply_return(tx, &notice, now_ms)? {
+                imported.reopened.push(interview_id);
             }
         }
-        imported.decisions_skipped += decisions.iter().filter(|d| d.as_return().is_none()).count() as u32;
-        if let Some(copy) = &copy {
+        imported.decisions_skipped = decisions.len() as u32 - imported.reopened.len() as u32;
+        if !ids.is_empty() {
             team::carry(tx, &copy.carried(passphrase, false, 0), &signer_device, &ids, now_ms)?;
         }
         Ok(())
     });
     if let Err(error) = outcome {
-        if let Some(copy) = &copy {
-            copy.discard_unless_carried(store);
-        }
         return Err(match error {
             crate::store::Error::BundleConflict(id) => BundleError::Conflict(id),
             other => other.into(),
@@ -131,6 +148,9 @@ fn add_team_submission(
         }
         return Ok(false);
     }
+    // The form and version as the signed XML states them (the bundle's own columns are not
+    // covered by the signature).
+    let identity = identity(&one.xml);
     tx.execute(
         "INSERT INTO team_submissions (instance_id, bundle, signer_device, signer_label, form_id,
                                        version, deprecated_id, xml, checks, imported_at)
@@ -140,9 +160,9 @@ fn add_team_submission(
             bundle,
             signer_device,
             signer_label,
-            one.form_id,
-            one.version,
-            deprecated_id(&one.xml),
+            identity.form_id,
+            identity.version,
+            identity.deprecated_id,
             one.xml,
             one.checks,
             now_ms
@@ -157,10 +177,24 @@ fn add_team_submission(
     Ok(true)
 }
 
-/// The `meta/deprecatedID` of a submission, when it is an edit.
-fn deprecated_id(xml: &[u8]) -> Option<String> {
-    let doc = Document::parse(std::str::from_utf8(xml).ok()?).ok()?;
-    doc.text_at("/*/meta/deprecatedID")
+/// What a submission's XML says it is.
+#[derive(Default)]
+struct Identity {
+    form_id: String,
+    version: String,
+    deprecated_id: Option<String>,
+}
+
+fn identity(xml: &[u8]) -> Identity {
+    let Some(doc) = std::str::from_utf8(xml).ok().and_then(|t| Document::parse(t).ok()) else {
+        return Identity::default();
+    };
+    let root = doc.root();
+    Identity {
+        form_id: doc.attribute(root, "id").unwrap_or_default().to_owned(),
+        version: doc.attribute(root, "version").unwrap_or_default().to_owned(),
+        deprecated_id: doc.text_at("/*/meta/deprecatedID"),
+    }
 }
 
 /// A copy of a bundle file under the data folder, named by its SHA-256.

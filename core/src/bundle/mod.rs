@@ -244,7 +244,12 @@ pub fn export(
     }
     std::fs::rename(&temporary, &path)?;
     let for_receiver = written.decisions + written.backchecks;
-    carry_own(store, &path, passphrase, &device_id, &instances, for_receiver, now_ms)?;
+    if let Err(error) = carry_own(store, &path, passphrase, &device_id, &instances, for_receiver, now_ms) {
+        // Not marked as handed over: the file must not travel, or a correction would reuse
+        // an instanceID the server will get from the bundle.
+        let _ = std::fs::remove_file(&path);
+        return Err(error);
+    }
     tracing::info!(
         submissions = written.submissions,
         decisions = written.decisions,
@@ -312,7 +317,9 @@ fn backchecks_to_hand(conn: &Connection) -> Result<Vec<(String, Vec<u8>)>, store
 }
 
 /// A finalized interview waiting for a server: its submission as the outbox holds it (the
-/// instanceID of an edit differs from the interview's id).
+/// instanceID of an edit differs from the interview's id), with its checks file when the form
+/// sends one (as the upload does). Interviews of an encrypted form stay out of bundles: their
+/// answers leave the phone only sealed, by upload (ADR 0014).
 struct Waiting {
     interview_id: String,
     instance_id: String,
@@ -326,9 +333,10 @@ struct Waiting {
 fn waiting(conn: &Connection) -> Result<Vec<Waiting>, store::Error> {
     let mut stmt = conn.prepare(
         "SELECT i.id, coalesce(o.instance_id, i.id), f.form_id, f.version, o.submission_xml,
-                i.checks
+                CASE WHEN o.checks_file IS NOT NULL THEN i.checks END
          FROM interviews i JOIN forms f ON f.id = i.form JOIN outbox o ON o.interview_id = i.id
-         WHERE i.state = 'finalized' AND o.state != 'sent' ORDER BY i.finalized_at",
+         WHERE i.state = 'finalized' AND o.state != 'sent' AND o.encryption IS NULL
+         ORDER BY i.finalized_at",
     )?;
     let rows = stmt.query_map([], |r| {
         Ok(Waiting {

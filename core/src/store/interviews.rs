@@ -166,19 +166,23 @@ pub fn return_interview(tx: &Transaction<'_>, id: &str, now_ms: i64) -> Result<(
 }
 
 /// The enumerator reopens a finalized interview to correct it. What it does with the upload:
-/// never tried, it leaves the outbox (nothing left the phone, so the correction goes out as the
-/// first submission); acknowledged, it stays `sent` and the next finalize sends an edit under a
-/// new instanceID. Tried but not acknowledged, the server may hold it already, so reopening
+/// never tried nor handed over in a bundle, it leaves the outbox (nothing left the phone, so the
+/// correction goes out as the first submission); acknowledged or handed over, it stays and the
+/// next finalize sends an edit under a new instanceID. Tried but not acknowledged, the server may hold it already, so reopening
 /// waits until the upload is settled.
 pub fn reopen_for_correction(tx: &Transaction<'_>, id: &str, now_ms: i64) -> Result<()> {
-    let upload: Option<(String, i64)> = tx
-        .query_row("SELECT state, attempts FROM outbox WHERE interview_id = ?1", [id], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+    let upload: Option<(String, i64, bool)> = tx
+        .query_row(
+            "SELECT state, attempts, handed_at IS NOT NULL FROM outbox WHERE interview_id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
         .optional()?;
-    match upload.as_ref().map(|(state, attempts)| (state.as_str(), *attempts)) {
-        None | Some(("sent", _)) => {}
-        Some(("queued", 0)) => {
+    match upload.as_ref().map(|(state, attempts, handed)| (state.as_str(), *attempts, *handed)) {
+        // Handed over in a bundle, it will reach the server as it was: kept, like a sent one,
+        // so that the correction goes out as an edit.
+        None | Some(("sent", _, _)) | Some(("queued", 0, true)) => {}
+        Some(("queued", 0, false)) => {
             tx.execute("DELETE FROM outbox WHERE interview_id = ?1", [id])?;
         }
         Some(_) => return Err(Error::UploadUnsettled),

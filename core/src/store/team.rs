@@ -16,6 +16,7 @@ ALTER TABLE outbox ADD COLUMN handed_at INTEGER;
 CREATE TABLE trusted_keys (
     public_key TEXT PRIMARY KEY,
     label      TEXT NOT NULL,
+    pengawas   INTEGER NOT NULL DEFAULT 0,
     added_at   INTEGER NOT NULL
 );
 -- Bundle files this phone carries until a server took them: written here (own = 1) or
@@ -74,30 +75,49 @@ CREATE TABLE team_backchecks (
 );
 "#;
 
-/// Whether bundles signed by `public_key` are accepted here, and under which label.
-pub fn trusted_label(conn: &Connection, public_key: &str) -> Result<Option<String>> {
-    Ok(conn
-        .query_row("SELECT label FROM trusted_keys WHERE public_key = ?1", [public_key], |r| {
-            r.get(0)
-        })
-        .optional()?)
+/// A key this phone trusts: its label, and whether it is the team's pengawas (whose returns
+/// reopen this phone's interviews).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trusted {
+    pub public_key: String,
+    pub label: String,
+    pub pengawas: bool,
+    pub added_at: i64,
 }
 
-/// Trusts `public_key` under `label` (a second call renames it).
-pub fn trust(tx: &Transaction<'_>, public_key: &str, label: &str, now_ms: i64) -> Result<()> {
+/// Whether bundles signed by `public_key` are accepted here, and as whose.
+pub fn trusted_label(conn: &Connection, public_key: &str) -> Result<Option<Trusted>> {
+    Ok(trusted(conn)?.into_iter().find(|t| t.public_key == public_key))
+}
+
+/// Trusts `public_key` under `label`, as a pengawas's or not (a second call updates both).
+pub fn trust(
+    tx: &Transaction<'_>,
+    public_key: &str,
+    label: &str,
+    pengawas: bool,
+    now_ms: i64,
+) -> Result<()> {
     tx.execute(
-        "INSERT INTO trusted_keys (public_key, label, added_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (public_key) DO UPDATE SET label = ?2",
-        params![public_key, label, now_ms],
+        "INSERT INTO trusted_keys (public_key, label, pengawas, added_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (public_key) DO UPDATE SET label = ?2, pengawas = ?3",
+        params![public_key, label, pengawas, now_ms],
     )?;
     Ok(())
 }
 
-/// The trusted keys: (key, label, added).
-pub fn trusted(conn: &Connection) -> Result<Vec<(String, String, i64)>> {
+/// The trusted keys, by label.
+pub fn trusted(conn: &Connection) -> Result<Vec<Trusted>> {
     Ok(conn
-        .prepare("SELECT public_key, label, added_at FROM trusted_keys ORDER BY label")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .prepare("SELECT public_key, label, pengawas, added_at FROM trusted_keys ORDER BY label")?
+        .query_map([], |r| {
+            Ok(Trusted {
+                public_key: r.get(0)?,
+                label: r.get(1)?,
+                pengawas: r.get(2)?,
+                added_at: r.get(3)?,
+            })
+        })?
         .collect::<rusqlite::Result<_>>()?)
 }
 
@@ -447,4 +467,18 @@ pub fn record_backcheck(tx: &Transaction<'_>, record: &BackcheckRecord) -> Resul
         params![record.instance_id, answers, record.done_at],
     )?;
     Ok(changed > 0)
+}
+
+/// Sets the edits whose replaced version only an undelivered own bundle carries to wait until
+/// `until`; returns how many.
+pub fn hold_edits_of_undelivered(tx: &Transaction<'_>, until: i64) -> Result<usize> {
+    Ok(tx.execute(
+        "UPDATE outbox SET state = 'retry_later', next_attempt_at = ?1,
+                reason = 'Menunggu bundel yang diserahkan sampai di server / Waiting for the handed-over bundle to reach the server'
+         WHERE state IN ('queued', 'retry_later') AND deprecated_id IN (
+             SELECT c.instance_id FROM carried_instances c
+             JOIN carried_bundles b ON b.sha256 = c.bundle
+             WHERE b.own = 1 AND b.relayed_at IS NULL)",
+        [until],
+    )?)
 }

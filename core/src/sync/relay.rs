@@ -46,10 +46,13 @@ pub fn relay(
     let (url, _) =
         split_credentials(&format!("{}/{BUNDLES_PATH}", server.base_url.trim_end_matches('/')));
     for carried in store.read(team::to_relay)? {
-        let file = std::fs::File::open(&carried.file).map_err(|error| {
-            tracing::warn!(%error, "a carried bundle is missing");
-            SyncError::BrokeOff { file: "bundle".into() }
-        })?;
+        let Ok(file) = std::fs::File::open(&carried.file) else {
+            // Gone from the data folder: nothing can bring it back; the others still go.
+            let problem = "berkas bundel hilang / the bundle file is missing";
+            store.write(|tx| team::relay_problem(tx, &carried.sha256, problem))?;
+            report.refused.push(problem.into());
+            continue;
+        };
         let length = file.metadata().map(|m| m.len()).unwrap_or(0);
         let mut reader = &file;
         let response = agent
@@ -69,23 +72,21 @@ pub fn relay(
                 SyncError::Unreachable
             })?;
         let status = response.status().as_u16();
+        let mut response = response;
+        let said = response.body_mut().with_config().limit(16 * 1024).read_to_string();
+        // Our receiver always answers JSON with a format; anything else is another server.
+        let answer = said.ok().and_then(|body| serde_json::from_str::<serde_json::Value>(&body).ok());
+        let ours = answer.as_ref().is_some_and(|json| json.get("format").is_some());
         match status {
-            200 => {
-                store.write(|tx| team::relayed(tx, &carried.sha256, now_ms))?;
-                let _ = std::fs::remove_file(&carried.file);
-                report.relayed += 1;
-            }
-            404 | 405 => {
+            200 => relayed(store, &carried, answer.as_ref(), now_ms, &mut report)?,
+            404 | 405 if !ours => {
                 report.unsupported = true;
                 return Ok(report);
             }
             401 => return Err(SyncError::Refused { status }),
             _ => {
-                let mut response = response;
-                let said = response.body_mut().with_config().limit(16 * 1024).read_to_string();
-                let reason = said
-                    .ok()
-                    .and_then(|body| serde_json::from_str::<serde_json::Value>(&body).ok())
+                let reason = answer
+                    .as_ref()
                     .and_then(|json| json["error"].as_str().map(str::to_owned))
                     .unwrap_or_else(|| format!("HTTP {status}"));
                 store.write(|tx| team::relay_problem(tx, &carried.sha256, &reason))?;
@@ -95,3 +96,35 @@ pub fn relay(
     }
     Ok(report)
 }
+
+/// The receiver took a bundle. It stays carried while its pengawas's decisions or back-checks
+/// wait for interviews the receiver does not hold yet (they arrive by another bundle or upload).
+fn relayed(
+    store: &Store,
+    carried: &team::Carried,
+    answer: Option<&serde_json::Value>,
+    now_ms: i64,
+    report: &mut RelayReport,
+) -> Result<(), SyncError> {
+    let waiting = answer.and_then(|json| json["waiting_for"].as_u64()).unwrap_or(0);
+    if waiting > 0 {
+        let problem = format!(
+            "{waiting} keputusan menunggu wawancaranya sampai di server / {waiting} decision(s) wait for their interviews to reach the server"
+        );
+        store.write(|tx| team::relay_problem(tx, &carried.sha256, &problem))?;
+        return Ok(());
+    }
+    store.write(|tx| team::relayed(tx, &carried.sha256, now_ms))?;
+    let _ = std::fs::remove_file(&carried.file);
+    report.relayed += 1;
+    Ok(())
+}
+
+/// After a relay that left some of this phone's own bundles undelivered, the edits of what
+/// they carry wait: an edit must not reach the server before the version it replaces.
+pub fn hold_edits_of_undelivered(store: &Store, now_ms: i64) -> Result<usize, SyncError> {
+    Ok(store.write(|tx| team::hold_edits_of_undelivered(tx, now_ms + HOLD_EDITS_MS))?)
+}
+
+/// How long an edit waits for its handed version's bundle before the next try.
+const HOLD_EDITS_MS: i64 = 10 * 60 * 1000;

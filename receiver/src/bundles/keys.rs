@@ -56,7 +56,7 @@ pub(crate) async fn register_key(
             "Pendaftaran kunci terlalu besar atau terputus / The key registration is too large or was cut off",
         );
     };
-    let Some(registration) = serde_json::from_slice::<Registration>(&bytes)
+    let Some(mut registration) = serde_json::from_slice::<Registration>(&bytes)
         .ok()
         .filter(|r| r.format == 1 && usable_device_id(&r.device_id))
     else {
@@ -65,6 +65,8 @@ pub(crate) async fn register_key(
             "Pendaftaran kunci tidak terbaca / The key registration cannot be read",
         );
     };
+    // One spelling per key, so that "a key belongs to one token" holds.
+    registration.public_key = registration.public_key.trim().to_ascii_lowercase();
     if !key_registration_holds(
         &registration.public_key,
         &registration.proof,

@@ -9,6 +9,7 @@
 //! idempotently, so an interview that arrives by bundle and by upload, or in two bundles, is
 //! stored once. The whole bundle is one transaction: it is imported entirely or not at all.
 
+mod import;
 pub mod keys;
 mod pages;
 mod relay;
@@ -16,14 +17,12 @@ mod spool;
 
 use std::path::Path;
 
-use bytes::Bytes;
-use rusqlite::{Connection, OptionalExtension, params};
-use verivali_core::host::bundle::{self, BundleError};
+use rusqlite::Connection;
+use verivali_core::host::bundle::BundleError;
 
+pub use import::{Verified, import, store_verified, verify};
 pub(crate) use pages::{bundles_page, upload_bundle};
 pub(crate) use relay::relay_bundle;
-
-use crate::submission::{self, Refusal};
 
 /// The largest bundle accepted over HTTP.
 pub const MAX_BUNDLE_BYTES: u64 = 256 * 1024 * 1024;
@@ -73,6 +72,9 @@ pub struct Imported {
     pub decisions_skipped: u32,
     /// A pengawas's back-checks recorded now.
     pub backchecks: u32,
+    /// Decisions and back-checks on interviews this receiver does not hold yet: the bundle is
+    /// to be relayed again once they arrived.
+    pub waiting_for: u32,
     /// Whose device signed it.
     pub enumerator: String,
     pub device_id: String,
@@ -107,11 +109,6 @@ pub enum ImportError {
         "Kiriman {instance_id} dalam bundel ditolak / Submission {instance_id} in the bundle is refused: {reason}"
     )]
     Refused { instance_id: String, status: u16, reason: String },
-    #[error(
-        "Bundel membawa keputusan pengawas, tetapi penandatangannya bukan ponsel pengawas / \
-         The bundle carries a pengawas's decisions, but its signer is not a pengawas's phone"
-    )]
-    NotPengawas,
     #[error("Basis data penerima / The receiver's database: {0}")]
     Store(#[from] rusqlite::Error),
 }
@@ -122,16 +119,15 @@ impl ImportError {
         match self {
             ImportError::Missing(_) | ImportError::Unreadable | ImportError::WeakPassphrase => 400,
             ImportError::NotSound(_) => 422,
-            ImportError::UnknownSigner(_)
-            | ImportError::OtherDevice { .. }
-            | ImportError::NotPengawas => 403,
-            ImportError::Refused { status, .. } => *status,
+            ImportError::UnknownSigner(_) | ImportError::OtherDevice { .. } => 403,
+            // Inside a bundle; a 404 would read as "no bundles here" to a relaying phone.
+            ImportError::Refused { .. } => 422,
             ImportError::Store(_) => 500,
         }
     }
 }
 
-fn from_bundle_error(error: BundleError) -> ImportError {
+pub(crate) fn from_bundle_error(error: BundleError) -> ImportError {
     match error {
         BundleError::Missing(path) => ImportError::Missing(path.display().to_string()),
         BundleError::WeakPassphrase => ImportError::WeakPassphrase,
@@ -140,182 +136,6 @@ fn from_bundle_error(error: BundleError) -> ImportError {
             ImportError::Unreadable
         }
     }
-}
-
-/// Imports the bundle at `path` into the receiver's database, as one transaction; `imported_by`
-/// names who brought it (an operator, a relaying device) for the record.
-pub fn import(
-    conn: &mut Connection,
-    path: &Path,
-    passphrase: &str,
-    imported_by: &str,
-    now: i64,
-) -> Result<Imported, ImportError> {
-    let opened = bundle::open_verified(path, passphrase).map_err(from_bundle_error)?;
-    if !opened.checked.is_sound() {
-        let mut problems = opened.checked.problems.clone();
-        problems.extend(opened.checked.damaged.iter().map(|part| format!("{part} is damaged")));
-        if problems.is_empty() {
-            problems.push("the bundle has no valid signature".into());
-        }
-        return Err(ImportError::NotSound(problems));
-    }
-    let signer_key = opened.checked.signer_key.clone().unwrap_or_default();
-    let stated_device = opened.checked.signer_device.clone().unwrap_or_default();
-    let Some((device, registered_id)) = keys::signer(conn, &signer_key)? else {
-        return Err(ImportError::UnknownSigner(signer_key.chars().take(12).collect()));
-    };
-    if registered_id != stated_device {
-        return Err(ImportError::OtherDevice { stated: stated_device, registered: registered_id });
-    }
-    let ids = opened.instance_ids().map_err(from_bundle_error)?;
-    let tx = conn.transaction()?;
-    let decisions = opened.decisions().map_err(from_bundle_error)?;
-    let backchecks = opened.backchecks().map_err(from_bundle_error)?;
-    let mut imported = Imported {
-        submissions: 0,
-        new: 0,
-        duplicates: 0,
-        decisions: 0,
-        decisions_skipped: 0,
-        backchecks: 0,
-        enumerator: device.enumerator.clone(),
-        device_id: registered_id,
-    };
-    for instance_id in ids {
-        let one = opened.submission(&instance_id).map_err(from_bundle_error)?;
-        let mut attachments: Vec<(String, Bytes)> =
-            one.attachments.into_iter().map(|(name, bytes)| (name, Bytes::from(bytes))).collect();
-        if let Some(checks) = one.checks {
-            attachments.push((crate::review::CHECKS_FILE.to_owned(), Bytes::from(checks)));
-        }
-        let refused = |refusal: Refusal| ImportError::Refused {
-            instance_id: instance_id.clone(),
-            status: refusal.status,
-            reason: refusal.message,
-        };
-        let admitted =
-            submission::admit(&tx, &device, Bytes::from(one.xml), attachments).map_err(refused)?;
-        if admitted.instance_id() != instance_id {
-            return Err(refused(Refusal {
-                status: 422,
-                message: "instanceID dalam XML lain dari bundel / the XML's instanceID differs from the bundle's".into(),
-            }));
-        }
-        let stored = crate::store::store_in(&tx, &admitted.incoming(&device), now)?;
-        submission::outcome(&stored).map_err(refused)?;
-        if stored == crate::store::Stored::New {
-            imported.new += 1;
-        } else {
-            imported.duplicates += 1;
-        }
-        imported.submissions += 1;
-    }
-    if !decisions.is_empty() {
-        apply_decisions(&tx, &device, &decisions, &mut imported, now)?;
-    }
-    if !backchecks.is_empty() {
-        imported.backchecks = record_backchecks(&tx, &device, &backchecks, now)?;
-    }
-    tx.execute(
-        "INSERT INTO bundle_imports (sha256, signer_key, device, imported_by, submissions, new, imported_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            file_sha256(path).unwrap_or_default(),
-            signer_key,
-            device.id,
-            imported_by,
-            imported.submissions,
-            imported.new,
-            now
-        ],
-    )?;
-    tx.commit()?;
-    tracing::info!(submissions = imported.submissions, new = imported.new, "bundle imported");
-    Ok(imported)
-}
-
-/// Records a pengawas's offline decisions, as that pengawas's actions, when the bundle's signer
-/// is a pengawas's phone: each on an interview in the phone's area, not decided here since
-/// (the first decision on an interview wins; the rest are counted as skipped).
-fn apply_decisions(
-    tx: &rusqlite::Transaction<'_>,
-    device: &crate::store::Device,
-    decisions: &[bundle::Decision],
-    imported: &mut Imported,
-    now: i64,
-) -> Result<(), ImportError> {
-    if !crate::store::is_pengawas(tx, &device.id)? {
-        return Err(ImportError::NotPengawas);
-    }
-    let actor = format!("{} (ponsel / phone)", device.enumerator);
-    for decision in decisions {
-        let desa: Option<Option<String>> = tx
-            .query_row(
-                "SELECT desa FROM submissions WHERE instance_id = ?1",
-                [&decision.instance_id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let in_area = desa.flatten().is_some_and(|d| device.covers(&d));
-        let action = match decision.as_return() {
-            Some(notice) => crate::review::Action::Return {
-                comments: notice
-                    .comments
-                    .into_iter()
-                    .map(|c| crate::review::Comment { reference: c.reference, text: c.text })
-                    .collect(),
-            },
-            None => crate::review::Action::Approve,
-        };
-        let note = decision.note.as_deref();
-        let acted = in_area
-            && crate::review::store::act_in(tx, &decision.instance_id, &actor, &action, note, now)
-                .is_ok();
-        if acted {
-            imported.decisions += 1;
-        } else {
-            imported.decisions_skipped += 1;
-        }
-    }
-    Ok(())
-}
-
-/// Keeps a pengawas's back-checks of interviews in the phone's area, each once.
-fn record_backchecks(
-    tx: &rusqlite::Transaction<'_>,
-    device: &crate::store::Device,
-    records: &[bundle::BackcheckRecord],
-    now: i64,
-) -> Result<u32, ImportError> {
-    if !crate::store::is_pengawas(tx, &device.id)? {
-        return Err(ImportError::NotPengawas);
-    }
-    let mut kept = 0;
-    for record in records {
-        let desa: Option<Option<String>> = tx
-            .query_row(
-                "SELECT desa FROM submissions WHERE instance_id = ?1",
-                [&record.instance_id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if !desa.flatten().is_some_and(|d| device.covers(&d)) {
-            continue;
-        }
-        kept += tx.execute(
-            "INSERT OR IGNORE INTO backchecks (instance_id, device, answers, done_at, imported_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                record.instance_id,
-                device.id,
-                serde_json::to_string(&record.answers).unwrap_or_default(),
-                record.done_at,
-                now
-            ],
-        )? as u32;
-    }
-    Ok(kept)
 }
 
 /// Imports a bundle from the receiver's data folder (`verivali serve bundle import`).
@@ -329,6 +149,16 @@ pub fn import_file(
     let mut conn = crate::store::open(dir, key)?;
     import(&mut conn, path, passphrase, imported_by, verivali_core::api::now_ms())
         .map_err(|error| crate::ServeError::Bundle(error.to_string()))
+}
+
+/// Removes bundle uploads a crash left half-spooled in `<data>/incoming`.
+pub(crate) fn sweep_incoming(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir.join("incoming")) else { return };
+    for entry in entries.flatten() {
+        if entry.path().extension().is_some_and(|e| e == "part") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// One recent import, as the page lists it.
@@ -358,13 +188,6 @@ pub fn recent(conn: &Connection, limit: u32) -> rusqlite::Result<Vec<ImportRecor
         })
     })?
     .collect()
-}
-
-fn file_sha256(path: &Path) -> std::io::Result<String> {
-    use sha2::{Digest, Sha256};
-    let mut hasher = Sha256::new();
-    std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
-    Ok(verivali_form::hex::hex(&hasher.finalize()))
 }
 
 /// A JSON reply for the device endpoints.

@@ -130,9 +130,14 @@ async fn receive(
             }
             let Some(file) = form.file.as_ref() else { return Ok(Err(unshaped())) };
             let passphrase = field("passphrase").unwrap_or("");
+            let refused = |error: super::ImportError| (error.status(), error.to_string());
+            // Read and hashed outside the database lock; stored under it.
+            let verified = match super::verify(&file.path, passphrase) {
+                Ok(verified) => verified,
+                Err(error) => return Ok(Err(refused(error))),
+            };
             let mut conn = worker.lock();
-            Ok(super::import(&mut conn, &file.path, passphrase, &imported_by, now_ms())
-                .map_err(|error| (error.status(), error.to_string())))
+            Ok(super::store_verified(&mut conn, &verified, &imported_by, now_ms()).map_err(refused))
         })
         .await;
     match imported {

@@ -45,6 +45,13 @@ pub(crate) async fn relay_bundle(
             "Ruang disk server hampir habis / The server's disk is nearly full",
         );
     }
+    // At most two bodies per device at once, as for submissions.
+    let Some(_sending) = crate::submission::Sending::start(&app, &device.id) else {
+        return json_refusal(
+            429,
+            "Perangkat ini sedang mengirim; coba lagi sebentar / This device is already sending; try again shortly",
+        );
+    };
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -60,8 +67,13 @@ pub(crate) async fn relay_bundle(
     let relayed_by = format!("device: {}", device.enumerator);
     let imported = app
         .blocking(move || {
+            // Read and hashed outside the database lock; stored under it.
+            let verified = match super::verify(&spooled.path, &passphrase) {
+                Ok(verified) => verified,
+                Err(error) => return Ok(Err(error)),
+            };
             let mut conn = worker.lock();
-            Ok(super::import(&mut conn, &spooled.path, &passphrase, &relayed_by, now_ms()))
+            Ok(super::store_verified(&mut conn, &verified, &relayed_by, now_ms()))
         })
         .await;
     match imported {
@@ -75,6 +87,7 @@ pub(crate) async fn relay_bundle(
                 "decisions": imported.decisions,
                 "decisions_skipped": imported.decisions_skipped,
                 "backchecks": imported.backchecks,
+                "waiting_for": imported.waiting_for,
             }),
         ),
         Ok(Err(error)) => json_refusal(error.status(), &error.to_string()),
