@@ -3,7 +3,8 @@
 
 1. AndroidManifest.xml: the permissions the shell needs (and no CAMERA, which would break the
    camera intent), the JobService behind BIND_JOB_SERVICE, the photo provider private with URI
-   grants, an explicit `exported` on every component, and exported only where a filter needs it.
+   grants, an explicit `exported` on every component, and exported only where a filter needs it;
+   the bundle screen takes bundles shared (SEND) and opened (VIEW) by other apps.
 2. API levels: every call in app/ to an API newer than minSdk 24 (the table below, from the
    Android reference) must sit under `if (Build.VERSION.SDK_INT >= N)` with N at least its
    level. The stubs carry no API levels, so this table is the check's knowledge; it lists every
@@ -30,6 +31,7 @@ ABOVE_MIN_SDK = {
     "setRequiredNetworkType(JobInfo.NETWORK_TYPE_CELLULAR)": 28,
     "getColor(": 23,
     "ACTION_MY_PACKAGE_REPLACED": 12,
+    "getParcelableExtra(Intent.EXTRA_STREAM, Uri::class.java)": 33,
 }
 
 REQUIRED_PERMISSIONS = {
@@ -81,6 +83,12 @@ def check_manifest(path):
     actions = {a.get(ANDROID + "name") for a in boot.iter("action")} if boot is not None else set()
     if "android.intent.action.BOOT_COMPLETED" not in actions:
         problems.append("manifest: BootReceiver does not listen for BOOT_COMPLETED")
+    activities = {a.get(ANDROID + "name"): a for a in app.iter("activity")}
+    bundles = activities.get("id.verivali.app.BundleActivity")
+    actions = {a.get(ANDROID + "name") for a in bundles.iter("action")} if bundles is not None else set()
+    for action in ("android.intent.action.SEND", "android.intent.action.VIEW"):
+        if action not in actions:
+            problems.append(f"manifest: BundleActivity does not take {action} (bundles from the share sheet or a file)")
     declared = {c.get(ANDROID + "name") for kind in ("activity", "service", "receiver", "provider") for c in app.iter(kind)}
     return problems, declared
 

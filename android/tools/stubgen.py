@@ -12,6 +12,9 @@ information, and this generator guesses (docs/adr/0013-android-shell.md lists th
 - abstract, final, protected: not known; everything is public, nothing abstract, except that an
   interface with exactly one method keeps it abstract (so Kotlin's SAM conversion works) and the
   others become default methods;
+- generic methods: a method's own type variable (`_getParcelableExtra_1__T`) becomes `<T>`, and
+  `typing.Type[X]` a `Class<X>`; where the stubs lost it (a deprecated overload returning
+  Object), the table LOST_GENERICS puts it back;
 - primitive widths: parameters carry them (`int | java.jlong`); a return value `int` or `float`
   is narrowed by the matching setter's parameter (`getTime` by `setTime(long)`), or by the table
   RETURN_WIDTHS, else taken as int / float.
@@ -66,6 +69,16 @@ RETURN_WIDTHS = {
     ("*", "skip"): "long",
     ("*", "charAt"): "char",
 }
+
+# Generic methods whose type variable the stubs lost (they return java.lang.Object):
+# (class, method, parameter count) -> the variable, returned. Its bound is not checked.
+LOST_GENERICS = {
+    ("android.content.Intent", "getParcelableExtra", 1): "T",
+    ("android.os.Bundle", "getParcelable", 1): "T",
+}
+
+# A method's own type variable in the stubs: `_NAME_N__T` (overload N of method NAME, variable T).
+METHOD_TYPE_VAR = re.compile(r"^_([A-Za-z0-9]+)_\d+__([A-Za-z][A-Za-z0-9]*)$")
 
 # java.lang.Object's own methods, which an interface may not redeclare as default methods.
 OBJECT_METHODS = {"hashCode", "toString", "equals", "getClass", "notify", "notifyAll", "wait", "clone", "finalize"}
@@ -250,6 +263,10 @@ class Generator:
             for name in names:
                 if name in PRIMITIVES:
                     return PRIMITIVES[name], None
+            # `java.lang.Object | int | bool | float | str`: an Object parameter (View.setTag,
+            # Spannable.setSpan) that also takes Python values; not a String.
+            if "java.lang.Object" in names:
+                return "Object", None
             real = [m for m in members if not (isinstance(m, ast.Constant) and m.value is None)
                     and dotted(m) not in ("java.lang.String",)]
             if any(dotted(m) == "java.lang.String" for m in members):
@@ -265,6 +282,10 @@ class Generator:
                 return ("Object" if inner == "void" else inner) + "[]", None
             if base == "typing.ClassVar":
                 return self.java_type(args[0], package, owner, type_vars, returning)
+            if base == "typing.Type":
+                inner, _ = self.java_type(args[0], package, owner, type_vars)
+                wildcard = inner in ("Object", "java.lang.Object", "void") and dotted(args[0]) not in type_vars
+                return "java.lang.Class<" + ("?" if wildcard else box(inner)) + ">", None
             raw, _ = self.java_type(node.value, package, owner, type_vars)
             if raw == "Object" or raw.endswith("[]"):
                 return raw, None
@@ -412,7 +433,8 @@ class Generator:
         if kind == "enum":
             constants = [c.target.id for c in node.body
                          if isinstance(c, ast.AnnAssign) and isinstance(c.target, ast.Name)
-                         and dotted(c.annotation.slice if isinstance(c.annotation, ast.Subscript) else c.annotation) in (node.name, f"{fqn.rsplit('.', 1)[-1]}")]
+                         and (dotted(c.annotation.slice if isinstance(c.annotation, ast.Subscript) else c.annotation) or "")
+                         .rsplit(".", 1)[-1] == node.name]
             lines.append(inner + (", ".join(constants) or "") + ";")
         lines += self.fields(fqn, node, package, type_vars, kind, inner)
         abstract_ok = kind == "interface" and len(
@@ -440,15 +462,15 @@ class Generator:
                     continue
                 lines.append(f"{inner}public {node.name}({params}) {{ {super_call} throw new RuntimeException(\"stub\"); }}")
                 continue
-            generics_m = ""
+            generics_m = m.get("generics", "")
             body = " { throw new RuntimeException(\"stub\"); }"
             if kind == "interface":
                 if m["static"]:
-                    lines.append(f"{inner}static {m['ret']} {safe(m['name'])}({params}){body}")
+                    lines.append(f"{inner}static {generics_m}{m['ret']} {safe(m['name'])}({params}){body}")
                 elif abstract_ok:
-                    lines.append(f"{inner}{m['ret']} {safe(m['name'])}({params});")
+                    lines.append(f"{inner}{generics_m}{m['ret']} {safe(m['name'])}({params});")
                 else:
-                    lines.append(f"{inner}default {m['ret']} {safe(m['name'])}({params}){body}")
+                    lines.append(f"{inner}default {generics_m}{m['ret']} {safe(m['name'])}({params}){body}")
             else:
                 static_kw = "static " if m["static"] else ""
                 lines.append(f"{inner}public {static_kw}{generics_m}{m['ret']} {safe(m['name'])}({params}){body}")
@@ -485,7 +507,13 @@ class Generator:
             if not isinstance(child, ast.FunctionDef):
                 continue
             static = any(dotted(d) == "staticmethod" for d in child.decorator_list)
-            vars_here = {} if static else type_vars
+            vars_here = dict({} if static else type_vars)
+            # A method's own type variables: `_getParcelableExtra_1__T` is <T> of that overload.
+            annotations = [a.annotation for a in child.args.posonlyargs + child.args.args] + [child.returns]
+            own = sorted({n for annotation in annotations for n in annotation_names(annotation)
+                          if (match := METHOD_TYPE_VAR.match(n)) and match.group(1) == child.name})
+            for n in own:
+                vars_here[n] = METHOD_TYPE_VAR.match(n).group(2)
             args = child.args.posonlyargs + child.args.args
             if not static and args and args[0].arg == "self":
                 args = args[1:]
@@ -498,7 +526,12 @@ class Generator:
                 params.append((t + "...", safe(child.args.vararg.arg)))
             ret, ambiguous = self.java_type(child.returns, package, fqn, vars_here, returning=True)
             found.append({"name": child.name, "ctor": child.name == "__init__", "static": static,
-                          "params": params, "ret": ret, "ambiguous": ambiguous})
+                          "params": params, "ret": ret, "ambiguous": ambiguous,
+                          "generics": f"<{', '.join(vars_here[n] for n in own)}> " if own else ""})
+        for m in found:
+            lost = LOST_GENERICS.get((fqn, m["name"], len(m["params"])))
+            if lost and not m["generics"]:
+                m["generics"], m["ret"] = f"<{lost}> ", lost
         # Narrow ambiguous return widths from setters and the table.
         setters = {}
         for m in found:

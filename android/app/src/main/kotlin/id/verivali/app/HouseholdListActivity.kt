@@ -6,7 +6,8 @@ import android.app.AlertDialog
 import android.content.Intent
 import android.os.Build
 import android.os.Bundle
-import android.text.InputType
+import android.view.Menu
+import android.view.MenuItem
 import android.view.View
 import android.widget.AdapterView
 import android.widget.ArrayAdapter
@@ -16,11 +17,13 @@ import android.widget.Spinner
 import id.verivali.shell.HouseholdLine
 import id.verivali.shell.HouseholdStatus
 import id.verivali.shell.StoreOpening
+import id.verivali.shell.Team
 import id.verivali.shell.Word
 
 /**
  * Search the prelist, filter by where each household stands (a pengawas's returns among them, and
- * marked), open a visit. The returns notification opens it filtered to them ([FILTER]).
+ * marked), open a visit. The returns notification opens it filtered to them ([FILTER]). Its menu
+ * leads to the team's interviews (on a pengawas's phone) and to bundles without network.
  */
 class HouseholdListActivity : Activity() {
     private var rows: List<HouseholdLine> = emptyList()
@@ -36,12 +39,7 @@ class HouseholdListActivity : Activity() {
             finish()
             return
         }
-        val problem = when (val opening = app.opening) {
-            is StoreOpening.Opened -> null
-            is StoreOpening.WrongKey -> opening.message
-            is StoreOpening.SetAside -> opening.message
-            is StoreOpening.Failed -> opening.message
-        }
+        val problem = app.opening.problem
         if (problem != null) {
             AlertDialog.Builder(this).setMessage(problem).setCancelable(false)
                 .setPositiveButton("OK") { _, _ -> finish() }.show()
@@ -80,7 +78,7 @@ class HouseholdListActivity : Activity() {
         )
         column.addView(list)
         setContentView(column)
-        askPin()
+        PinDialog.ask(this)
         if (Build.VERSION.SDK_INT >= 33) {
             requestPermissions(arrayOf(Manifest.permission.POST_NOTIFICATIONS), 1)
         }
@@ -97,25 +95,18 @@ class HouseholdListActivity : Activity() {
     private fun wantedFromIntent(): HouseholdStatus? =
         intent.getStringExtra(FILTER)?.let { name -> HouseholdStatus.values().firstOrNull { it.name == name } }
 
-    /**
-     * The PIN chosen at provisioning unlocks the list; a wrong one asks again. Asked whenever the
-     * screen is made while locked (a rotation included), never again once unlocked.
-     */
-    private fun askPin() {
-        val lock = VerivaliApp.of(this).lock
-        val stored = getSharedPreferences(VerivaliApp.PREFS, MODE_PRIVATE).getString("pin", null)
-        if (stored == null || !lock.mustAsk(stored)) return
-        val input = EditText(this).apply {
-            inputType = InputType.TYPE_CLASS_NUMBER or InputType.TYPE_NUMBER_VARIATION_PASSWORD
-        }
-        AlertDialog.Builder(this)
-            .setTitle(Word.PIN.text(VerivaliApp.of(this).language))
-            .setView(input)
-            .setCancelable(false)
-            .setPositiveButton("OK") { _, _ ->
-                if (!lock.tryUnlock(input.text.toString(), stored)) askPin()
-            }
-            .show()
+    /** The team's interviews and bundles, once the store is open (the list explains it otherwise). */
+    override fun onCreateOptionsMenu(menu: Menu): Boolean {
+        if (VerivaliApp.of(this).opening !is StoreOpening.Opened) return false
+        menu.add(Menu.NONE, MENU_TEAM, Menu.NONE, Team.TITLE)
+        menu.add(Menu.NONE, MENU_BUNDLES, Menu.NONE, Team.BUNDLES)
+        return true
+    }
+
+    override fun onOptionsItemSelected(item: MenuItem): Boolean = when (item.itemId) {
+        MENU_TEAM -> true.also { startActivity(Intent(this, TeamListActivity::class.java)) }
+        MENU_BUNDLES -> true.also { startActivity(Intent(this, BundleActivity::class.java)) }
+        else -> super.onOptionsItemSelected(item)
     }
 
     /** A line opens its interview when it names one (a returned interview), else its household. */
@@ -131,5 +122,7 @@ class HouseholdListActivity : Activity() {
     companion object {
         /** An intent extra: the [HouseholdStatus] name the list opens filtered to. */
         const val FILTER = "filter"
+        const val MENU_TEAM = 1
+        const val MENU_BUNDLES = 2
     }
 }

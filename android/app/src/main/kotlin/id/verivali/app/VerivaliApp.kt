@@ -16,10 +16,13 @@ import id.verivali.shell.ScreenLock
 import id.verivali.shell.UiLanguage
 import java.util.Locale
 
-/** The process's one core, opened with the Keystore-wrapped key, and the device's settings. */
-class VerivaliApp : Application() {
+/**
+ * The process's one core, opened with the Keystore-wrapped key, and the device's settings. Open
+ * so that a test can be two phones in turn (the team tests: an enumerator's and a pengawas's).
+ */
+open class VerivaliApp : Application() {
     /** The store, opened once; when it does not open, the reason and what to do (see [StoreOpening]). */
-    val opening: StoreOpening by lazy {
+    open val opening: StoreOpening by lazy {
         StoreOpening.open(filesDir.absolutePath + "/store", DatabaseKey.load(this), language)
     }
 
@@ -40,7 +43,7 @@ class VerivaliApp : Application() {
 
     /** Locked until the PIN is given, for the process's life (see [ScreenLock]). */
     val lock = ScreenLock()
-    val enumeration: Enumeration by lazy { Enumeration(core, language) }
+    val enumeration: Enumeration get() = Enumeration(core, language)
 
     fun settings(): DeviceSettings? {
         val prefs = getSharedPreferences(PREFS, Context.MODE_PRIVATE)

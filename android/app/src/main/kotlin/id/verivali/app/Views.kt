@@ -3,7 +3,10 @@ package id.verivali.app
 import android.content.Context
 import android.graphics.Color
 import android.text.Editable
+import android.text.SpannableString
+import android.text.Spanned
 import android.text.TextWatcher
+import android.text.style.StrikethroughSpan
 import android.view.View
 import android.widget.Button
 import android.widget.EditText
@@ -48,6 +51,26 @@ object Views {
         setTextColor(Color.rgb(74, 20, 140))
         setBackgroundColor(Color.rgb(243, 229, 245))
         setPadding(16, 12, 16, 12)
+    }
+
+    /**
+     * An answer that differs from the prelist, highlighted as the receiver's pages mark it; the
+     * words around it say so too (the prelist's value, "baru / new").
+     */
+    fun marked(context: Context, value: String, size: Float = 16f): TextView = text(context, value, size).apply {
+        setTextColor(Color.rgb(33, 33, 33))
+        setBackgroundColor(Color.rgb(255, 241, 118))
+        setPadding(8, 4, 8, 4)
+    }
+
+    /** [label] then [value] struck through: a value the answer replaced (the prelist's). */
+    fun struck(context: Context, label: String, value: String, size: Float = 14f): TextView {
+        val spanned = SpannableString(label + value)
+        spanned.setSpan(StrikethroughSpan(), label.length, label.length + value.length, Spanned.SPAN_EXCLUSIVE_EXCLUSIVE)
+        return TextView(context).apply {
+            text = spanned
+            textSize = size
+        }
     }
 
     /** Calls [action] with the text after every change to [field]. */

@@ -15,6 +15,7 @@ val ROBOLECTRIC_TESTS: List<Class<*>> = listOf(
     InterviewTest::class.java,
     ScreensTest::class.java,
     ReturnsTest::class.java,
+    TeamTest::class.java,
 )
 
 /** Runs the app's Robolectric tests and prints the line CI reads: `robolectric: N passed, M failed`. */

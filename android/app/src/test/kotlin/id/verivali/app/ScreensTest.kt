@@ -1,13 +1,8 @@
 package id.verivali.app
 
 import android.app.Activity
-import android.graphics.Bitmap
-import android.graphics.Canvas
-import android.graphics.Color
-import android.view.View
 import android.widget.EditText
 import android.widget.RadioButton
-import org.junit.Assert.assertTrue
 import org.junit.Before
 import org.junit.Test
 import org.junit.runner.RunWith
@@ -29,24 +24,7 @@ class ScreensTest {
     @Before
     fun provisioned() = TestDevice.provision()
 
-    private fun capture(activity: Activity, name: String): File {
-        val root: View = activity.window.decorView
-        val width = 720
-        val height = 1440
-        root.measure(
-            View.MeasureSpec.makeMeasureSpec(width, View.MeasureSpec.EXACTLY),
-            View.MeasureSpec.makeMeasureSpec(height, View.MeasureSpec.EXACTLY),
-        )
-        root.layout(0, 0, width, height)
-        val bitmap = Bitmap.createBitmap(width, height, Bitmap.Config.ARGB_8888)
-        Canvas(bitmap).apply { drawColor(Color.WHITE) }.also { root.draw(it) }
-        val pixels = IntArray(width * height).also { bitmap.getPixels(it, 0, width, 0, 0, width, height) }
-        assertTrue("$name draws something", pixels.toSet().size > 2)
-        val dir = File(System.getProperty("verivali.screenshots") ?: "build/screens").apply { mkdirs() }
-        val file = File(dir, "$name.png")
-        file.outputStream().use { bitmap.compress(Bitmap.CompressFormat.PNG, 100, it) }
-        return file
-    }
+    private fun capture(activity: Activity, name: String): File = TestDevice.capture(activity, name)
 
     @Test
     fun the_setup_screen() {

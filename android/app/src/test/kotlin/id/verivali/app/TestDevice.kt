@@ -3,6 +3,9 @@ package id.verivali.app
 import android.app.Activity
 import android.app.AlertDialog
 import android.app.job.JobParameters
+import android.graphics.Bitmap
+import android.graphics.Canvas
+import android.graphics.Color
 import android.os.Looper
 import android.view.View
 import android.view.ViewGroup
@@ -18,6 +21,7 @@ import org.robolectric.Robolectric
 import org.robolectric.RuntimeEnvironment
 import org.robolectric.Shadows.shadowOf
 import org.robolectric.shadows.ShadowDialog
+import java.io.File
 
 /**
  * What the app's Robolectric tests share: the loopback receiver, waiting for the core, finding
@@ -124,6 +128,30 @@ object TestDevice {
 
     fun texts(activity: Activity): List<String> =
         views(content(activity), TextView::class.java).map { it.text.toString() }
+
+    /**
+     * Draws [activity]'s window with Android's own renderer (under `@GraphicsMode(NATIVE)`) into
+     * `NAME.png` (`-Dverivali.screenshots`, default the build folder), 360×720 dp at xhdpi. Fails
+     * when the screen draws nothing: a single colour from edge to edge.
+     */
+    fun capture(activity: Activity, name: String): File {
+        val root: View = activity.window.decorView
+        val width = 720
+        val height = 1440
+        root.measure(
+            View.MeasureSpec.makeMeasureSpec(width, View.MeasureSpec.EXACTLY),
+            View.MeasureSpec.makeMeasureSpec(height, View.MeasureSpec.EXACTLY),
+        )
+        root.layout(0, 0, width, height)
+        val bitmap = Bitmap.createBitmap(width, height, Bitmap.Config.ARGB_8888)
+        Canvas(bitmap).apply { drawColor(Color.WHITE) }.also { root.draw(it) }
+        val pixels = IntArray(width * height).also { bitmap.getPixels(it, 0, width, 0, 0, width, height) }
+        assertTrue("$name draws something", pixels.toSet().size > 2)
+        val dir = File(System.getProperty("verivali.screenshots") ?: "build/screens").apply { mkdirs() }
+        val file = File(dir, "$name.png")
+        file.outputStream().use { bitmap.compress(Bitmap.CompressFormat.PNG, 100, it) }
+        return file
+    }
 
     /** The dialog showing now, if any. */
     fun dialog(): AlertDialog? = (ShadowDialog.getLatestDialog() as? AlertDialog)?.takeIf { it.isShowing }

@@ -22,12 +22,15 @@ object Sharing {
     fun bundle(info: BundleInfo, language: UiLanguage): ShareSpec {
         val name = info.path.substringAfterLast('/')
         val kb = (info.bytes + 1023u) / 1024u
+        // A pengawas's bundle carries decisions (returns, approvals); an enumerator's, none.
         val (subject, text) = if (language == UiLanguage.EN) {
-            "Verivali bundle: ${info.submissions} interviews" to
-                "${info.submissions} interviews, ${info.attachments} photos, $kb KB. The passphrase is shared separately."
+            val decisions = if (info.decisions > 0u) ", ${info.decisions} pengawas decisions" else ""
+            "Verivali bundle: ${info.submissions} interviews$decisions" to
+                "${info.submissions} interviews, ${info.attachments} photos$decisions, $kb KB. The passphrase is shared separately."
         } else {
-            "Bundel Verivali: ${info.submissions} wawancara" to
-                "${info.submissions} wawancara, ${info.attachments} foto, $kb KB. Frasa sandi dikirim terpisah."
+            val decisions = if (info.decisions > 0u) ", ${info.decisions} keputusan pengawas" else ""
+            "Bundel Verivali: ${info.submissions} wawancara$decisions" to
+                "${info.submissions} wawancara, ${info.attachments} foto$decisions, $kb KB. Frasa sandi dikirim terpisah."
         }
         return ShareSpec(ACTION_SEND, BUNDLE_MIME, name, subject, text)
     }

@@ -21,6 +21,15 @@ sealed class StoreOpening {
 
     data class Failed(val message: String) : StoreOpening()
 
+    /** What to tell the person when the store did not open; null when it did. */
+    val problem: String?
+        get() = when (this) {
+            is Opened -> null
+            is WrongKey -> message
+            is SetAside -> message
+            is Failed -> message
+        }
+
     companion object {
         /** The core's settings for a phone in [timeZone] now: WIB, WITA or WIT as the phone says. */
         fun settingsFor(timeZone: TimeZone, nowMs: Long): Settings =

@@ -19,6 +19,7 @@ fun main() {
         WrappedKeyFileTest::class.java,
         ScreenRulesTest::class.java,
         ReturnsTest::class.java,
+        TeamTest::class.java,
     )
     result.failures.forEach { failure: Failure ->
         System.err.println("FAILED ${failure.testHeader}: ${failure.message}")

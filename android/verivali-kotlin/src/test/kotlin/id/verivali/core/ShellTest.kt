@@ -175,7 +175,7 @@ class HouseholdFilterTest {
 class SharingTest {
     @Test
     fun aBundleIsSharedByNameWithItsCountsInTheDevicesLanguage() {
-        val info = BundleInfo("/data/cache/bundles/verivali-1764288000000.vvbundle", 8u, 21u, 858_662uL)
+        val info = BundleInfo("/data/cache/bundles/verivali-1764288000000.vvbundle", 8u, 21u, 0u, 0u, 858_662uL)
         val bahasa = id.verivali.shell.Sharing.bundle(info, id.verivali.shell.UiLanguage.ID)
         assertEquals("android.intent.action.SEND", bahasa.action)
         assertEquals("verivali-1764288000000.vvbundle", bahasa.fileName)
@@ -183,5 +183,15 @@ class SharingTest {
         assertTrue(bahasa.text.contains("21 foto") && bahasa.text.contains("839 KB"))
         val en = id.verivali.shell.Sharing.bundle(info, id.verivali.shell.UiLanguage.EN)
         assertTrue(en.text.startsWith("8 interviews, 21 photos"))
+    }
+
+    @Test
+    fun aPengawasBundleSaysHowManyDecisionsItCarries() {
+        val info = BundleInfo("/data/cache/bundles/verivali-1764288000001.vvbundle", 0u, 0u, 2u, 0u, 4_096uL)
+        val bahasa = id.verivali.shell.Sharing.bundle(info, id.verivali.shell.UiLanguage.ID)
+        assertEquals("Bundel Verivali: 0 wawancara, 2 keputusan pengawas", bahasa.subject)
+        assertTrue(bahasa.text, bahasa.text.startsWith("0 wawancara, 0 foto, 2 keputusan pengawas, 4 KB."))
+        val en = id.verivali.shell.Sharing.bundle(info, id.verivali.shell.UiLanguage.EN)
+        assertEquals("Verivali bundle: 0 interviews, 2 pengawas decisions", en.subject)
     }
 }
