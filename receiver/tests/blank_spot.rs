@@ -29,16 +29,25 @@ fn state_on_receiver(office: &Office, instance_id: &str) -> (String, Vec<Json>) 
     (detail.summary.state, events.as_array().cloned().unwrap_or_default())
 }
 
-/// Every answer value a pengawas could see on the interview's review page.
+/// Every answer value a pengawas can see on the interview's review page now.
 fn answer_values(phone: &Verivali, instance_id: &str) -> Vec<String> {
     let detail = phone.team_interview_detail(instance_id.into()).unwrap();
-    detail
-        .sections
-        .iter()
-        .flat_map(|s| &s.answers)
-        .map(|a| a.value.clone())
-        .filter(|v| v.len() >= 3)
-        .collect()
+    detail.sections.iter().flat_map(|s| &s.answers).map(|a| a.value.clone()).collect()
+}
+
+/// The household head's name and NIK in the sample prelist: what the household tells the
+/// pengawas, and (preloaded, unchanged) what the enumerator's interview holds.
+fn head_in_prelist(household: &str) -> (String, String) {
+    let prelist =
+        std::fs::read_to_string(support::fixtures().join("prelist/sample.jsonl")).unwrap();
+    let record: Json = prelist
+        .lines()
+        .map(|line| serde_json::from_str::<Json>(line).unwrap())
+        .find(|r| r["id_dtks"] == household)
+        .unwrap();
+    let head =
+        record["members"].as_array().unwrap().iter().find(|m| m["hubungan_krt"] == "1").unwrap();
+    (head["nama"].as_str().unwrap().to_owned(), head["nik"].as_str().unwrap().to_owned())
 }
 
 /// Back-checks Ayu's household with one answer changed (the status) and Cici's with the same
@@ -47,6 +56,11 @@ fn back_check(siti: &Verivali, ayus: &str, cicis: &str) -> Vec<(String, u32, u32
     let mut counted = Vec::new();
     for (id, change_status) in [(ayus, true), (cicis, false)] {
         siti.pick_backcheck(id.into()).unwrap();
+        let listed = siti.team_interviews().unwrap();
+        let entry = listed.iter().find(|t| t.instance_id == id).unwrap();
+        assert_eq!(entry.status, None, "the status is hidden until the back-check");
+        assert!(entry.reasons.iter().all(|r| !r.starts_with("status_")), "{:?}", entry.reasons);
+        let (head_name, head_nik) = head_in_prelist(entry.household.as_deref().unwrap());
         let questions = siti.backcheck_questions(id.into()).unwrap();
         let keys: Vec<&str> = questions.iter().map(|q| q.key.as_str()).collect();
         assert_eq!(
@@ -58,41 +72,30 @@ fn back_check(siti: &Verivali, ayus: &str, cicis: &str) -> Vec<(String, u32, u32
                 "head:/data/members/nik"
             ]
         );
-        // Nothing the enumerator answered is in the back-check's questions.
+        // Nothing the enumerator answered is in the back-check's questions or on the review
+        // page while the back-check waits.
         let shown = format!("{questions:?}");
-        for value in answer_values(siti, id) {
-            assert!(
-                !shown.contains(&value),
-                "the back-check shows an enumerator's answer: {value}"
-            );
-        }
+        assert!(!shown.contains(&head_name) && !shown.contains(&head_nik));
+        let visible = answer_values(siti, id);
+        assert!(!visible.contains(&head_nik) && !visible.contains(&head_name), "{visible:?}");
+        let detail = siti.team_interview_detail(id.into()).unwrap();
+        let status_shown = detail
+            .sections
+            .iter()
+            .flat_map(|s| &s.answers)
+            .find(|a| a.reference == "/data/status_keberadaan")
+            .map(|a| a.value.clone());
+        assert_ne!(status_shown.as_deref(), Some("4"), "the status is hidden");
         let refused = siti.backcheck_result(id.into());
         assert!(refused.is_err(), "no comparison before the pengawas answered");
-        // What the household tells the pengawas: the enumerator's head name and NIK (read from
-        // the review page), the status changed or kept.
-        let detail = siti.team_interview_detail(id.into()).unwrap();
-        let answers: Vec<&verivali_core::api::ReviewAnswer> =
-            detail.sections.iter().flat_map(|s| &s.answers).collect();
-        let head_index = answers
-            .iter()
-            .find(|a| a.reference.ends_with("/hubungan_krt") && a.value == "1")
-            .map(|a| a.reference.trim_end_matches("/hubungan_krt").to_owned())
-            .expect("the prelist household has a head");
-        let of_head = |field: &str| {
-            answers
-                .iter()
-                .find(|a| a.reference == format!("{head_index}/{field}"))
-                .map(|a| a.value.clone())
-                .unwrap_or_default()
-        };
         let status = if change_status { "1" } else { "4" };
         let given = vec![
             BackcheckAnswer { key: "field:/data/status_keberadaan".into(), value: status.into() },
             BackcheckAnswer {
                 key: "head:/data/members/nama".into(),
-                value: of_head("nama").to_lowercase(),
+                value: head_name.to_lowercase(),
             },
-            BackcheckAnswer { key: "head:/data/members/nik".into(), value: of_head("nik") },
+            BackcheckAnswer { key: "head:/data/members/nik".into(), value: head_nik.clone() },
             BackcheckAnswer { key: "count:/data/members".into(), value: String::new() },
         ];
         let asked = given.iter().filter(|a| !a.value.is_empty()).count() as u32;
@@ -102,6 +105,7 @@ fn back_check(siti: &Verivali, ayus: &str, cicis: &str) -> Vec<(String, u32, u32
             result.rows.iter().find(|r| r.key == "field:/data/status_keberadaan").unwrap();
         assert_eq!((status_row.first.as_str(), status_row.second.as_str()), ("4", status));
         assert!(siti.submit_backcheck(id.into(), given).is_err(), "a back-check is answered once");
+        assert!(answer_values(siti, id).contains(&head_nik), "shown once the back-check is done");
         counted.push((id.to_owned(), asked, u32::from(change_status)));
     }
     let report = siti.backcheck_report().unwrap();
@@ -123,6 +127,9 @@ fn a_blank_spot_hand_over_review_and_correction_reach_the_receiver_once() {
     let ayu = support::phone(&dir.path().join("ayu"), &["5271011009000001"]);
     let cici = support::phone(&dir.path().join("cici"), &["5271011009000002"]);
     let siti = support::phone(&dir.path().join("siti"), &[]);
+    // The sample draws no household here: the test picks the ones it back-checks.
+    let none_drawn = verivali_core::api::Settings { backcheck_percent: 0, ..siti.settings() };
+    siti.update_settings(none_drawn).unwrap();
     // Provisioning in the office: each phone reaches the receiver once (its key registered),
     // and the team's phones trust each other's keys.
     for (phone, token) in [(&ayu, &office.ayu), (&cici, &cici_token), (&siti, &siti_token)] {

@@ -72,6 +72,7 @@ impl Demo {
         // Each enumerator visits one household and hands it over by bundle.
         let bundles = self.dir.join("bundles");
         let mut handed = 0;
+        let mut ani_bundle = None;
         for (phone, record, number) in [(ani, &records[9], 9), (beni, &records[10], 10)] {
             let household = record["id_dtks"].as_str().unwrap_or_default().to_owned();
             let visit =
@@ -86,6 +87,9 @@ impl Demo {
             }
             let written =
                 phone.verivali.export_bundle(bundles.display().to_string(), PASSPHRASE.into())?;
+            if phone.name == "Ani" {
+                ani_bundle = Some(written.path.clone());
+            }
             let imported = siti.verivali.import_bundle(written.path, PASSPHRASE.into())?;
             handed += imported.new;
             self.say(&format!(
@@ -103,7 +107,8 @@ impl Demo {
             return Err(CliError::Usage("the pengawas's phone lacks a handed visit".into()));
         };
         siti.verivali.review_team_interview(anis.instance_id.clone(), true, vec![], None)?;
-        let back_check = self.back_check(&siti.verivali, &anis.instance_id)?;
+        let truth = household_truth(ani_bundle.as_deref().unwrap_or_default());
+        let back_check = self.back_check(&siti.verivali, &anis.instance_id, &truth)?;
         let comment = ReviewCommentView { reference: Some(QUESTION.into()), text: COMMENT.into() };
         siti.verivali.review_team_interview(
             benis.instance_id.clone(),
@@ -179,19 +184,17 @@ impl Demo {
 
     /// Siti back-checks Ani's household without seeing Ani's answers: the household gives
     /// the same status and head, another floor; the comparison comes only after.
-    fn back_check(&self, siti: &Verivali, instance_id: &str) -> Result<Json, CliError> {
+    fn back_check(
+        &self,
+        siti: &Verivali,
+        instance_id: &str,
+        recorded: &[(String, String)],
+    ) -> Result<Json, CliError> {
         siti.pick_backcheck(instance_id.into())?;
         let questions = siti.backcheck_questions(instance_id.into())?;
-        let detail = siti.team_interview_detail(instance_id.into())?;
-        // The household's own words: the demo reads them from what the enumerator recorded,
-        // except the floor, which the household describes differently.
-        let recorded: Vec<(String, String)> = detail
-            .sections
-            .iter()
-            .flat_map(|s| &s.answers)
-            .map(|a| (a.reference.clone(), a.value.clone()))
-            .collect();
-        let told = |key: &str| told(&recorded, key);
+        // The household's own words: what Ani recorded (the pengawas's phone hides it until
+        // the back-check is answered), except the floor, described differently.
+        let told = |key: &str| told(recorded, key);
         let answers: Vec<verivali_core::api::BackcheckAnswer> = questions
             .iter()
             .map(|q| verivali_core::api::BackcheckAnswer {
@@ -243,5 +246,53 @@ fn told(recorded: &[(String, String)], key: &str) -> String {
         }
         Some((_, reference)) => value_at(reference),
         None => String::new(),
+    }
+}
+
+/// Every value of the interview Ani handed over, by indexed reference (`/data/members[2]/nik`):
+/// the demo plays the household, which knows its own answers.
+fn household_truth(bundle: &str) -> Vec<(String, String)> {
+    let read = || -> rusqlite::Result<Vec<u8>> {
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY;
+        let conn = rusqlite::Connection::open_with_flags(bundle, flags)?;
+        conn.pragma_update(None, "key", PASSPHRASE)?;
+        conn.query_row("SELECT xml FROM submissions LIMIT 1", [], |r| r.get(0))
+    };
+    let Some(doc) = read()
+        .ok()
+        .and_then(|xml| String::from_utf8(xml).ok())
+        .and_then(|text| verivali_form::dom::Document::parse(&text).ok())
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let root = doc.root();
+    walk(&doc, root, &format!("/{}", doc.get(root).name), &mut out);
+    out
+}
+
+/// Leaves under `node` by indexed reference; the members' repeat always carries its index.
+fn walk(
+    doc: &verivali_form::dom::Document,
+    node: verivali_form::dom::NodeId,
+    at: &str,
+    out: &mut Vec<(String, String)>,
+) {
+    let children = &doc.get(node).children;
+    if children.is_empty() {
+        out.push((at.to_owned(), doc.string_value(node).trim().to_owned()));
+        return;
+    }
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for &child in children {
+        let name = doc.get(child).name.to_string();
+        let index = seen.entry(name.clone()).or_insert(0);
+        *index += 1;
+        let reference = if name == "members" {
+            format!("{at}/{name}[{index}]")
+        } else {
+            format!("{at}/{name}")
+        };
+        walk(doc, child, &reference, out);
     }
 }

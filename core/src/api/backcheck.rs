@@ -1,5 +1,5 @@
-//! Back-checks on the pengawas's phone (issue 18, ADR 0024): a seeded 5 % of the team's
-//! households plus any the pengawas picks; the back-check visit asks only the questions the
+//! Back-checks on the pengawas's phone (issue 18, ADR 0024): a seeded share of the team's
+//! households (`Settings.backcheck_percent`, 5 % by default) plus any the pengawas picks; the back-check visit asks only the questions the
 //! form tags, built from the form alone; the enumerator's answers are compared only once the
 //! pengawas's are saved, and a back-check is answered once. The report per household and per
 //! enumerator is the share of questions that differ, with the answers side by side; the same
@@ -95,16 +95,16 @@ impl Verivali {
     /// household is the one first handed.
     pub fn backchecks(&self) -> ApiResult<Vec<BackcheckEntry>> {
         let seed = self.store.write(team::review_seed)?;
+        let share = f64::from(self.settings().backcheck_percent) / 100.0;
         let states = self.store.read(team::backchecks)?;
-        let team = self.team_interviews()?;
+        let team = self.team_interviews_as_answered()?;
         Ok(team
             .iter()
             .filter_map(|t| {
                 let state = states.iter().find(|(id, _, _)| *id == t.instance_id);
                 let picked = state.is_some_and(|(_, picked, _)| *picked);
                 let done = state.is_some_and(|(_, _, record)| record.is_some());
-                let sampled = t.corrects.is_none()
-                    && backcheck::drawn(seed, &t.instance_id, backcheck::DEFAULT_SHARE);
+                let sampled = t.corrects.is_none() && backcheck::drawn(seed, &t.instance_id, share);
                 (sampled || picked || done).then(|| BackcheckEntry {
                     instance_id: t.instance_id.clone(),
                     enumerator: t.enumerator.clone(),
@@ -216,12 +216,43 @@ impl Verivali {
 }
 
 impl Verivali {
+    /// The households drawn or picked for a back-check that is not answered yet.
+    pub(super) fn pending_backchecks(&self, team: &[TeamInterview]) -> ApiResult<Vec<String>> {
+        let seed = self.store.write(team::review_seed)?;
+        let share = f64::from(self.settings().backcheck_percent) / 100.0;
+        let states = self.store.read(team::backchecks)?;
+        Ok(team
+            .iter()
+            .filter(|t| {
+                let state = states.iter().find(|(id, _, _)| *id == t.instance_id);
+                let picked = state.is_some_and(|(_, picked, _)| *picked);
+                let done = state.is_some_and(|(_, _, record)| record.is_some());
+                let sampled = t.corrects.is_none() && backcheck::drawn(seed, &t.instance_id, share);
+                (sampled || picked) && !done
+            })
+            .map(|t| t.instance_id.clone())
+            .collect())
+    }
+
+    /// The generic paths (`/data/members/nik`) of the answers a back-check re-asks.
+    pub(super) fn backcheck_paths(&self, form_id: &str) -> ApiResult<Vec<String>> {
+        let Some(form) = self.team_form(form_id)? else { return Ok(Vec::new()) };
+        Ok(backcheck::questions(&form)
+            .into_iter()
+            .filter_map(|q| {
+                let (kind, path) = q.key.split_once(':')?;
+                (kind != "count").then(|| path.to_owned())
+            })
+            .collect())
+    }
+
     fn team_entry(&self, instance_id: &str) -> ApiResult<TeamInterview> {
-        self.team_interviews()?.into_iter().find(|t| t.instance_id == instance_id).ok_or_else(
-            || VerivaliError::NotFound {
+        self.team_interviews_as_answered()?
+            .into_iter()
+            .find(|t| t.instance_id == instance_id)
+            .ok_or_else(|| VerivaliError::NotFound {
                 what: format!("wawancara tim / team interview {instance_id}"),
-            },
-        )
+            })
     }
 
     fn backcheck_form(&self, instance_id: &str) -> ApiResult<(Vec<Question>, TeamInterview)> {

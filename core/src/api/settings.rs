@@ -20,11 +20,20 @@ pub struct Settings {
     /// them at the next upload.
     #[uniffi(default = 14)]
     pub photo_retention_days: u32,
+    /// On a pengawas's phone: the share (percent) of the team's households drawn for a
+    /// back-check (ADR 0024); 0 draws none (the pengawas still picks).
+    #[uniffi(default = 5)]
+    pub backcheck_percent: u32,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { utc_offset_minutes: 7 * 60, location_warning_km: 5.0, photo_retention_days: 14 }
+        Settings {
+            utc_offset_minutes: 7 * 60,
+            location_warning_km: 5.0,
+            photo_retention_days: 14,
+            backcheck_percent: 5,
+        }
     }
 }
 
@@ -50,6 +59,12 @@ impl Settings {
             return refuse(format!(
                 "location_warning_km {} harus antara 0,05 dan 1000 / must be between 0.05 and 1000",
                 self.location_warning_km
+            ));
+        }
+        if self.backcheck_percent > 100 {
+            return refuse(format!(
+                "backcheck_percent {} paling banyak 100 / is at most 100",
+                self.backcheck_percent
             ));
         }
         if self.photo_retention_days > MAX_RETENTION_DAYS {

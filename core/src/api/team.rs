@@ -46,16 +46,17 @@ struct RolePaths {
 impl Verivali {
     /// The team's interviews on this phone, with the sample's reasons and the pengawas's
     /// decision; the newest first.
+    /// A household waiting for its back-check shows no status (nor a status reason): the
+    /// back-check must not be asked knowing the enumerator's answers.
     pub fn team_interviews(&self) -> ApiResult<Vec<TeamInterview>> {
-        let rows = self.store.read(team::team_rows)?;
-        let seed = self.store.write(team::review_seed)?;
-        let rules = model::SampleRules { seed, ..model::SampleRules::default() };
-        let returned: Vec<String> = rows
-            .iter()
-            .filter(|r| r.decision.as_deref() == Some("returned"))
-            .map(|r| r.instance_id.clone())
-            .collect();
-        rows.iter().map(|row| self.team_interview(row, &rules, &returned)).collect()
+        let mut listed = self.team_interviews_as_answered()?;
+        let pending = self.pending_backchecks(&listed)?;
+        for entry in listed.iter_mut().filter(|t| pending.contains(&t.instance_id)) {
+            entry.status = None;
+            entry.reasons.retain(|r| !r.starts_with("status_"));
+            entry.reasons.push("backcheck".into());
+        }
+        Ok(listed)
     }
 
     /// Approves a team interview, or returns it with comments (at least one with text), as a
@@ -114,6 +115,19 @@ impl Verivali {
 }
 
 impl Verivali {
+    /// The team's interviews with everything the enumerator answered.
+    pub(super) fn team_interviews_as_answered(&self) -> ApiResult<Vec<TeamInterview>> {
+        let rows = self.store.read(team::team_rows)?;
+        let seed = self.store.write(team::review_seed)?;
+        let rules = model::SampleRules { seed, ..model::SampleRules::default() };
+        let returned: Vec<String> = rows
+            .iter()
+            .filter(|r| r.decision.as_deref() == Some("returned"))
+            .map(|r| r.instance_id.clone())
+            .collect();
+        rows.iter().map(|row| self.team_interview(row, &rules, &returned)).collect()
+    }
+
     fn team_interview(
         &self,
         row: &TeamRow,
@@ -303,9 +317,14 @@ impl Verivali {
             Err(why) => (view::ReadView::default(), Some(why.to_owned())),
         };
         let location = read.location.clone();
+        let mut sections: Vec<ReviewSection> = read.sections.into_iter().map(section).collect();
+        let answered = self.team_interviews_as_answered()?;
+        if self.pending_backchecks(&answered)?.contains(&instance_id) {
+            hide(&mut sections, &self.backcheck_paths(&interview.form_id)?);
+        }
         Ok(TeamInterviewDetail {
             interview,
-            sections: read.sections.into_iter().map(section).collect(),
+            sections,
             removed: read.removed,
             findings,
             photos,
@@ -322,6 +341,36 @@ impl Verivali {
             .read(|c| team::attachment(c, &instance_id, &name))?
             .ok_or_else(|| VerivaliError::NotFound { what: format!("{instance_id}/{name}") })
     }
+}
+
+/// What a hidden answer shows until the back-check is answered.
+pub const HIDDEN: &str = "••• (cek ulang dulu / back-check first)";
+
+/// Hides the answers a pending back-check re-asks (by their generic path).
+fn hide(sections: &mut [ReviewSection], paths: &[String]) {
+    for answer in sections.iter_mut().flat_map(|s| s.answers.iter_mut()) {
+        if paths.contains(&generic(&answer.reference)) {
+            answer.value = HIDDEN.into();
+            answer.shown = HIDDEN.into();
+            answer.prelist = None;
+            answer.before_correction = None;
+        }
+    }
+}
+
+/// `/data/members[2]/nik` as `/data/members/nik`.
+fn generic(reference: &str) -> String {
+    let mut out = String::with_capacity(reference.len());
+    let mut depth = 0;
+    for c in reference.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 fn section(section: view::SectionView) -> ReviewSection {

@@ -249,6 +249,8 @@ class TeamTest {
         val passphrase = "sandi-tim-2026"
         Fixtures.provisioned(Fixtures.dtksForm).use { enumerator ->
             Fixtures.provisioned(Fixtures.dtksForm).use { pengawas ->
+                // No household drawn for a back-check: the review shows every answer.
+                pengawas.updateSettings(pengawas.settings().copy(backcheckPercent = 0u))
                 val visit = finalizedVisit(enumerator, "5271011009000012")
                 val out = enumerator.exportBundle(Files.createTempDirectory("vv-enumerator").toString(), passphrase)
 
