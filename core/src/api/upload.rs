@@ -152,16 +152,22 @@ impl Verivali {
         let deadline = now_ms() + budget_ms as i64;
         // Handed-over versions go first, so that an edit never arrives before what it edits:
         // the key the receiver checks them with, the bundles, and edits of what did not arrive
-        // wait.
-        if let Err(error) = sync::signing_key::register(&self.store, &agent, &server, now_ms()) {
-            tracing::info!(%error, "the signing key could not be registered");
-        }
-        if let Err(error) = sync::relay::relay(&self.store, &agent, &server, now_ms()) {
-            tracing::info!(%error, "carried bundles were not relayed");
-        }
-        let held = sync::relay::hold_edits_of_undelivered(&self.store, now_ms())?;
-        if held > 0 {
-            tracing::info!(held, "edits wait for their handed-over versions to reach the server");
+        // wait. A phone that carries no bundle sends nothing more than its outbox.
+        if self.store.read(crate::store::team::carries_any)? {
+            if let Err(error) = sync::signing_key::register(&self.store, &agent, &server, now_ms())
+            {
+                tracing::info!(%error, "the signing key could not be registered");
+            }
+            if let Err(error) = sync::relay::relay(&self.store, &agent, &server, now_ms()) {
+                tracing::info!(%error, "carried bundles were not relayed");
+            }
+            let held = sync::relay::hold_edits_of_undelivered(&self.store, now_ms())?;
+            if held > 0 {
+                tracing::info!(
+                    held,
+                    "edits wait for their handed-over versions to reach the server"
+                );
+            }
         }
         let report = upload::upload_pending(
             &self.store,

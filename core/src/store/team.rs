@@ -482,3 +482,12 @@ pub fn hold_edits_of_undelivered(tx: &Transaction<'_>, until: i64) -> Result<usi
         [until],
     )?)
 }
+
+/// Whether this phone carries any bundle a server has not taken.
+pub fn carries_any(conn: &Connection) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM carried_bundles WHERE relayed_at IS NULL)",
+        [],
+        |r| r.get(0),
+    )?)
+}
