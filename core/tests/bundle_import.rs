@@ -54,8 +54,12 @@ fn a_phone_imports_only_trusted_bundles_whole_and_once() {
     assert!(wrong.to_string().contains("passphrase"), "{wrong}");
 }
 
+/// Rounds of random damage: each opens the bundle with SQLCipher's key stretching, which takes
+/// seconds under the armv7 emulator in CI; the x86-64 run does them all.
+const DAMAGE_ROUNDS: u32 = if cfg!(target_arch = "x86_64") { 200 } else { 25 };
+
 #[test]
-fn two_hundred_randomly_damaged_bundles_never_import_partially_on_a_phone() {
+fn randomly_damaged_bundles_never_import_partially_on_a_phone() {
     let dir = tempfile::tempdir().unwrap();
     let ayu = phone(&dir.path().join("ayu"), &["5271011009000001", "5271011009000002"]);
     let siti = phone(&dir.path().join("siti"), &[]);
@@ -72,7 +76,7 @@ fn two_hundred_randomly_damaged_bundles_never_import_partially_on_a_phone() {
         state % bound
     };
     let mut refused = 0;
-    for round in 0..200 {
+    for round in 0..DAMAGE_ROUNDS {
         let mut bytes = original.clone();
         for _ in 0..=next(4) {
             let at = next(bytes.len() as u64) as usize;
@@ -85,5 +89,8 @@ fn two_hundred_randomly_damaged_bundles_never_import_partially_on_a_phone() {
         let held = siti.team_interviews().unwrap().len();
         assert!(held == 0 || held == 2, "round {round}: {held} of 2 interviews imported");
     }
-    assert!(refused > 180, "random damage is almost always noticed: {refused} of 200 refused");
+    assert!(
+        refused * 10 > DAMAGE_ROUNDS * 9,
+        "random damage is almost always noticed: {refused} of {DAMAGE_ROUNDS} refused"
+    );
 }
