@@ -1,6 +1,8 @@
 //! `verivali team`: a pengawas's phone from the terminal (issue 18): the team's interviews
 //! received by bundle with the sample's reasons, one interview as the pengawas reads it, and
-//! approve or return with comments; the decisions travel in this phone's next bundle.
+//! approve or return with comments; the decisions travel in this phone's next bundle. With
+//! signal, `team fetch` brings the team's interviews from the receiver, and `verivali upload`
+//! hands the decisions over.
 
 use std::process::ExitCode;
 
@@ -12,6 +14,15 @@ use crate::{CliError, StoreArgs, prelist_cmd};
 
 #[derive(Subcommand)]
 pub enum TeamCommand {
+    /// Ambil wawancara tim dari server (token pengawas) / Fetch the team's interviews from the server (a pengawas's token)
+    Fetch {
+        #[arg(long)]
+        server: String,
+        #[arg(long, env = "VERIVALI_TOKEN")]
+        token: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Wawancara tim di ponsel ini, alasan sampel, keputusan / The team's interviews on this phone, the sample's reasons, the decisions
     List {
         /// waiting | not_sampled | approved | returned
@@ -65,6 +76,31 @@ pub enum TeamCommand {
 pub fn run(store: &StoreArgs, command: TeamCommand) -> Result<ExitCode, CliError> {
     let verivali = prelist_cmd::open(store)?;
     match command {
+        TeamCommand::Fetch { server, token, json: as_json } => {
+            let fetched = verivali.fetch_team_interviews(server, token)?;
+            if as_json {
+                let out = json!({
+                    "supported": fetched.supported,
+                    "listed": fetched.listed,
+                    "new": fetched.new,
+                    "conflicts": fetched.conflicts,
+                });
+                println!("{out}");
+            } else if !fetched.supported {
+                println!("Server ini tidak mendaftar wawancara tim / This server lists no team interviews");
+            } else {
+                println!(
+                    "{} wawancara tim dari server, {} baru / {} team interviews from the server, {} new",
+                    fetched.listed, fetched.new, fetched.listed, fetched.new
+                );
+                if fetched.conflicts > 0 {
+                    println!(
+                        "  {} berbeda dari salinan di ponsel ini (salinan ponsel dipertahankan) / {} differ from this phone's copy (this phone's kept)",
+                        fetched.conflicts, fetched.conflicts
+                    );
+                }
+            }
+        }
         TeamCommand::List { state, json } => {
             let listed: Vec<TeamInterview> = verivali
                 .team_interviews()?

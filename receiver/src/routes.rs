@@ -163,6 +163,8 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/review/{id}/photo/{name}", get(review::pages::photo))
         .route("/backchecks", get(review::backcheck_page::backchecks_page))
         .route("/verivali/v1/returns", get(review::returns::returns))
+        .route("/verivali/v1/team", get(review::team::team))
+        .route("/verivali/v1/team/{instance}/{name}", get(review::team::team_attachment))
         .route("/verivali/v1/signing-key", put(crate::bundles::keys::register_key))
         .route("/verivali/v1/bundles", post(crate::bundles::relay_bundle))
         .route("/bundles", get(crate::bundles::bundles_page).post(crate::bundles::upload_bundle))

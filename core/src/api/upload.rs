@@ -101,6 +101,21 @@ pub struct ReturnsSummary {
     pub supported: bool,
 }
 
+/// What fetching the team's interviews from the receiver did (a pengawas's phone).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TeamFetchSummary {
+    /// Interviews the receiver listed since the last fetch.
+    pub listed: u32,
+    /// Of those, new to this phone (the others came by bundle or by an earlier fetch).
+    pub new: u32,
+    /// Listed with other content than this phone holds under the same instanceID (kept as
+    /// this phone had it).
+    pub conflicts: u32,
+    /// The server lists the team's interviews (Verivali's receiver); `false` for a plain
+    /// OpenRosa server.
+    pub supported: bool,
+}
+
 /// Where an outbox item stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum UploadState {
@@ -150,6 +165,10 @@ impl Verivali {
         let agent = client::agent(Duration::from_secs(15), Duration::from_secs(60));
         let server = self.server(server_url, token);
         let deadline = now_ms() + budget_ms as i64;
+        // A pengawas's decisions and back-checks travel in a bundle this phone signs, online too.
+        if let Err(error) = crate::bundle::hand_up_decisions(&self.store, now_ms()) {
+            tracing::warn!(%error, "the pengawas's decisions could not be bundled");
+        }
         // Handed-over versions go first, so that an edit never arrives before what it edits:
         // the key the receiver checks them with, the bundles, and edits of what did not arrive
         // wait. A phone that carries no bundle sends nothing more than its outbox.
@@ -259,6 +278,26 @@ impl Verivali {
             tracing::warn!(%error, "the signing key could not be registered");
         }
         Ok(ReturnsSummary { reopened: report.reopened, supported: !report.unsupported })
+    }
+
+    /// On a pengawas's phone with signal: fetches the team's interviews the receiver took
+    /// (those in the pengawas token's areas), with their photos, since the last fetch; they
+    /// join those received by bundle, each once. Safe to repeat and to interrupt. The
+    /// decisions made on them reach the receiver with the next `upload_pending`.
+    pub fn fetch_team_interviews(
+        &self,
+        server_url: String,
+        token: Option<String>,
+    ) -> ApiResult<TeamFetchSummary> {
+        let agent = client::agent(Duration::from_secs(15), Duration::from_secs(120));
+        let server = self.server(server_url, token);
+        let report = sync::team::fetch_team(&self.store, &agent, &server, now_ms())?;
+        Ok(TeamFetchSummary {
+            listed: report.listed,
+            new: report.new,
+            conflicts: report.conflicts,
+            supported: !report.unsupported,
+        })
     }
 
     /// Hands the bundles this phone carries to the receiver: the team's (on a pengawas's

@@ -127,7 +127,7 @@ fn import_copy(
 }
 
 /// Stores one team interview; `false` when it was here already with the same content.
-fn add_team_submission(
+pub(crate) fn add_team_submission(
     tx: &Transaction<'_>,
     one: &Bundled,
     bundle: &str,

@@ -20,11 +20,14 @@ use crate::{
     store::{self, Store, attachments, device, team},
 };
 
+mod hand_up;
 mod import;
 mod read;
 mod signing;
 mod verify;
 
+pub(crate) use import::add_team_submission;
+pub use hand_up::hand_up_decisions;
 pub use import::import;
 pub use read::{Bundled, Opened, open_verified};
 pub use signing::{is_public_key, key_registration_holds, key_registration_proof, public_key};
@@ -181,6 +184,7 @@ pub fn export(
     if rows.is_empty() && decisions.is_empty() && backchecks.is_empty() {
         return Err(BundleError::Empty);
     }
+    let handed_digest = decisions_digest(&decisions, &backchecks);
     std::fs::create_dir_all(dir)?;
     let path = dir.join(format!("verivali-{now_ms}.vvbundle"));
     let temporary = dir.join(format!("verivali-{now_ms}.vvbundle.part"));
@@ -244,11 +248,15 @@ pub fn export(
     }
     std::fs::rename(&temporary, &path)?;
     let for_receiver = written.decisions + written.backchecks;
-    if let Err(error) = carry_own(store, &path, passphrase, &device_id, &instances, for_receiver, now_ms) {
+    let carried = carry_own(store, &path, passphrase, &device_id, &instances, for_receiver, now_ms);
+    if let Err(error) = carried {
         // Not marked as handed over: the file must not travel, or a correction would reuse
         // an instanceID the server will get from the bundle.
         let _ = std::fs::remove_file(&path);
         return Err(error);
+    }
+    if let Some(digest) = handed_digest {
+        store.write(|tx| device::set_setting(tx, hand_up::HANDED_DIGEST, &digest))?;
     }
     tracing::info!(
         submissions = written.submissions,
@@ -293,6 +301,30 @@ fn add_part(
     )?;
     written.bytes += bytes.len() as u64;
     Ok(())
+}
+
+/// What identifies the decisions and back-checks handed over (`None` when there are none): a
+/// new decision, or a changed one, makes another.
+fn decisions_digest(
+    decisions: &[(String, Vec<u8>)],
+    backchecks: &[(String, Vec<u8>)],
+) -> Option<String> {
+    if decisions.is_empty() && backchecks.is_empty() {
+        return None;
+    }
+    let mut all = Vec::new();
+    for (instance_id, json) in decisions.iter().chain(backchecks) {
+        all.extend_from_slice(instance_id.as_bytes());
+        all.push(0);
+        all.extend_from_slice(json);
+        all.push(0);
+    }
+    Some(sha256_hex(&all))
+}
+
+/// The digest of what a bundle written now would hand over of this pengawas's work.
+pub(crate) fn current_decisions_digest(conn: &Connection) -> Result<Option<String>, store::Error> {
+    Ok(decisions_digest(&decisions_to_hand(conn)?, &backchecks_to_hand(conn)?))
 }
 
 /// Every decision this phone's pengawas made, as JSON ([`Decision`]): the enumerators' phones

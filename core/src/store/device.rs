@@ -7,6 +7,22 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use super::{Error, Result};
 
 const DEVICE_ID: &str = "device_id";
+
+/// A named setting this installation keeps (a server's cursor, say), when set.
+pub fn setting(conn: &rusqlite::Connection, name: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row("SELECT value FROM device_settings WHERE name = ?1", [name], |r| r.get(0))
+        .optional()?)
+}
+
+/// Sets a named setting, replacing what it held.
+pub fn set_setting(tx: &Transaction<'_>, name: &str, value: &str) -> Result<()> {
+    tx.execute(
+        "INSERT OR REPLACE INTO device_settings (name, value) VALUES (?1, ?2)",
+        params![name, value],
+    )?;
+    Ok(())
+}
 const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 /// The installation's deviceID, made on first use: `verivali:` and 16 random letters and

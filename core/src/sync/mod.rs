@@ -12,6 +12,7 @@ mod lists;
 pub mod returns;
 pub mod relay;
 pub mod signing_key;
+pub mod team;
 
 use std::collections::HashMap;
 
@@ -79,6 +80,17 @@ pub enum SyncError {
          server's list of returned interviews could not be read (another format?)."
     )]
     ReturnsUnreadable,
+    #[error(
+        "Daftar wawancara tim dari server tidak terbaca (format lain?). / The server's list of \
+         the team's interviews could not be read (another format?)."
+    )]
+    TeamUnreadable,
+    #[error(
+        "Server tidak mengenal token ini sebagai token pengawas: minta token pengawas ke Dinas \
+         Sosial. / The server does not know this token as a pengawas's: ask the Dinas Sosial \
+         for a pengawas's token."
+    )]
+    NotPengawas,
     #[error(
         "Kunci tanda tangan perangkat ini sudah terdaftar untuk perangkat lain di server. / This \
          device's signing key is already registered for another device on the server."

@@ -14,6 +14,7 @@ pub(crate) mod pages;
 pub mod queue;
 pub(crate) mod returns;
 pub mod store;
+pub mod team;
 
 use rusqlite::Connection;
 use verivali_form::dom::Document;
