@@ -69,7 +69,7 @@ start_receiver "$target" "$root/test-fixtures/forms/dtks-verivali/form.xml" "Rob
   -cp "$build/test:$build/app:$build/shell:$libs:$stdlib:$framework" \
   -Drobolectric.offline=true -Drobolectric.dependency.dir="$cache/sandbox" \
   -Djna.library.path="$target/debug" \
-  -Dverivali.receiver="$receiver_url" -Dverivali.token="$token" \
+  -Dverivali.receiver="$receiver_url" -Dverivali.token="$token" -Dverivali.pengawasToken="$pengawas_token" \
   -Dverivali.receiverDir="$receiver_dir" -Dverivali.cli="$target/debug/verivali" \
   ${ROBOLECTRIC_ONLY:+-Dverivali.only="$ROBOLECTRIC_ONLY"} -Dverivali.screenshots="$build/screens" -Dverivali.photos="$root/test-fixtures/photos" \
   id.verivali.app.RunRobolectricTestsKt

@@ -1,8 +1,9 @@
 # Sourced by the JVM and Robolectric test scripts: starts a real `verivali serve` on a free
-# loopback port for their upload tests, with FORM published, the sample prelist added and a device
-# token for Nusa Tenggara Barat (52). Its throwaway database is encrypted with a key made for this
-# run; it stops, and its folder goes, when the calling script exits.
-# Usage: start_receiver CARGO_TARGET_DIR FORM ENUMERATOR   (sets receiver_url and token)
+# loopback port for their upload tests, with FORM published, the sample prelist added, a device
+# token for Nusa Tenggara Barat (52) and a pengawas's token for the same area (the team's
+# interviews). Its throwaway database is encrypted with a key made for this run; it stops, and its
+# folder goes, when the calling script exits.
+# Usage: start_receiver CARGO_TARGET_DIR FORM ENUMERATOR   (sets receiver_url, token and pengawas_token)
 start_receiver() {
   local target="$1" form="$2" enumerator="$3"
   local fixtures
@@ -13,6 +14,7 @@ start_receiver() {
   "${verivali[@]}" serve form add "$form" >/dev/null
   "${verivali[@]}" serve prelist add "$fixtures/prelist/sample.jsonl" >/dev/null
   token="$("${verivali[@]}" serve token add --enumerator "$enumerator" --area 52 | awk '{print $NF}')"
+  pengawas_token="$("${verivali[@]}" serve token add --pengawas --enumerator "Pengawas $enumerator" --area 52 | awk '{print $NF}')"
   "${verivali[@]}" serve --port 0 2>"$receiver_dir/serve.log" &
   receiver_pid=$!
   trap 'kill "$receiver_pid" 2>/dev/null; rm -rf "$receiver_dir"' EXIT

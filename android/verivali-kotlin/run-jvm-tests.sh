@@ -27,6 +27,7 @@ start_receiver "$target" "$root/test-fixtures/forms/mini-verivali/form.xml" "JVM
 java -cp "$build/classes:$jars:$(dirname "$(dirname "$kotlinc")")/lib/kotlin-stdlib.jar" \
   -Dverivali.receiver="$receiver_url" \
   -Dverivali.token="$token" \
+  -Dverivali.pengawasToken="$pengawas_token" \
   -Djna.library.path="$lib_dir" \
   -Dverivali.sample="$root/test-fixtures/prelist/sample.jsonl" \
   -Dverivali.photos="$root/test-fixtures/photos" \

@@ -9,6 +9,7 @@ mod interview_cmd;
 mod interview_tui;
 mod media_cmd;
 mod prelist_cmd;
+mod report_cmd;
 mod review_cmd;
 mod serve_cmd;
 mod team_cmd;
@@ -108,6 +109,19 @@ enum FixturesCommand {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Tulis data penerima setelah satu periode lapangan ke --data / Write a receiver's data after a field period into --data
+    ///
+    /// A synthetic kabupaten: the DTKS form, a synthetic prelist, enumerators' tokens, and
+    /// interviews across desa and statuses stored through the same checks as uploads, with
+    /// corrections and pengawas decisions (about 80 % approved). For the office's reports.
+    FieldDay {
+        /// Jumlah rumah tangga prelist / Prelist households
+        #[arg(long, default_value_t = 2_000)]
+        households: u64,
+        /// Benih acak / Random seed
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -129,6 +143,9 @@ fn main() -> ExitCode {
         Command::Fixtures(FixturesCommand::Prelist { households, seed, out }) => {
             write_fixture(households, seed, out)
         }
+        Command::Fixtures(FixturesCommand::FieldDay { households, seed }) => {
+            field_day(&cli.store, households, seed)
+        }
     };
     match result {
         Ok(code) => code,
@@ -143,6 +160,32 @@ fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("VERIVALI_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+fn field_day(store: &StoreArgs, households: u64, seed: u64) -> Result<ExitCode, CliError> {
+    let key = serve_cmd::receiver_key(store)?;
+    let bar = indicatif::ProgressBar::new(0);
+    let mut progress = |done: u64, total: u64| {
+        bar.set_length(total);
+        bar.set_position(done);
+    };
+    let written =
+        fixtures::field_day::write(&store.data_dir, &key, households, seed, &mut progress)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+    bar.finish_and_clear();
+    println!(
+        "{dir}: {p} rumah tangga prelist, {i} wawancara ({n} baru, {c} koreksi), {a} disetujui, {r} dikembalikan, {e} pencacah / \
+         {p} prelist households, {i} interviews ({n} new households, {c} corrections), {a} approved, {r} returned, {e} enumerators",
+        dir = store.data_dir.display(),
+        p = written.prelist,
+        i = written.interviews,
+        n = written.new_households,
+        c = written.corrections,
+        a = written.approved,
+        r = written.returned,
+        e = written.enumerators,
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn write_fixture(households: u64, seed: u64, out: Option<PathBuf>) -> Result<ExitCode, CliError> {

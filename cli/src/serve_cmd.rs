@@ -74,6 +74,9 @@ enum ServeAction {
     /// Cek ulang pengawas: laporan perbedaan per rumah tangga dan per pencacah / The pengawas's back-checks: the discrepancy report per household and per enumerator
     #[command(subcommand)]
     Backcheck(BackcheckAction),
+    /// Laporan kantor: kemajuan, rekap pengesahan, ekspor SIKS-NG / The office's reports: progress, the ratification recap, exports for SIKS-NG
+    #[command(subcommand)]
+    Report(crate::report_cmd::ReportAction),
     /// Salin basis data (terenkripsi, kunci sama) saat server berjalan / Copy the database (encrypted, same key) while the server runs
     Backup {
         /// Berkas tujuan, belum ada / The copy's file, not existing yet
@@ -136,6 +139,9 @@ enum TokenAction {
         /// Ponsel pengawas: keputusannya di luar jaringan (dalam bundel) dicatat sebagai keputusan pengawas / A pengawas's phone: its offline decisions (in bundles) are recorded as the pengawas's
         #[arg(long)]
         pengawas: bool,
+        /// Alamat server seperti dilihat ponsel: cetak juga baris pengaturan (isi kode QR) / The server's address as phones see it: also print the setup line (the QR code's content)
+        #[arg(long, value_name = "URL")]
+        setup_line_for: Option<String>,
     },
 }
 
@@ -153,19 +159,29 @@ enum UserAction {
     },
 }
 
-pub fn serve(store: &StoreArgs, args: ServeArgs) -> Result<ExitCode, CliError> {
-    let dir = &store.data_dir;
-    let usage = |e: serve::ServeError| CliError::Usage(e.to_string());
-    // The receiver's database is encrypted with the same kind of key as a device's store.
+/// The receiver's key, as `serve` resolves it (a key file, `VERIVALI_KEY`, or the trial key
+/// with a warning): the database is encrypted with the same kind of key as a device's store.
+pub fn receiver_key(store: &StoreArgs) -> Result<Vec<u8>, CliError> {
     let env_key = std::env::var("VERIVALI_KEY").ok();
-    let (key, origin) =
-        key::resolve(store.key_file.as_deref(), env_key.as_deref(), store.insecure_dev_key, dir)?;
+    let (key, origin) = key::resolve(
+        store.key_file.as_deref(),
+        env_key.as_deref(),
+        store.insecure_dev_key,
+        &store.data_dir,
+    )?;
     if origin == KeyOrigin::InsecureDevKey {
         eprintln!(
             "PERINGATAN: kunci uji coba yang diketahui umum dipakai; jangan simpan data sungguhan.\n\
              WARNING: using the publicly known trial key; do not store real data."
         );
     }
+    Ok(key.to_vec())
+}
+
+pub fn serve(store: &StoreArgs, args: ServeArgs) -> Result<ExitCode, CliError> {
+    let dir = &store.data_dir;
+    let usage = |e: serve::ServeError| CliError::Usage(e.to_string());
+    let key = receiver_key(store)?;
     match args.action {
         Some(ServeAction::Form(FormAction::Add { form })) => {
             let (id, version) = serve::publish_form(dir, &key, &form).map_err(usage)?;
@@ -183,9 +199,14 @@ pub fn serve(store: &StoreArgs, args: ServeArgs) -> Result<ExitCode, CliError> {
             areas,
             allow_untagged_forms,
             pengawas,
+            setup_line_for,
         })) => {
             let rights = TokenRights { areas, allow_untagged_forms, pengawas };
             let token = serve::add_token_with(dir, &key, &enumerator, &rights).map_err(usage)?;
+            if let Some(server) = setup_line_for {
+                let line = setup_line(&server, &token, &enumerator, &rights);
+                println!("Baris pengaturan / Setup line: {line}");
+            }
             println!("Token untuk / Token for {enumerator}: {token}");
         }
         Some(ServeAction::User(UserAction::Add { name, role, password_file })) => {
@@ -213,6 +234,7 @@ pub fn serve(store: &StoreArgs, args: ServeArgs) -> Result<ExitCode, CliError> {
             let report = serve::review::backcheck::report_in(dir, &key).map_err(usage)?;
             crate::review_cmd::print_backchecks(&report, json);
         }
+        Some(ServeAction::Report(action)) => return crate::report_cmd::run(dir, &key, action),
         Some(ServeAction::Backup { target }) => {
             let bytes = serve::store::backup(dir, &key, &target).map_err(usage)?;
             println!(
@@ -270,4 +292,53 @@ fn read_password(file: Option<&PathBuf>) -> Result<String, CliError> {
         .with_custom_confirmation_message("Ulangi / Repeat:")
         .prompt()
         .map_err(|e| CliError::Usage(e.to_string()))
+}
+
+/// The line a phone's setup screen reads (pasted, or from a QR code):
+/// `verivali://setup?server=…&token=…&enumerator=…&area=…[&role=pengawas]`.
+fn setup_line(server: &str, token: &str, enumerator: &str, rights: &TokenRights) -> String {
+    let mut line = format!(
+        "verivali://setup?server={}&token={}&enumerator={}&area={}",
+        query_value(server.trim_end_matches('/')),
+        query_value(token),
+        query_value(enumerator),
+        query_value(&rights.areas.join(","))
+    );
+    if rights.pengawas {
+        line.push_str("&role=pengawas");
+    }
+    line
+}
+
+/// A query value percent-encoded (spaces as `%20`, which the phone's decoder reads as well).
+fn query_value(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~:/,".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod setup_line_tests {
+    use super::*;
+
+    #[test]
+    fn a_pengawas_setup_line_names_the_role_and_encodes_names() {
+        let rights = TokenRights {
+            areas: vec!["52.71".into(), "52.72".into()],
+            pengawas: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            setup_line("https://dinsos.example.go.id/verivali/", "t0k&n", "Siti Aminah", &rights),
+            "verivali://setup?server=https://dinsos.example.go.id/verivali&token=t0k%26n&enumerator=Siti%20Aminah&area=52.71,52.72&role=pengawas"
+        );
+        let enumerator = TokenRights { pengawas: false, ..rights };
+        assert!(!setup_line("https://x", "t", "Ani", &enumerator).contains("role"));
+    }
 }

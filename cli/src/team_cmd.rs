@@ -87,7 +87,9 @@ pub fn run(store: &StoreArgs, command: TeamCommand) -> Result<ExitCode, CliError
                 });
                 println!("{out}");
             } else if !fetched.supported {
-                println!("Server ini tidak mendaftar wawancara tim / This server lists no team interviews");
+                println!(
+                    "Server ini tidak mendaftar wawancara tim / This server lists no team interviews"
+                );
             } else {
                 println!(
                     "{} wawancara tim dari server, {} baru / {} team interviews from the server, {} new",

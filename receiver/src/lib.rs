@@ -24,6 +24,7 @@ mod multipart;
 mod pages;
 pub mod prelist;
 pub mod quota;
+pub mod recap;
 pub mod review;
 mod routes;
 mod scope;
@@ -39,6 +40,7 @@ pub use accounts::{Role, add_user};
 pub use http::TlsFiles;
 pub use prelist::add_prelist;
 pub use quota::Quotas;
+pub use submission::ingest;
 
 /// The largest submission accepted, announced in `X-OpenRosa-Accept-Content-Length`.
 pub const MAX_SUBMISSION_BYTES: usize = 10 * 1024 * 1024;

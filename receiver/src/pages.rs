@@ -248,6 +248,9 @@ pub(crate) fn plain(status: StatusCode, text: &str) -> Reply {
 const STYLE: &str = "body{font-family:sans-serif;margin:1.5em;max-width:80em;line-height:1.4}\
     td,th{padding:.2em .6em;text-align:left;vertical-align:top}table{border-collapse:collapse}\
     tr{border-bottom:1px solid #ddd}.problem{color:#a00}.inline{display:inline}\
+    td.n{text-align:right;font-variant-numeric:tabular-nums}\
+    .bar{display:inline-block;width:8em;height:.8em;background:#e4e4e4;vertical-align:middle}\
+    .bar span{display:block;height:100%;background:#3a6ea5}\
     tr.changed{background:#fff3c4}tr.corrected{outline:2px solid #3a6ea5}mark{background:#ffd54f}\
     .state-waiting{color:#8a5a00;font-weight:bold}.state-returned{color:#a00;font-weight:bold}\
     .state-approved{color:#176117;font-weight:bold}tr.warning{background:#fff8e1}tr.error{background:#fde0dc}\

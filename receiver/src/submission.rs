@@ -266,6 +266,22 @@ impl Admitted {
     }
 }
 
+/// Stores one submission from `device` with the checks and the storage an upload gets, without
+/// HTTP, inside the caller's transaction: for synthetic field data (`verivali fixtures
+/// field-day`) and tools. A refusal comes back in the words an upload would get.
+pub fn ingest(
+    tx: &rusqlite::Transaction<'_>,
+    device: &store::Device,
+    xml: Vec<u8>,
+    attachments: Vec<(String, Vec<u8>)>,
+    now: i64,
+) -> Result<store::Stored, String> {
+    let attachments =
+        attachments.into_iter().map(|(name, bytes)| (name, Bytes::from(bytes))).collect();
+    let admitted = admit(tx, device, Bytes::from(xml), attachments).map_err(|r| r.message)?;
+    store::store_in(tx, &admitted.incoming(device), now).map_err(|e| e.to_string())
+}
+
 /// Checks a submission from `device` as an upload is checked, whichever way it travelled: the
 /// XML and its instanceID, the form published here, the household within the device's area,
 /// and only attachments the instance names.

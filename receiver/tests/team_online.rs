@@ -95,7 +95,8 @@ fn a_pengawas_phone_with_signal_reviews_the_team_from_the_receiver_and_its_decis
         .clone();
     let detail = siti.team_interview_detail(with_photo.instance_id.clone()).unwrap();
     assert_eq!(detail.photos.len(), 1);
-    let on_phone = siti.team_photo(with_photo.instance_id.clone(), detail.photos[0].clone()).unwrap();
+    let on_phone =
+        siti.team_photo(with_photo.instance_id.clone(), detail.photos[0].clone()).unwrap();
     let conn = serve::store::open(office.path(), &KEY).unwrap();
     let on_receiver: Vec<u8> = conn
         .query_row(
@@ -111,8 +112,7 @@ fn a_pengawas_phone_with_signal_reviews_the_team_from_the_receiver_and_its_decis
         reference: Some("/data/status_keberadaan".into()),
         text: "Tetangga bilang masih tinggal di sini".into(),
     };
-    siti.review_team_interview(with_photo.instance_id.clone(), false, vec![comment], None)
-        .unwrap();
+    siti.review_team_interview(with_photo.instance_id.clone(), false, vec![comment], None).unwrap();
     let cicis = team.iter().find(|t| t.enumerator == "Cici").unwrap().instance_id.clone();
     siti.review_team_interview(cicis.clone(), true, vec![], None).unwrap();
     upload(&siti, &url, &siti_token);
@@ -148,7 +148,8 @@ fn the_team_list_is_a_pengawas_tokens_own_area_a_page_at_a_time() {
             xml = xml.replace("<foto_rumah/>", "<foto_rumah>rumah.jpg</foto_rumah>");
         }
         let photo: &[u8] = b"photo-of-the-house";
-        let attachments: Vec<(&str, &[u8])> = if n == 0 { vec![("rumah.jpg", photo)] } else { vec![] };
+        let attachments: Vec<(&str, &[u8])> =
+            if n == 0 { vec![("rumah.jpg", photo)] } else { vec![] };
         assert_eq!(support::submit(&url, &office.ayu, &xml, &attachments).status, 201);
     }
     let elsewhere = support::instance("uuid:budi-1", support::OTHER_HOUSEHOLD, "11.01.01.2001")
@@ -188,7 +189,11 @@ fn the_team_list_is_a_pengawas_tokens_own_area_a_page_at_a_time() {
     assert_eq!(get(&url, "/verivali/v1/team/uuid:budi-1/b.jpg", Some(&siti)).status, 404);
     assert_eq!(get(&url, "/verivali/v1/team/uuid:ayu-0/rumah.jpg", Some(&office.ayu)).status, 403);
     let odd = get(&url, "/verivali/v1/team?after=-5", Some(&siti));
-    assert_eq!(json(&odd)["interviews"].as_array().unwrap().len(), 25, "a negative cursor starts at 0");
+    assert_eq!(
+        json(&odd)["interviews"].as_array().unwrap().len(),
+        25,
+        "a negative cursor starts at 0"
+    );
 }
 
 #[test]
@@ -199,6 +204,9 @@ fn a_phone_without_a_pengawas_token_is_told_so_in_words() {
     let phone = support::phone(dir.path(), &[]);
     let refused = phone.fetch_team_interviews(receiver.url.clone(), Some(office.ayu.clone()));
     let message = refused.unwrap_err().to_string();
-    assert!(message.contains("bukan token pengawas") || message.contains("pengawas's"), "{message}");
+    assert!(
+        message.contains("bukan token pengawas") || message.contains("pengawas's"),
+        "{message}"
+    );
     assert!(phone.team_interviews().unwrap().is_empty());
 }

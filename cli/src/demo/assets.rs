@@ -4,13 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-const FORM: &[(&str, &[u8])] = &[
-    ("form.xml", include_bytes!("../../../test-fixtures/forms/dtks-verivali/form.xml")),
-    ("provinsi.csv", include_bytes!("../../../test-fixtures/forms/dtks-verivali/provinsi.csv")),
-    ("kabupaten.csv", include_bytes!("../../../test-fixtures/forms/dtks-verivali/kabupaten.csv")),
-    ("kecamatan.csv", include_bytes!("../../../test-fixtures/forms/dtks-verivali/kecamatan.csv")),
-    ("desa.csv", include_bytes!("../../../test-fixtures/forms/dtks-verivali/desa.csv")),
-];
+const FORM: &[(&str, &[u8])] = verivali_cli::fixtures::field_day::DTKS_FORM;
 
 /// The 200-household sample prelist; the visits take their answers from its first records.
 pub const PRELIST: &[u8] = include_bytes!("../../../test-fixtures/prelist/sample.jsonl");

@@ -50,6 +50,13 @@ pub struct BackcheckAnswer {
     pub value: String,
 }
 
+/// Where one team interview stands for back-checks.
+struct BackcheckStanding {
+    sampled: bool,
+    picked: bool,
+    done: bool,
+}
+
 /// One question compared: the enumerator's answer beside the pengawas's.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct BackcheckRow {
@@ -94,24 +101,18 @@ impl Verivali {
     /// those the pengawas picked, with whether each is done. Corrections are not drawn: the
     /// household is the one first handed.
     pub fn backchecks(&self) -> ApiResult<Vec<BackcheckEntry>> {
-        let seed = self.store.write(team::review_seed)?;
-        let share = f64::from(self.settings().backcheck_percent) / 100.0;
-        let states = self.store.read(team::backchecks)?;
         let team = self.team_interviews_as_answered()?;
+        let standing = self.backcheck_standing(&team)?;
         Ok(team
             .iter()
-            .filter_map(|t| {
-                let state = states.iter().find(|(id, _, _)| *id == t.instance_id);
-                let picked = state.is_some_and(|(_, picked, _)| *picked);
-                let done = state.is_some_and(|(_, _, record)| record.is_some());
-                let sampled = t.corrects.is_none() && backcheck::drawn(seed, &t.instance_id, share);
-                (sampled || picked || done).then(|| BackcheckEntry {
-                    instance_id: t.instance_id.clone(),
-                    enumerator: t.enumerator.clone(),
-                    household: t.household.clone(),
-                    sampled,
-                    done,
-                })
+            .zip(standing)
+            .filter(|(_, s)| s.sampled || s.picked || s.done)
+            .map(|(t, s)| BackcheckEntry {
+                instance_id: t.instance_id.clone(),
+                enumerator: t.enumerator.clone(),
+                household: t.household.clone(),
+                sampled: s.sampled,
+                done: s.done,
             })
             .collect())
     }
@@ -218,19 +219,31 @@ impl Verivali {
 impl Verivali {
     /// The households drawn or picked for a back-check that is not answered yet.
     pub(super) fn pending_backchecks(&self, team: &[TeamInterview]) -> ApiResult<Vec<String>> {
+        let standing = self.backcheck_standing(team)?;
+        Ok(team
+            .iter()
+            .zip(standing)
+            .filter(|(_, s)| (s.sampled || s.picked) && !s.done)
+            .map(|(t, _)| t.instance_id.clone())
+            .collect())
+    }
+
+    /// Where each of `team` stands for back-checks, in the same order: drawn by the sample
+    /// (corrections never are), picked by the pengawas, answered.
+    fn backcheck_standing(&self, team: &[TeamInterview]) -> ApiResult<Vec<BackcheckStanding>> {
         let seed = self.store.write(team::review_seed)?;
         let share = f64::from(self.settings().backcheck_percent) / 100.0;
         let states = self.store.read(team::backchecks)?;
         Ok(team
             .iter()
-            .filter(|t| {
+            .map(|t| {
                 let state = states.iter().find(|(id, _, _)| *id == t.instance_id);
-                let picked = state.is_some_and(|(_, picked, _)| *picked);
-                let done = state.is_some_and(|(_, _, record)| record.is_some());
-                let sampled = t.corrects.is_none() && backcheck::drawn(seed, &t.instance_id, share);
-                (sampled || picked) && !done
+                BackcheckStanding {
+                    sampled: t.corrects.is_none() && backcheck::drawn(seed, &t.instance_id, share),
+                    picked: state.is_some_and(|(_, picked, _)| *picked),
+                    done: state.is_some_and(|(_, _, record)| record.is_some()),
+                }
             })
-            .map(|t| t.instance_id.clone())
             .collect())
     }
 

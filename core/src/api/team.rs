@@ -34,6 +34,14 @@ pub struct TeamInterview {
     pub imported_at: i64,
 }
 
+/// A household waiting for its back-check shows no status nor a status reason: the back-check
+/// must not be asked knowing the enumerator's answers.
+fn blind_for_backcheck(entry: &mut TeamInterview) {
+    entry.status = None;
+    entry.reasons.retain(|r| !r.starts_with("status_"));
+    entry.reasons.push("backcheck".into());
+}
+
 /// The role paths of a form the sample reads.
 #[derive(Default)]
 struct RolePaths {
@@ -51,11 +59,10 @@ impl Verivali {
     pub fn team_interviews(&self) -> ApiResult<Vec<TeamInterview>> {
         let mut listed = self.team_interviews_as_answered()?;
         let pending = self.pending_backchecks(&listed)?;
-        for entry in listed.iter_mut().filter(|t| pending.contains(&t.instance_id)) {
-            entry.status = None;
-            entry.reasons.retain(|r| !r.starts_with("status_"));
-            entry.reasons.push("backcheck".into());
-        }
+        listed
+            .iter_mut()
+            .filter(|t| pending.contains(&t.instance_id))
+            .for_each(blind_for_backcheck);
         Ok(listed)
     }
 
@@ -273,12 +280,17 @@ impl Verivali {
     /// against the returned version, for a correction) marked, findings with reasons, photos and
     /// the house's point beside the prelist's.
     pub fn team_interview_detail(&self, instance_id: String) -> ApiResult<TeamInterviewDetail> {
-        let interview =
-            self.team_interviews()?.into_iter().find(|t| t.instance_id == instance_id).ok_or_else(
-                || VerivaliError::NotFound {
-                    what: format!("wawancara tim / team interview {instance_id}"),
-                },
-            )?;
+        let answered = self.team_interviews_as_answered()?;
+        let waiting_for_backcheck = self.pending_backchecks(&answered)?.contains(&instance_id);
+        let mut interview = answered
+            .into_iter()
+            .find(|t| t.instance_id == instance_id)
+            .ok_or_else(|| VerivaliError::NotFound {
+                what: format!("wawancara tim / team interview {instance_id}"),
+            })?;
+        if waiting_for_backcheck {
+            blind_for_backcheck(&mut interview);
+        }
         let stored = self.store.read(|c| team::team_submission(c, &instance_id))?;
         let Some(stored) = stored else {
             return Err(VerivaliError::NotFound { what: format!("team interview {instance_id}") });
@@ -318,8 +330,7 @@ impl Verivali {
         };
         let location = read.location.clone();
         let mut sections: Vec<ReviewSection> = read.sections.into_iter().map(section).collect();
-        let answered = self.team_interviews_as_answered()?;
-        if self.pending_backchecks(&answered)?.contains(&instance_id) {
+        if waiting_for_backcheck {
             hide(&mut sections, &self.backcheck_paths(&interview.form_id)?);
         }
         Ok(TeamInterviewDetail {

@@ -325,29 +325,29 @@ pub struct TeamRow {
     pub decision: Option<String>,
 }
 
+/// The columns [`team_row`] reads, from `team_submissions t` joined with `team_decisions d`.
+const TEAM_ROW_SQL: &str = "SELECT t.instance_id, t.signer_label, t.form_id, t.version, t.deprecated_id,
+        t.xml, t.checks, t.imported_at, d.state
+ FROM team_submissions t LEFT JOIN team_decisions d ON d.instance_id = t.instance_id";
+
+fn team_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TeamRow> {
+    Ok(TeamRow {
+        instance_id: r.get(0)?,
+        signer_label: r.get(1)?,
+        form_id: r.get(2)?,
+        version: r.get(3)?,
+        deprecated_id: r.get(4)?,
+        xml: r.get(5)?,
+        checks: r.get(6)?,
+        imported_at: r.get(7)?,
+        decision: r.get(8)?,
+    })
+}
+
 /// The team's interviews, the newest import first, with this phone's decision on each.
 pub fn team_rows(conn: &Connection) -> Result<Vec<TeamRow>> {
-    Ok(conn
-        .prepare(
-            "SELECT t.instance_id, t.signer_label, t.form_id, t.version, t.deprecated_id, t.xml,
-                    t.checks, t.imported_at, d.state
-             FROM team_submissions t LEFT JOIN team_decisions d ON d.instance_id = t.instance_id
-             ORDER BY t.imported_at DESC, t.instance_id",
-        )?
-        .query_map([], |r| {
-            Ok(TeamRow {
-                instance_id: r.get(0)?,
-                signer_label: r.get(1)?,
-                form_id: r.get(2)?,
-                version: r.get(3)?,
-                deprecated_id: r.get(4)?,
-                xml: r.get(5)?,
-                checks: r.get(6)?,
-                imported_at: r.get(7)?,
-                decision: r.get(8)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?)
+    let sql = format!("{TEAM_ROW_SQL} ORDER BY t.imported_at DESC, t.instance_id");
+    Ok(conn.prepare(&sql)?.query_map([], team_row)?.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The seed of this phone's spot-check sample (made once; a pengawas may set the office's).
@@ -370,7 +370,8 @@ pub fn review_seed(tx: &Transaction<'_>) -> Result<u64> {
 
 /// One team interview as stored.
 pub fn team_submission(conn: &Connection, instance_id: &str) -> Result<Option<TeamRow>> {
-    Ok(team_rows(conn)?.into_iter().find(|r| r.instance_id == instance_id))
+    let sql = format!("{TEAM_ROW_SQL} WHERE t.instance_id = ?1");
+    Ok(conn.query_row(&sql, [instance_id], team_row).optional()?)
 }
 
 /// The XML of a team interview, when this phone has it.

@@ -86,9 +86,10 @@ impl FormCache {
     }
 }
 
-struct StoredMedia<'a> {
-    conn: &'a Connection,
-    form_id: &'a str,
+/// A published form's media files, for the form engine's external instances.
+pub(crate) struct StoredMedia<'a> {
+    pub conn: &'a Connection,
+    pub form_id: &'a str,
 }
 
 impl ExternalInstances for StoredMedia<'_> {

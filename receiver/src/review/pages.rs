@@ -113,6 +113,7 @@ pub(crate) fn header_bar(app: &App, session: &Session) -> String {
         "<nav><a href=\"{base}/status\">Status</a> · <a href=\"{base}/review\">Antrean / Queue</a> · \
          <a href=\"{base}/bundles\">Bundel / Bundles</a> · \
          <a href=\"{base}/backchecks\">Cek ulang / Back-checks</a> · \
+         <a href=\"{base}/progress\">Kemajuan / Progress</a> · <a href=\"{base}/recap\">Rekap / Recap</a> · \
          {user} ({role}) <form method=\"post\" action=\"{base}/logout\" class=\"inline\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button>Keluar / Log out</button></form></nav>",
         base = app.base,

@@ -95,6 +95,7 @@ const MIGRATIONS: &[&str] = &[
     V3,
     crate::review::store::V4,
     crate::bundles::V5,
+    crate::recap::V6,
 ];
 
 /// The schema version this build writes.
@@ -119,6 +120,7 @@ pub fn open(dir: &Path, key: &[u8]) -> Result<Connection, super::ServeError> {
     migrate(&mut conn)?;
     describe_forms(&mut conn)?;
     crate::review::backfill(&mut conn)?;
+    crate::recap::facts::backfill(&mut conn)?;
     Ok(conn)
 }
 

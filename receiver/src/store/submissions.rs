@@ -135,6 +135,7 @@ pub fn store_in(
         ],
     )?;
     let added = add_attachments(tx, s)?;
+    crate::recap::facts::record(tx, s.instance_id, s.form_id, s.xml)?;
     crate::review::store::on_received(
         tx,
         &crate::review::store::Arrived {

@@ -95,10 +95,14 @@ class HouseholdListActivity : Activity() {
     private fun wantedFromIntent(): HouseholdStatus? =
         intent.getStringExtra(FILTER)?.let { name -> HouseholdStatus.values().firstOrNull { it.name == name } }
 
-    /** The team's interviews and bundles, once the store is open (the list explains it otherwise). */
+    /**
+     * The team's interviews (on a pengawas's phone, [Team.offered]) and bundles (on every phone:
+     * an enumerator hands bundles over too), once the store is open (the list explains it otherwise).
+     */
     override fun onCreateOptionsMenu(menu: Menu): Boolean {
-        if (VerivaliApp.of(this).opening !is StoreOpening.Opened) return false
-        menu.add(Menu.NONE, MENU_TEAM, Menu.NONE, Team.TITLE)
+        val app = VerivaliApp.of(this)
+        if (app.opening !is StoreOpening.Opened) return false
+        if (Team.offered(app.settings())) menu.add(Menu.NONE, MENU_TEAM, Menu.NONE, Team.TITLE)
         menu.add(Menu.NONE, MENU_BUNDLES, Menu.NONE, Team.BUNDLES)
         return true
     }

@@ -6,15 +6,19 @@ import android.os.Bundle
 import android.view.View
 import android.widget.AdapterView
 import android.widget.ArrayAdapter
+import android.widget.Button
 import android.widget.ListView
 import android.widget.Spinner
+import android.widget.TextView
+import id.verivali.shell.DeviceSettings
 import id.verivali.shell.Team
 import id.verivali.shell.TeamLine
 
 /**
- * The team's interviews on a pengawas's phone (issue 18), as bundles brought them: enumerator,
- * household, status, review state and the sample's reasons; filtered by state, what waits first
- * (see [Team.lines]). Tapping one opens its review.
+ * The team's interviews on a pengawas's phone (issue 18), as bundles or the server brought them:
+ * enumerator, household, status, review state and the sample's reasons; filtered by state, what
+ * waits first (see [Team.lines]). With signal, a button fetches those the server took (the upload
+ * job also does, now and then). Tapping one opens its review.
  */
 class TeamListActivity : Activity() {
     private var lines: List<TeamLine> = emptyList()
@@ -53,10 +57,35 @@ class TeamListActivity : Activity() {
             )
         }
         column.addView(filter)
+        val settings = app.settings()
+        if (settings != null && Team.offered(settings)) {
+            val said = Views.text(this, "", 14f).apply { visibility = View.GONE }
+            val fetch = Button(this).apply { text = Team.FETCH }
+            fetch.setOnClickListener { fetch(settings, fetch, said) }
+            column.addView(fetch)
+            column.addView(said)
+        }
         column.addView(Views.button(this, Team.BUNDLES) { startActivity(Intent(this, BundleActivity::class.java)) })
         column.addView(empty)
         column.addView(list)
         setContentView(column)
+    }
+
+    /**
+     * Fetches the team's interviews the server took since the last fetch, says what came (or the
+     * core's refusal, a token that is not a pengawas's, say), and draws the list again. The
+     * button waits meanwhile, so that one tap fetches once.
+     */
+    private fun fetch(settings: DeviceSettings, button: Button, said: TextView) {
+        val app = VerivaliApp.of(this)
+        button.isEnabled = false
+        said.text = Team.FETCHING
+        said.visibility = View.VISIBLE
+        app.executor.run({ app.core.fetchTeamInterviews(settings.serverUrl, settings.token) }) { result ->
+            button.isEnabled = true
+            said.text = result.fold(Team::fetched, Team::message)
+            refresh()
+        }
     }
 
     /** Back from a review (or an import), the list shows where each interview stands now. */

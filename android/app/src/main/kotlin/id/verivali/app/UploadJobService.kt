@@ -9,11 +9,12 @@ import id.verivali.core.UploadSummary
 import id.verivali.shell.CoreExecutor
 import id.verivali.shell.DeviceSettings
 import id.verivali.shell.Returns
+import id.verivali.shell.Team
 import id.verivali.shell.UploadPolicy
 
 /**
- * Sends what waits when the network is there, then brings back what a pengawas returned;
- * JobScheduler retries with backoff on failure.
+ * Sends what waits when the network is there, then brings back what a pengawas returned (and,
+ * on a pengawas's phone, the team's interviews); JobScheduler retries with backoff on failure.
  */
 class UploadJobService : JobService() {
     @Volatile private var interrupt: UploadInterrupt? = null
@@ -27,9 +28,10 @@ class UploadJobService : JobService() {
     }
 
     /**
-     * One run: sends what waits, shows progress over what is left to send, then the result, then
-     * fetches returns. Any upload failure ends the run with a retry (JobScheduler's backoff), never
-     * a thread that dies silently.
+     * One run: sends what waits (a pengawas's decisions among it), shows progress over what is
+     * left to send, then the result, then fetches returns and, on a pengawas's phone, the team's
+     * interviews. Any upload failure ends the run with a retry (JobScheduler's backoff), never a
+     * thread that dies silently.
      */
     private fun send(app: VerivaliApp, settings: DeviceSettings, stop: UploadInterrupt, params: JobParameters) {
         val after = runCatching {
@@ -48,6 +50,7 @@ class UploadJobService : JobService() {
         val outcome = after.getOrNull()
         Notifications.result(this, outcome?.notification, outcome?.needsPerson ?: false)
         if (!stop.isInterrupted()) fetchReturns(app, settings)
+        if (!stop.isInterrupted() && Team.offered(settings)) fetchTeamInterviews(app, settings)
         val retry = outcome?.retryWithBackoff ?: true
         jobFinished(params, retry)
         // Not retrying: the next run is planned afresh (a later look for returns, or nothing).
@@ -62,6 +65,16 @@ class UploadJobService : JobService() {
         runCatching { app.core.fetchReturns(settings.serverUrl, settings.token) }
             .onSuccess { Notifications.returned(this, Returns.notification(it.reopened)) }
             .onFailure { Log.w("verivali", "fetching returns failed: ${it.javaClass.simpleName}") }
+    }
+
+    /**
+     * On a pengawas's phone, brings in the team's interviews the server took since the last
+     * fetch, for the team list. A failure (a token that is not a pengawas's, say) is logged and
+     * changes nothing for the upload: the next run fetches again.
+     */
+    private fun fetchTeamInterviews(app: VerivaliApp, settings: DeviceSettings) {
+        runCatching { app.core.fetchTeamInterviews(settings.serverUrl, settings.token) }
+            .onFailure { Log.w("verivali", "fetching the team's interviews failed: ${it.javaClass.simpleName}") }
     }
 
     override fun onStopJob(params: JobParameters): Boolean {

@@ -4,6 +4,7 @@ import android.app.job.JobInfo
 import android.app.job.JobScheduler
 import android.content.ComponentName
 import android.content.Context
+import id.verivali.shell.Team
 import id.verivali.shell.UploadPolicy
 
 /** Puts the upload job in JobScheduler as the policy says: network, delay, backoff, persisted. */
@@ -12,8 +13,10 @@ object UploadScheduler {
 
     fun schedule(context: Context) {
         val app = VerivaliApp.of(context)
-        val unmetered = app.settings()?.unmeteredOnly ?: false
-        app.executor.run({ UploadPolicy.plan(app.core.outboxStatus(), System.currentTimeMillis(), unmetered) }) { result ->
+        val settings = app.settings()
+        val unmetered = settings?.unmeteredOnly ?: false
+        val pengawas = Team.offered(settings)
+        app.executor.run({ UploadPolicy.plan(app.core.outboxStatus(), System.currentTimeMillis(), unmetered, pengawas) }) { result ->
             val plan = result.getOrNull() ?: return@run
             val scheduler = context.getSystemService(Context.JOB_SCHEDULER_SERVICE) as JobScheduler
             if (!plan.schedule) return@run

@@ -54,6 +54,7 @@ open class VerivaliApp : Application() {
             prefs.getString("enumerator", "") ?: "",
             (prefs.getString("areas", "") ?: "").split(',').filter { it.isNotEmpty() },
             prefs.getBoolean("unmetered_only", false),
+            prefs.getBoolean("pengawas", false),
         )
     }
 
@@ -64,6 +65,7 @@ open class VerivaliApp : Application() {
             .putString("enumerator", settings.enumerator)
             .putString("areas", settings.areas.joinToString(","))
             .putBoolean("unmetered_only", settings.unmeteredOnly)
+            .putBoolean("pengawas", settings.pengawas)
             .putString("pin", pinHash)
             .commit()
     }

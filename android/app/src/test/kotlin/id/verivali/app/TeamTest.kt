@@ -41,7 +41,9 @@ import java.io.File
  * the enumerator's bundle shared and received through the share sheet's intent, the team's
  * interview reviewed and returned with a comment on its status question, the pengawas's bundle
  * opened on the enumerator's phone, and the interview there returned with that comment under its
- * question, as a return from the server shows. Draws the team screens into PNGs.
+ * question, as a return from the server shows. Draws the team screens into PNGs. Then the same
+ * phone with signal: the team's interviews fetched from the receiver by the upload job and by the
+ * team list's button with a pengawas's token, and refused in words with an enumerator's.
  */
 @RunWith(RobolectricTestRunner::class)
 @Config(sdk = [36], application = TwoPhones::class, qualifiers = "in-rID-w360dp-h720dp-xhdpi")
@@ -53,7 +55,8 @@ class TeamTest {
 
     @Before
     fun twoProvisionedPhones() {
-        TestDevice.provision()
+        // The settings say pengawas (the team's screens); the token stays the enumerator's.
+        TestDevice.provision(pengawas = true)
         on(TwoPhones.Phone.ENUMERATOR) { phones.core.syncDown(TestDevice.receiver, TestDevice.token, null) }
         val stored = phones.getSharedPreferences(VerivaliApp.PREFS, 0).getString("pin", null)!!
         assertTrue(phones.lock.tryUnlock(TestDevice.PIN, stored))
@@ -333,6 +336,68 @@ class TeamTest {
             answerDialog(passphrase)
             TestDevice.idleUntil("the import") { TestDevice.texts(screen).any { it.contains("1 wawancara tim, 1 baru") } }
         }
+    }
+
+    /** The team list on the pengawas's phone, once it shows what it holds. */
+    private fun teamList(): Activity {
+        val team = Robolectric.buildActivity(TeamListActivity::class.java).setup().get()
+        TestDevice.settle()
+        return team
+    }
+
+    /** Taps the fetch button and waits for what it says once the fetch returned. */
+    private fun fetched(team: Activity): String {
+        val fetch = TestDevice.button(team, Team.FETCH)
+        fetch.performClick()
+        assertFalse("one tap fetches once", fetch.isEnabled)
+        assertTrue(Team.FETCHING in TestDevice.texts(team))
+        TestDevice.idleUntil("the fetch to return") { fetch.isEnabled }
+        TestDevice.settle()
+        // What it says shows right under the button.
+        val views = TestDevice.views(TestDevice.content(team), TextView::class.java)
+        return views[views.indexOf(fetch) + 1].text.toString()
+    }
+
+    @Test
+    fun fetching_with_a_token_that_is_not_a_pengawas_shows_the_servers_refusal_in_words_and_fetches_nothing() {
+        val team = on(TwoPhones.Phone.PENGAWAS) { teamList() }
+        assertTrue(TestDevice.texts(team).toString(), Team.NONE_HERE in TestDevice.texts(team))
+        val said = fetched(team)
+        assertTrue(said, said.startsWith("Server tidak mengenal token ini sebagai token pengawas"))
+        assertTrue(said, said.contains(" / The server does not know this token as a pengawas's"))
+        assertEquals("the list stays empty", 0, lines(team).adapter.count)
+        assertTrue(phones.core.teamInterviews().isEmpty())
+    }
+
+    @Test
+    fun a_pengawas_token_brings_the_teams_interviews_with_the_upload_job_and_the_fetch_button() {
+        val first = "5271011009000016"
+        val second = "5271011009000017"
+        on(TwoPhones.Phone.ENUMERATOR) {
+            TestDevice.finalizedVisit(first)
+            assertEquals(1u, phones.core.uploadPending(TestDevice.receiver, TestDevice.token, 30_000uL, null, null).acknowledged)
+        }
+        on(TwoPhones.Phone.PENGAWAS) {
+            // No household drawn for a back-check: the list shows each status.
+            phones.core.updateSettings(phones.core.settings().copy(backcheckPercent = 0u))
+            TestDevice.saveSettings(pengawas = true, token = TestDevice.pengawasToken)
+            TestDevice.runUploadJob()
+        }
+        assertTrue("the job fetched it", phones.core.teamInterviews().any { it.household == first })
+
+        on(TwoPhones.Phone.ENUMERATOR) {
+            TestDevice.finalizedVisit(second)
+            assertEquals(1u, phones.core.uploadPending(TestDevice.receiver, TestDevice.token, 30_000uL, null, null).acknowledged)
+        }
+        val team = on(TwoPhones.Phone.PENGAWAS) { teamList() }
+        assertEquals(
+            "only what came since the job's fetch",
+            "1 wawancara tim dari server, 1 baru / 1 team interview from the server, 1 new",
+            fetched(team),
+        )
+        val shown = (0 until lines(team).adapter.count).map { lines(team).adapter.getItem(it).toString() }
+        assertTrue(shown.toString(), shown.any { it.startsWith("$second · ") && "Menunggu / Waiting" in it })
+        assertTrue(shown.toString(), shown.any { it.startsWith("$first · ") })
     }
 
     /** Goes back to the start, then on, until [found] holds on the visit's screen. */

@@ -20,6 +20,7 @@ import org.junit.Assert.assertTrue
 import org.robolectric.Robolectric
 import org.robolectric.RuntimeEnvironment
 import org.robolectric.Shadows.shadowOf
+import org.robolectric.fakes.RoboMenu
 import org.robolectric.shadows.ShadowDialog
 import java.io.File
 
@@ -31,23 +32,32 @@ object TestDevice {
     /** The `verivali serve` run-tests.sh started, with the DTKS form and the sample prelist. */
     val receiver: String get() = System.getProperty("verivali.receiver") ?: error("-Dverivali.receiver is not set")
     val token: String get() = System.getProperty("verivali.token") ?: error("-Dverivali.token is not set")
+    /** A pengawas's token on the same receiver, for the team's interviews ([token] is an enumerator's). */
+    val pengawasToken: String get() = System.getProperty("verivali.pengawasToken") ?: error("-Dverivali.pengawasToken is not set")
     const val PIN = "2580"
 
     fun app(): VerivaliApp = RuntimeEnvironment.getApplication() as VerivaliApp
 
-    /** Settings and a PIN as the setup screen saves them, without the download. */
-    fun saveSettings(pin: String = PIN) {
+    /** Settings and a PIN as the setup screen saves them, without the download; a [pengawas]'s phone, or a pencacah's. */
+    fun saveSettings(pin: String = PIN, pengawas: Boolean = false, token: String = this.token) {
         FakeAndroidKeyStore.install()
         app().saveSettings(
-            DeviceSettings(receiver, token, "Robolectric", listOf("52"), false),
+            DeviceSettings(receiver, token, "Robolectric", listOf("52"), false, pengawas),
             Provisioning.hashPin(pin),
         )
     }
 
     /** A provisioned phone: settings, a PIN, and the form and prelist from the receiver. */
-    fun provision(pin: String = PIN) {
-        saveSettings(pin)
+    fun provision(pin: String = PIN, pengawas: Boolean = false) {
+        saveSettings(pin, pengawas)
         app().core.syncDown(receiver, token, null)
+    }
+
+    /** The titles [activity]'s options menu offers. */
+    fun menu(activity: Activity): List<String> {
+        val menu = RoboMenu(activity)
+        if (!activity.onCreateOptionsMenu(menu)) return emptyList()
+        return (0 until menu.size()).map { menu.getItem(it).title.toString() }
     }
 
     /** A "not found" visit (status 3, with its reason) to [household], finalized through the presentation layer. */

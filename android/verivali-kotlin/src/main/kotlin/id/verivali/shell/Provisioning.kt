@@ -12,6 +12,8 @@ data class DeviceSettings(
     val enumerator: String,
     val areas: List<String>,
     val unmeteredOnly: Boolean = false,
+    /** A pengawas's phone (issue 18): the team's screens, and the team's interviews fetched; else a pencacah's. */
+    val pengawas: Boolean = false,
 )
 
 /** Checks and reads what the enumerator typed or pasted; every refusal says which field, in both languages. */
@@ -21,9 +23,15 @@ object Provisioning {
         data class Invalid(val field: String, val message: String) : Result()
     }
 
+    /** The phone's role as a setup line names it; a refusal says what the line may name. */
+    sealed class Role {
+        data class Ok(val pengawas: Boolean) : Role()
+        data class Invalid(val message: String) : Role()
+    }
+
     /**
-     * A pasted line `verivali://setup?server=…&token=…&enumerator=…&area=52.71,52.72` (the QR
-     * code's content) into the fields.
+     * A pasted line `verivali://setup?server=…&token=…&enumerator=…&area=52.71,52.72&role=pengawas`
+     * (the QR code's content) into the fields.
      */
     fun parseSetupLine(line: String): Map<String, String> {
         val query = line.trim().substringAfter('?', "")
@@ -33,7 +41,25 @@ object Provisioning {
         }
     }
 
-    fun validate(server: String, token: String, enumerator: String, areas: String, unmeteredOnly: Boolean): Result {
+    /**
+     * The role in a setup line's [fields]: `pengawas`, or `pencacah` (also when the line names
+     * none, as lines made before the role existed). Any other value is refused, never read as
+     * pencacah: a phone set up in the wrong role would show the wrong screens.
+     */
+    fun role(fields: Map<String, String>): Role = when (fields["role"]?.trim()?.lowercase().orEmpty()) {
+        "pengawas" -> Role.Ok(pengawas = true)
+        "pencacah", "" -> Role.Ok(pengawas = false)
+        else -> Role.Invalid("Peran harus pengawas atau pencacah / The role must be pengawas or pencacah")
+    }
+
+    fun validate(
+        server: String,
+        token: String,
+        enumerator: String,
+        areas: String,
+        unmeteredOnly: Boolean,
+        pengawas: Boolean = false,
+    ): Result {
         val url = server.trim().trimEnd('/')
         if (!(url.startsWith("https://") || url.startsWith("http://127.0.0.1") || url.startsWith("http://localhost"))) {
             return Result.Invalid("server", "Alamat server harus https:// / The server URL must be https://")
@@ -48,7 +74,7 @@ object Provisioning {
         if (codes.isEmpty() || codes.any { !Regex("""\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?""").matches(it) }) {
             return Result.Invalid("area", "Kode wilayah seperti 52.71 / Area codes like 52.71")
         }
-        return Result.Ok(DeviceSettings(url, token.trim(), enumerator.trim(), codes, unmeteredOnly))
+        return Result.Ok(DeviceSettings(url, token.trim(), enumerator.trim(), codes, unmeteredOnly, pengawas))
     }
 
     /** A PIN is 4–8 digits, not all the same. */

@@ -4,6 +4,7 @@ import id.verivali.core.BundleImport
 import id.verivali.core.ReviewAnswer
 import id.verivali.core.ReviewCommentView
 import id.verivali.core.ReviewFinding
+import id.verivali.core.TeamFetchSummary
 import id.verivali.core.TeamInterview
 import id.verivali.core.TeamInterviewDetail
 import id.verivali.core.TrustedKey
@@ -113,6 +114,15 @@ object Team {
     const val PASSPHRASE = "Frasa sandi bundel (min. 8) / Bundle passphrase (8 or more)"
     const val TRY_AGAIN = "Coba lagi / Try again"
     const val CLOSE = "Tutup / Close"
+    const val FETCH = "Ambil wawancara tim dari server / Fetch the team's interviews from the server"
+    const val FETCHING = "Mengambil wawancara tim… / Fetching the team's interviews…"
+    const val NOT_LISTED = "Server ini tidak mendaftar wawancara tim / This server lists no team interviews"
+
+    /**
+     * Whether the team's screens are offered, and the team's interviews fetched with the upload
+     * job: on a pengawas's phone only. An enumerator's phone hands bundles over, but reviews none.
+     */
+    fun offered(settings: DeviceSettings?): Boolean = settings?.pengawas == true
 
     /** The list's filter: each state, waiting first, then every state at once (null). */
     val FILTERS: List<TeamState?> = TeamState.values().toList() + null
@@ -256,6 +266,26 @@ object Team {
         return lines.joinToString("\n")
     }
 
+    /**
+     * What fetching the team's interviews from the server did: how many it listed since the last
+     * fetch and how many of them are new here (the others came by bundle or an earlier fetch),
+     * and those this phone holds otherwise, kept as they are; or that the server lists none (a
+     * plain OpenRosa server).
+     */
+    fun fetched(summary: TeamFetchSummary): String {
+        if (!summary.supported) return NOT_LISTED
+        val interviews = if (summary.listed == 1u) "interview" else "interviews"
+        val lines = mutableListOf(
+            "${summary.listed} wawancara tim dari server, ${summary.new} baru / ${summary.listed} team $interviews from the server, ${summary.new} new",
+        )
+        if (summary.conflicts > 0u) {
+            val differ = if (summary.conflicts == 1u) "differs" else "differ"
+            lines += "${summary.conflicts} berbeda dari salinan di ponsel ini; salinan ponsel ini disimpan / " +
+                "${summary.conflicts} $differ from this phone's copy; this phone's copy is kept"
+        }
+        return lines.joinToString("\n")
+    }
+
     /** A public key for reading aloud or comparing by eye: groups of four digits, eight groups a line. */
     fun keyText(hex: String): String = hex.chunked(4).chunked(8).joinToString("\n") { it.joinToString(" ") }
 
@@ -274,6 +304,7 @@ object Team {
     fun message(error: Throwable): String = when (error) {
         is VerivaliException.InvalidInput -> error.reason
         is VerivaliException.File -> error.reason
+        is VerivaliException.Server -> error.reason
         is VerivaliException.NotFound -> {
             val parts = error.what.split(" / ", limit = 2)
             if (parts.size == 2) "Tidak ditemukan: ${parts[0]} / Not found: ${parts[1]}"

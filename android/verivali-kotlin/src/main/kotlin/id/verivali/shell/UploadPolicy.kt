@@ -16,7 +16,8 @@ object UploadPolicy {
     const val INITIAL_BACKOFF_MS = 30_000L
     /**
      * With nothing to send but something sent, the job still runs this often (with a network),
-     * so that interviews a pengawas returns come back without the enumerator doing anything.
+     * so that interviews a pengawas returns come back without the enumerator doing anything; on
+     * a pengawas's phone, so that the team's interviews come in and the decisions go out.
      */
     const val RETURNS_CHECK_MS = 3 * 60 * 60 * 1000L
 
@@ -27,14 +28,18 @@ object UploadPolicy {
         val delayMs: Long,
     )
 
-    /** Whether a job is needed for `outbox` at `nowMs`, and when. */
-    fun plan(outbox: List<OutboxEntry>, nowMs: Long, unmeteredOnly: Boolean): Plan {
+    /**
+     * Whether a job is needed for `outbox` at `nowMs`, and when. On a [pengawas]'s phone the job
+     * always runs now and then, with nothing of its own to send: it fetches the team's
+     * interviews and sends the pengawas's decisions.
+     */
+    fun plan(outbox: List<OutboxEntry>, nowMs: Long, unmeteredOnly: Boolean, pengawas: Boolean = false): Plan {
         val due = outbox.filter { it.state == UploadState.QUEUED || it.state == UploadState.SENDING }
         val waiting = outbox.filter { it.state == UploadState.RETRY_LATER }
         if (due.isEmpty() && waiting.isEmpty()) {
-            // Something sent may come back from the pengawas: look again later.
-            val sentAny = outbox.any { it.state == UploadState.SENT }
-            return Plan(sentAny, unmeteredOnly, if (sentAny) RETURNS_CHECK_MS else 0)
+            // Something sent may come back from the pengawas, or the team sent more: look again later.
+            val lookAgain = pengawas || outbox.any { it.state == UploadState.SENT }
+            return Plan(lookAgain, unmeteredOnly, if (lookAgain) RETURNS_CHECK_MS else 0)
         }
         val delay = if (due.isNotEmpty()) 0L
         else waiting.mapNotNull { it.nextAttemptAt }.minOrNull()?.let { (it - nowMs).coerceAtLeast(0) } ?: 0L

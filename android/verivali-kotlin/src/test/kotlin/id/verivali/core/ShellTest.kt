@@ -1,6 +1,7 @@
 package id.verivali.core
 
 import id.verivali.shell.CoreExecutor
+import id.verivali.shell.DeviceSettings
 import id.verivali.shell.Enumeration
 import id.verivali.shell.FinalizeStep
 import id.verivali.shell.Provisioning
@@ -138,6 +139,35 @@ class ShellTest {
         val stored = Provisioning.hashPin("2580")
         assertTrue(Provisioning.pinMatches("2580", stored))
         assertFalse(Provisioning.pinMatches("2581", stored))
+    }
+
+    @Test
+    fun aSetupLineMakesAPengawassPhoneOnlyWhenItSaysSoAndAnUnknownRoleIsRefused() {
+        val line = "verivali://setup?server=https%3A%2F%2Fdtks.example.go.id&token=abcdefgh12&enumerator=Ayu&area=52.71"
+        fun role(tail: String) = Provisioning.role(Provisioning.parseSetupLine(line + tail))
+        assertEquals(Provisioning.Role.Ok(pengawas = true), role("&role=pengawas"))
+        assertEquals(Provisioning.Role.Ok(pengawas = false), role("&role=pencacah"))
+        assertEquals("no role: a pencacah's phone, as before roles", Provisioning.Role.Ok(pengawas = false), role(""))
+        assertEquals("an empty role is none", Provisioning.Role.Ok(pengawas = false), role("&role="))
+        assertEquals("as typed into a line by hand", Provisioning.Role.Ok(pengawas = true), role("&role=%20Pengawas"))
+        val refused = Provisioning.Role.Invalid("Peran harus pengawas atau pencacah / The role must be pengawas or pencacah")
+        assertEquals(refused, role("&role=ketua"))
+        assertEquals("never read as a pencacah", refused, role("&role=supervisor"))
+
+        val pengawas = Provisioning.validate("https://x.id", "abcdefgh12", "Pak Budi", "52.71", false, pengawas = true)
+        assertTrue((pengawas as Provisioning.Result.Ok).settings.pengawas)
+        val pencacah = Provisioning.validate("https://x.id", "abcdefgh12", "Ayu", "52.71", true)
+        assertFalse((pencacah as Provisioning.Result.Ok).settings.pengawas)
+        assertFalse("the settings made before roles read as a pencacah's", DeviceSettings("https://x.id", "abcdefgh12", "Ayu", listOf("52"), true).pengawas)
+    }
+
+    @Test
+    fun aPengawassPhoneRunsTheJobNowAndThenWithNothingOfItsOwnToSend() {
+        val team = UploadPolicy.plan(emptyList(), 0, true, pengawas = true)
+        assertTrue(team.schedule && team.unmeteredOnly)
+        assertEquals(UploadPolicy.RETURNS_CHECK_MS, team.delayMs)
+        assertEquals(0L, UploadPolicy.plan(listOf(entry(UploadState.QUEUED)), 1_000, false, pengawas = true).delayMs)
+        assertFalse(UploadPolicy.plan(emptyList(), 0, false, pengawas = false).schedule)
     }
 
     @Test

@@ -1,5 +1,6 @@
 package id.verivali.core
 
+import id.verivali.shell.DeviceSettings
 import id.verivali.shell.Enumeration
 import id.verivali.shell.FinalizeStep
 import id.verivali.shell.Returns
@@ -15,12 +16,18 @@ import org.junit.Assert.assertTrue
 import org.junit.Test
 
 /**
- * The pengawas's phone offline (issue 18), as the team screens show it: the reasons and states in
+ * The pengawas's phone (issue 18), as the team screens show it: the reasons and states in
  * the receiver's words, the list's order and filter, the review screen's marks, what a decision
- * sends, the import's summary and the key as people read it; then two real phones trading
- * bundles, the pengawas's return reopening the enumerator's interview.
+ * sends, the import's summary and the key as people read it, on which phones the team's screens
+ * show and what a fetch from the server says; then two real phones trading bundles, the
+ * pengawas's return reopening the enumerator's interview, and a pengawas's phone fetching the
+ * team's interviews from the receiver run-jvm-tests.sh started (an enumerator's token refused).
  */
 class TeamTest {
+    private val receiver = System.getProperty("verivali.receiver") ?: error("set -Dverivali.receiver")
+    private val token = System.getProperty("verivali.token") ?: error("set -Dverivali.token")
+    private val pengawasToken = System.getProperty("verivali.pengawasToken") ?: error("set -Dverivali.pengawasToken")
+
     private fun interview(
         id: String,
         state: String,
@@ -213,6 +220,40 @@ class TeamTest {
     }
 
     @Test
+    fun the_team_screens_are_offered_on_a_pengawas_phone_only() {
+        val pencacah = DeviceSettings("https://x.id", "abcdefgh12", "Siti", listOf("52"))
+        assertFalse(Team.offered(pencacah))
+        assertTrue(Team.offered(pencacah.copy(pengawas = true)))
+        assertFalse("a phone not set up yet", Team.offered(null))
+    }
+
+    @Test
+    fun a_fetch_from_the_server_says_how_many_came_and_how_many_are_new() {
+        assertEquals(
+            "3 wawancara tim dari server, 2 baru / 3 team interviews from the server, 2 new",
+            Team.fetched(TeamFetchSummary(3u, 2u, 0u, true)),
+        )
+        assertEquals(
+            "1 wawancara tim dari server, 0 baru / 1 team interview from the server, 0 new",
+            Team.fetched(TeamFetchSummary(1u, 0u, 0u, true)),
+        )
+        assertEquals(
+            "0 wawancara tim dari server, 0 baru / 0 team interviews from the server, 0 new",
+            Team.fetched(TeamFetchSummary(0u, 0u, 0u, true)),
+        )
+        assertEquals(
+            "4 wawancara tim dari server, 1 baru / 4 team interviews from the server, 1 new\n" +
+                "1 berbeda dari salinan di ponsel ini; salinan ponsel ini disimpan / 1 differs from this phone's copy; this phone's copy is kept",
+            Team.fetched(TeamFetchSummary(4u, 1u, 1u, true)),
+        )
+        assertEquals(
+            "a plain OpenRosa server",
+            "Server ini tidak mendaftar wawancara tim / This server lists no team interviews",
+            Team.fetched(TeamFetchSummary(0u, 0u, 0u, false)),
+        )
+    }
+
+    @Test
     fun a_key_is_shown_in_groups_to_read_aloud_and_taken_back_as_typed_in_them() {
         val key = "0123456789abcdef".repeat(4)
         val shown = Team.keyText(key)
@@ -228,6 +269,46 @@ class TeamTest {
             Team.message(VerivaliException.InvalidInput("frasa sandi minimal 8 karakter / the passphrase needs 8 characters or more")))
         assertEquals("Tidak ditemukan: wawancara final yang menunggu / Not found: finalized interviews waiting",
             Team.message(VerivaliException.NotFound("wawancara final yang menunggu / finalized interviews waiting")))
+        assertEquals("Token ditolak / The token was refused",
+            Team.message(VerivaliException.Server(ServerProblem.TOKEN_REFUSED, "Token ditolak / The token was refused")))
+    }
+
+    /** A phone that sent one finalized visit to the receiver run-jvm-tests.sh started; gives its instanceID. */
+    private fun sentVisit(enumerator: Verivali): String {
+        enumerator.startInterview("mini_verivali", Fixtures.firstHouseholdId()).use { interview ->
+            interview.answer("/data/status_keberadaan", AnswerValue.Choice("4"))
+            assertTrue(interview.finalize(emptyList()) is FinalizeResult.Finalized)
+        }
+        assertEquals(1u, enumerator.uploadPending(receiver, token, 30_000uL, null, null).acknowledged)
+        return enumerator.outboxStatus().single().instanceId
+    }
+
+    @Test
+    fun an_enumerators_token_fetches_no_team_interviews_and_a_pengawas_token_fetches_each_once() {
+        Fixtures.provisioned().use { enumerator ->
+            Fixtures.provisioned().use { pengawas ->
+                val sent = sentVisit(enumerator)
+                val refused = runCatching { pengawas.fetchTeamInterviews(receiver, token) }.exceptionOrNull()!!
+                val words = Team.message(refused)
+                assertTrue(words, words.startsWith("Server tidak mengenal token ini sebagai token pengawas"))
+                assertTrue(words, words.contains(" / The server does not know this token as a pengawas's"))
+                assertTrue(pengawas.teamInterviews().isEmpty())
+
+                val first = pengawas.fetchTeamInterviews(receiver, pengawasToken)
+                assertTrue(first.supported)
+                assertTrue("the visit sent, and the other tests' perhaps", first.listed >= 1u)
+                assertEquals("nothing came by bundle before", first.listed, first.new)
+                assertEquals(0u, first.conflicts)
+                val fetched = pengawas.teamInterviews().single { it.instanceId == sent }
+                assertEquals("JVM test", fetched.enumerator)
+                assertTrue(Team.lines(pengawas.teamInterviews(), null).any { it.instanceId == sent })
+                assertEquals(
+                    "nothing new since the last fetch",
+                    "0 wawancara tim dari server, 0 baru / 0 team interviews from the server, 0 new",
+                    Team.fetched(pengawas.fetchTeamInterviews(receiver, pengawasToken)),
+                )
+            }
+        }
     }
 
     private fun finalizedVisit(phone: Verivali, household: String): String {
