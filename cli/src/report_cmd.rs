@@ -96,12 +96,23 @@ pub fn run(dir: &Path, key: &[u8], action: ReportAction) -> Result<ExitCode, Cli
                 export::ExportFormat::Csv
             };
             let conn = serve::store::open(dir, key).map_err(usage)?;
-            let file =
-                std::fs::File::create(&out).map_err(|e| output(&out.display().to_string(), e))?;
+            // Written under a temporary name: a failed or interrupted export leaves no file that
+            // looks complete.
+            let partial = out.with_extension("part");
+            let name = out.display().to_string();
+            let file = std::fs::File::create(&partial).map_err(|e| output(&name, e))?;
             let mut writer = std::io::BufWriter::new(file);
-            let written = export::export(&conn, form.as_deref(), rows, format, &mut writer)
-                .map_err(|e| CliError::Usage(e.to_string()))?;
-            writer.flush().map_err(|e| output(&out.display().to_string(), e))?;
+            let result = export::export(&conn, form.as_deref(), rows, format, &mut writer)
+                .map_err(|e| CliError::Usage(e.to_string()))
+                .and_then(|written| writer.flush().map(|_| written).map_err(|e| output(&name, e)));
+            let written = match result {
+                Ok(written) => written,
+                Err(error) => {
+                    let _ = std::fs::remove_file(&partial);
+                    return Err(error);
+                }
+            };
+            std::fs::rename(&partial, &out).map_err(|e| output(&name, e))?;
             eprintln!("{written} baris / rows → {}", out.display());
         }
     }

@@ -41,6 +41,15 @@ pub enum ReviewAction {
         #[arg(long)]
         json: bool,
     },
+    /// Setujui semua yang tidak terpilih sampel di satu wilayah (menutup periode) / Approve every interview the sample did not draw in an area (closing the period)
+    AcceptUnsampled {
+        /// Kode wilayah (mis. 52.71) / Region code (e.g. 52.71)
+        #[arg(long, value_name = "CODE")]
+        area: String,
+        /// Nama pemeriksa yang dicatat / The reviewer's name to record
+        #[arg(long = "as", value_name = "NAME")]
+        actor: Option<String>,
+    },
     /// Setujui / Approve
     Approve {
         instance_id: String,
@@ -99,6 +108,13 @@ pub fn review(dir: &Path, key: &[u8], action: ReviewAction) -> Result<(), CliErr
             } else {
                 print_detail(&detail);
             }
+        }
+        ReviewAction::AcceptUnsampled { area, actor } => {
+            let accepted = review::accept_unsampled(dir, key, &area, &actor_name(actor))
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            println!(
+                "{accepted} wawancara disetujui tanpa sampel / interviews accepted without a spot-check ({area})"
+            );
         }
         ReviewAction::Approve { instance_id, note, actor } => {
             decided(dir, key, &instance_id, actor, &Action::Approve, note.as_deref())?;

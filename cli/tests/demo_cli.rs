@@ -80,6 +80,17 @@ fn the_demo_sends_every_visit_once_with_its_photos_and_checks() {
     assert_eq!(review["corrections_acknowledged"], 1);
     assert_eq!(review["per_state"]["approved"], 1, "{review}");
     assert_eq!(review["per_state"].get("returned"), None, "the returned version was replaced");
+    // The office's recap: approved interviews counted, the others pending, the page written.
+    let recap = &summary["recap"];
+    let (approved, pending) =
+        (recap["approved"].as_u64().unwrap(), recap["pending"].as_u64().unwrap());
+    assert!(approved >= 3, "the review loop's and the blank spot's approvals: {recap}");
+    assert!(pending > 0, "the sample left some waiting: {recap}");
+    let page = std::fs::read_to_string(recap["file"].as_str().unwrap()).unwrap();
+    assert!(
+        page.contains(&format!("{pending} wawancara belum disetujui")),
+        "the page says what waits"
+    );
     let returned = review["returned"].as_str().unwrap();
     let correction = review["correction"].as_str().unwrap();
     assert_ne!(returned, correction);

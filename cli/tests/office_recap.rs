@@ -106,6 +106,64 @@ fn the_recap_equals_an_independent_recomputation_from_the_raw_exports() {
     assert_eq!(by_status, approved, "every approved household has a status");
 }
 
+fn recap_total(data: &Path) -> serde_json::Value {
+    let out = verivali(data, &["serve", "report", "recap", "--format", "json"]);
+    let recap: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    recap["kabupaten"][0].clone()
+}
+
+#[test]
+fn accepting_the_unsampled_interviews_moves_them_from_pending_into_the_recap_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = field_day(dir.path());
+    let before = recap_total(&data);
+    let kabupaten = before["code"].as_str().unwrap().to_owned();
+    let queue = verivali(
+        &data,
+        &["serve", "review", "list", "--state", "not_sampled", "--json", "--limit", "1"],
+    );
+    let queue = serde_json::from_slice::<serde_json::Value>(&queue.stdout).unwrap();
+    let unsampled = queue["matching"].as_u64().unwrap();
+    assert!(unsampled > 0, "the field day leaves some interviews not sampled");
+
+    let refused = Command::new(env!("CARGO_BIN_EXE_verivali"))
+        .arg("--data")
+        .arg(&data)
+        .arg("--key-file")
+        .arg(data.with_extension("key"))
+        .args(["serve", "review", "accept-unsampled", "--area", "52.x"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("bukan kode wilayah"));
+
+    let said = verivali(
+        &data,
+        &["serve", "review", "accept-unsampled", "--area", &kabupaten, "--as", "Kabid Linjamsos"],
+    );
+    assert!(String::from_utf8_lossy(&said.stdout).starts_with(&format!("{unsampled} wawancara")));
+    let after = recap_total(&data);
+    let pending = |t: &serde_json::Value| t["total"]["pending"].as_u64().unwrap();
+    let approved = |t: &serde_json::Value| t["total"]["approved"].as_u64().unwrap();
+    assert_eq!(pending(&after), pending(&before) - unsampled);
+    assert!(approved(&after) > approved(&before));
+    assert!(approved(&after) <= approved(&before) + unsampled, "a household counts once");
+    let unknown = Command::new(env!("CARGO_BIN_EXE_verivali"))
+        .arg("--data")
+        .arg(&data)
+        .arg("--key-file")
+        .arg(data.with_extension("key"))
+        .args(["serve", "report", "export", "--form", "nope", "--out"])
+        .arg(dir.path().join("nope.csv"))
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("Form nope is not published here"));
+    assert!(!dir.path().join("nope.csv").exists() && !dir.path().join("nope.part").exists());
+    let again = verivali(&data, &["serve", "review", "accept-unsampled", "--area", &kabupaten]);
+    assert!(String::from_utf8_lossy(&again.stdout).starts_with("0 wawancara"), "nothing twice");
+}
+
 #[test]
 fn the_printable_recap_prints_to_pdf_one_page_per_sheet() {
     let Ok(chromium) = which_chromium() else {

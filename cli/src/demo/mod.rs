@@ -213,6 +213,7 @@ impl Demo {
         let mut summary = summary(&self.dir, &url, &outcomes, &offline, &online, received);
         summary["review"] = review;
         summary["blank_spot"] = blank_spot;
+        summary["recap"] = self.office_recap(&receiver_dir, &url)?;
         self.print_summary(&summary);
         if self.args.json {
             println!("{summary}");
@@ -317,6 +318,26 @@ impl Demo {
         Ok(shown)
     }
 
+    /// The office's recap of what the receiver holds now, written beside the demo's files
+    /// (`serve report recap`; ADR 0025): approved interviews only, the rest pending.
+    fn office_recap(&self, receiver_dir: &Path, url: &str) -> Result<Json, CliError> {
+        let recap = serve::recap::recap_in(receiver_dir, &INSECURE_DEV_KEY, None)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        let file = self.dir.join("rekap.html");
+        let page = serve::recap::print::page(&recap, &Default::default());
+        std::fs::write(&file, page)
+            .map_err(|e| CliError::Output { path: file.clone(), source: e })?;
+        let sum = |f: fn(&serve::recap::Counts) -> u64| -> u64 {
+            recap.kabupaten.iter().map(|k| f(&k.total)).sum()
+        };
+        Ok(json!({
+            "approved": sum(|c| c.approved),
+            "pending": sum(|c| c.pending),
+            "file": file,
+            "pages": [format!("{url}/progress"), format!("{url}/recap")],
+        }))
+    }
+
     fn print_summary(&self, summary: &Json) {
         self.say("[8/8] Ringkasan / Summary");
         let per_status: Vec<String> = summary["visits_per_status"]
@@ -351,6 +372,14 @@ impl Demo {
             "  Halaman status / Status page: {} (masuk / log in: {DEMO_USER} / {DEMO_PASSWORD}); antrean / queue: {}",
             summary["status_page"].as_str().unwrap_or_default(),
             summary["review"]["queue_page"].as_str().unwrap_or_default()
+        ));
+        self.say(&format!(
+            "  Rekap kantor / Office recap: {} disetujui / approved, {} menunggu / pending → {} (juga / also {}, {})",
+            summary["recap"]["approved"],
+            summary["recap"]["pending"],
+            summary["recap"]["file"].as_str().unwrap_or_default(),
+            summary["recap"]["pages"][0].as_str().unwrap_or_default(),
+            summary["recap"]["pages"][1].as_str().unwrap_or_default()
         ));
         self.say(&format!(
             "  Kotak keluar / Outbox: verivali {}",

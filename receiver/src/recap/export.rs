@@ -268,7 +268,7 @@ fn member_rows(
         .and_then(Json::as_array)
         .map(|a| a.iter().collect())
         .unwrap_or_default();
-    facts_repeat(doc, members_path)
+    facts::repeat_instances(doc, members_path)
         .into_iter()
         .enumerate()
         .map(|(index, node)| {
@@ -315,19 +315,6 @@ fn matching_member<'a>(
         }
         None => known.get(index).copied(),
     }
-}
-
-fn facts_repeat(doc: &Document, path: &str) -> Vec<NodeId> {
-    let Some((parent, name)) = path.rsplit_once('/') else { return Vec::new() };
-    let below_root = parent.splitn(3, '/').nth(2).unwrap_or_default();
-    let Some(parent) = (if below_root.is_empty() {
-        Some(doc.root())
-    } else {
-        node_below(doc, doc.root(), below_root)
-    }) else {
-        return Vec::new();
-    };
-    doc.get(parent).children.iter().copied().filter(|&c| &*doc.get(c).name == name).collect()
 }
 
 fn node_below(doc: &Document, node: NodeId, relative: &str) -> Option<NodeId> {

@@ -129,7 +129,7 @@ pub fn read(doc: &Document, paths: &RecapPaths) -> Facts {
 
 /// The element instances of a repeat at `path` (`/data/members`): the children of its parent
 /// with its name.
-fn repeat_instances(doc: &Document, path: &str) -> Vec<NodeId> {
+pub(crate) fn repeat_instances(doc: &Document, path: &str) -> Vec<NodeId> {
     let Some((parent_path, name)) = path.rsplit_once('/') else { return Vec::new() };
     let mut at = doc.root();
     let mut steps = parent_path.trim_start_matches('/').split('/');

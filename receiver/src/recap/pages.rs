@@ -222,7 +222,14 @@ async fn recap_as(
     if session_of(&app, &headers).await.is_none() {
         return redirect(&app, "/login");
     }
-    let area = query.area.filter(|a| crate::scope::is_area_code(a));
+    let area = query.area.filter(|a| !a.is_empty());
+    if area.as_deref().is_some_and(|a| !crate::scope::is_area_code(a)) {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Rekap",
+            "<p class=\"problem\">Kode wilayah tidak sah (mis. 52.71) / Not a region code (e.g. 52.71)</p>",
+        );
+    }
     let now = verivali_core::api::now_ms();
     let recap = match app.db(move |conn| tally::recap(conn, area.as_deref(), now)).await {
         Ok(recap) => recap,

@@ -172,7 +172,10 @@ fn pending_line(total: &Counts) -> String {
 fn status_legend() -> String {
     let items: Vec<String> =
         STATUS_LABELS.iter().enumerate().map(|(i, l)| format!("{} {}", i + 1, escape(l))).collect();
-    format!("<p class=\"meta\">Status: {}.</p>", items.join(" · "))
+    format!(
+        "<p class=\"meta\">Status: {}. Ruta baru juga dihitung pada kolom statusnya / New households are also counted under their status.</p>",
+        items.join(" · ")
+    )
 }
 
 fn numbers(c: &Counts) -> String {

@@ -163,6 +163,43 @@ pub fn decide(
     Ok(store::act(&mut conn, instance_id, actor, action, note, verivali_core::api::now_ms())?)
 }
 
+/// The note kept with each interview accepted without a spot-check.
+pub const ACCEPTED_UNSAMPLED: &str =
+    "diterima tanpa pemeriksaan sampel / accepted without a spot-check";
+
+/// Approves, as `actor`, every current interview the sample did not draw (`not_sampled`) whose
+/// desa lies under `area` (a code or a dotted prefix), in one transaction; each is recorded in
+/// its history with [`ACCEPTED_UNSAMPLED`]. How an office closes a period (ADR 0025). Returns
+/// how many.
+pub fn accept_unsampled(
+    dir: &std::path::Path,
+    key: &[u8],
+    area: &str,
+    actor: &str,
+) -> Result<usize, crate::ServeError> {
+    if !crate::scope::is_area_code(area) {
+        return Err(crate::ServeError::Token(format!(
+            "{area:?} bukan kode wilayah (mis. 52.71) / is not a region code (e.g. 52.71)"
+        )));
+    }
+    let mut conn = crate::store::open(dir, key)?;
+    let tx = conn.transaction()?;
+    let prefix = format!("{area}.");
+    let unsampled: Vec<String> = tx
+        .prepare(
+            "SELECT instance_id FROM reviews WHERE current = 1 AND state = 'not_sampled'
+             AND (desa = ?1 OR substr(desa, 1, length(?2)) = ?2) ORDER BY received_at, instance_id",
+        )?
+        .query_map([area, prefix.as_str()], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let now = verivali_core::api::now_ms();
+    for instance_id in &unsampled {
+        store::act_in(&tx, instance_id, actor, &Action::Approve, Some(ACCEPTED_UNSAMPLED), now)?;
+    }
+    tx.commit()?;
+    Ok(unsampled.len())
+}
+
 /// Milliseconds since the epoch as `YYYY-MM-DD HH:MM`, UTC, as the pages and the terminal show
 /// times.
 pub fn time_text(ms: i64) -> String {
