@@ -2,6 +2,7 @@
 //! developers. It calls the same API as the Android shell.
 
 mod bundle_cmd;
+mod closed_pipe;
 mod demo;
 mod exchange_cmd;
 mod form_cmd;
@@ -125,6 +126,7 @@ enum FixturesCommand {
 }
 
 fn main() -> ExitCode {
+    closed_pipe::install();
     init_logging();
     let cli = Cli::parse();
     let result = match cli.command {
@@ -149,6 +151,9 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        Err(CliError::Output { source, .. }) if closed_pipe::is_closed_pipe(&source) => {
+            ExitCode::from(closed_pipe::CLOSED_PIPE_STATUS)
+        }
         Err(error) => {
             eprintln!("{error}");
             error.exit_code()

@@ -100,11 +100,16 @@ pub fn run(dir: &Path, key: &[u8], action: ReportAction) -> Result<ExitCode, Cli
             // looks complete.
             let partial = out.with_extension("part");
             let name = out.display().to_string();
-            let file = std::fs::File::create(&partial).map_err(|e| output(&name, e))?;
+            let file = private_file(&partial).map_err(|e| output(&name, e))?;
             let mut writer = std::io::BufWriter::new(file);
-            let result = export::export(&conn, form.as_deref(), rows, format, &mut writer)
-                .map_err(|e| CliError::Usage(e.to_string()))
-                .and_then(|written| writer.flush().map(|_| written).map_err(|e| output(&name, e)));
+            let temp_dir =
+                out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let result =
+                export::export(&conn, form.as_deref(), rows, format, &mut writer, temp_dir)
+                    .map_err(|e| CliError::Usage(e.to_string()))
+                    .and_then(|written| {
+                        writer.flush().map(|_| written).map_err(|e| output(&name, e))
+                    });
             let written = match result {
                 Ok(written) => written,
                 Err(error) => {
@@ -132,6 +137,15 @@ fn recap_bytes(
         _ => bytes = recap::sheets::xlsx(recap).map_err(|e| CliError::Usage(e.to_string()))?,
     }
     Ok(bytes)
+}
+
+/// A file only its owner reads: the recap and the exports name households and people.
+fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
 }
 
 fn output(what: &str, error: std::io::Error) -> CliError {

@@ -137,9 +137,11 @@ fn accepting_the_unsampled_interviews_moves_them_from_pending_into_the_recap_by_
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("bukan kode wilayah"));
 
+    // The code as people type it, without dots.
+    let undotted = kabupaten.replace('.', "");
     let said = verivali(
         &data,
-        &["serve", "review", "accept-unsampled", "--area", &kabupaten, "--as", "Kabid Linjamsos"],
+        &["serve", "review", "accept-unsampled", "--area", &undotted, "--as", "Kabid Linjamsos"],
     );
     assert!(String::from_utf8_lossy(&said.stdout).starts_with(&format!("{unsampled} wawancara")));
     let after = recap_total(&data);

@@ -40,6 +40,7 @@ pub use accounts::{Role, add_user};
 pub use http::TlsFiles;
 pub use prelist::add_prelist;
 pub use quota::Quotas;
+pub use scope::area_code;
 pub use submission::ingest;
 
 /// The largest submission accepted, announced in `X-OpenRosa-Accept-Content-Length`.

@@ -196,6 +196,11 @@ pub(crate) fn is_area_code(code: &str) -> bool {
             .all(|(part, width)| part.len() == width && part.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// A region code as the receiver stores it (dotted), when `code` is one (`5271` → `52.71`).
+pub fn area_code(code: &str) -> Option<String> {
+    is_area_code(code).then(|| dotted(code))
+}
+
 /// A region code with its dots (`5271011009` → `52.71.01.1009`); dotted codes unchanged.
 pub(crate) fn dotted(code: &str) -> String {
     let code = code.trim();

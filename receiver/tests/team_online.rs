@@ -210,3 +210,54 @@ fn a_phone_without_a_pengawas_token_is_told_so_in_words() {
     );
     assert!(phone.team_interviews().unwrap().is_empty());
 }
+
+#[test]
+fn a_page_looks_at_a_bounded_number_of_rows_and_the_cursor_goes_on_past_them() {
+    let office = Office::new();
+    let siti = pengawas_token(&office, "Siti");
+    {
+        // 5,100 interviews of another kabupaten first, then three of Siti's area.
+        let mut conn = serve::store::open(office.path(), &KEY).unwrap();
+        let tx = conn.transaction().unwrap();
+        let budi = serve::store::device(&tx, &office.budi).unwrap().unwrap();
+        let ayu = serve::store::device(&tx, &office.ayu).unwrap().unwrap();
+        for n in 0..5_100 {
+            let xml = support::instance(&format!("uuid:budi-{n}"), "", "11.01.01.2001");
+            serve::ingest(&tx, &budi, xml.into_bytes(), vec![], 1).unwrap();
+        }
+        for n in 0..3 {
+            let xml = support::instance(&format!("uuid:ayu-{n}"), "", "52.71.01.1009");
+            serve::ingest(&tx, &ayu, xml.into_bytes(), vec![], 2).unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    let receiver = office.start();
+    let first = json(&get(&receiver.url, "/verivali/v1/team", Some(&siti)));
+    assert_eq!(
+        first["interviews"].as_array().unwrap().len(),
+        0,
+        "nothing of the area in the first rows"
+    );
+    assert_eq!((first["next"].as_i64(), first["more"].as_bool()), (Some(5_000), Some(true)));
+    let second = json(&get(&receiver.url, "/verivali/v1/team?after=5000", Some(&siti)));
+    let listed: Vec<&str> = second["interviews"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["instance_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, ["uuid:ayu-0", "uuid:ayu-1", "uuid:ayu-2"]);
+    assert_eq!(second["more"].as_bool(), Some(false));
+    let huge =
+        json(&get(&receiver.url, &format!("/verivali/v1/team?after={}", i64::MAX), Some(&siti)));
+    assert_eq!(
+        huge["interviews"].as_array().unwrap().len(),
+        0,
+        "a cursor past the end lists nothing"
+    );
+    // And the phone follows the cursor to the end by itself.
+    let dir = tempfile::tempdir().unwrap();
+    let phone = support::phone(dir.path(), &[]);
+    let fetched = phone.fetch_team_interviews(receiver.url.clone(), Some(siti)).unwrap();
+    assert_eq!((fetched.listed, fetched.new), (3, 3));
+}

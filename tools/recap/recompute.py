@@ -13,7 +13,10 @@ recap the receiver wrote (`serve report recap --format json`, and `--format csv`
   (no ID DTKS);
 - members added (status ART 4), removed (3, 5, 6) and deceased (2), from the member export;
 - KYC complete: status 1 or 2 and every `/data/kyc/...` answer (but the info note) filled in;
-- the lists: stay (status 1, 2), proposed for removal (3, 4, 5), new households.
+- the lists: stay (status 1, 2), proposed for removal (3, 4, 5), new households, each with its
+  head (the member with relationship 1 who lives there, else the first with relationship 1) and
+  its address (the KYC address the household gave, else the prelist's);
+- a prelist household counts in its prelist desa, a new one in the desa its interview names.
 
 Nothing here imports Verivali's code. Exits 1 and prints every difference when one is found.
 """
@@ -42,15 +45,23 @@ def kecamatan(desa):
 
 def recompute(prelist_path, households_path, members_path):
     counts = defaultdict(lambda: dict.fromkeys(FIELDS, 0))
+    prelist = {}
     with open(prelist_path, encoding="utf-8") as f:
         for line in f:
             if line.strip():
                 record = json.loads(line)
                 counts[record["lokasi"]["desa"]]["prelist"] += 1
+                prelist[record["id_dtks"]] = record
     member_changes = defaultdict(lambda: [0, 0, 0])  # added, removed, deceased per instanceID
+    heads = {}  # instanceID -> (lives there, name)
     with open(members_path, encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
             status = row["members/status_keberadaan_art"]
+            if row["members/hubungan_krt"] == "1":
+                living = status in ("1", "4")
+                known = heads.get(row["instanceID"])
+                if known is None or (living and not known[0]):
+                    heads[row["instanceID"]] = (living, row["members/nama"] or None)
             changes = member_changes[row["instanceID"]]
             if status == "4":
                 changes[0] += 1
@@ -60,9 +71,13 @@ def recompute(prelist_path, households_path, members_path):
                 changes[2] += 1
     with open(households_path, encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
+    def desa_of(row):
+        known = prelist.get(row["/data/id_dtks"])
+        return known["lokasi"]["desa"] if known else row["/data/lokasi/desa"]
+
     approved_by_household = {}
     for row in rows:
-        desa = row["desa"]
+        desa = desa_of(row)
         state = row["status_pemeriksaan/review_state"]
         if state != "approved":
             counts[desa]["pending"] += 1
@@ -70,12 +85,12 @@ def recompute(prelist_path, households_path, members_path):
             continue
         key = row["/data/id_dtks"] or row["instanceID"]
         best = approved_by_household.get(key)
-        rank = (row["diterima/received_at"], row["instanceID"])
-        if best is None or rank > (best["diterima/received_at"], best["instanceID"]):
+        rank = (row["diterima_utc/received_at_utc"], row["instanceID"])
+        if best is None or rank > (best["diterima_utc/received_at_utc"], best["instanceID"]):
             approved_by_household[key] = row
     lists = defaultdict(lambda: {"stay": set(), "removal": set(), "new": set()})
     for row in approved_by_household.values():
-        desa = row["desa"]
+        desa = desa_of(row)
         c = counts[desa]
         c["approved"] += 1
         status = row["/data/status_keberadaan"]
@@ -95,7 +110,10 @@ def recompute(prelist_path, households_path, members_path):
             reason = row["/data/alasan_tidak_ditemukan"] or None
         elif status == "5":
             reason = row["/data/id_dtks_ganda"] or None
-        entry = (row["instanceID"], row["/data/id_dtks"] or None, status, reason or None)
+        known = prelist.get(row["/data/id_dtks"])
+        address = row["/data/kyc/alamat"] or (known["lokasi"].get("alamat") if known else None) or None
+        head = heads.get(row["instanceID"], (False, None))[1]
+        entry = (row["instanceID"], row["/data/id_dtks"] or None, status, reason or None, head, address)
         kab = lists[kabupaten(desa)]
         if new:
             kab["new"].add(entry)
@@ -134,7 +152,8 @@ def from_json(recap):
         for r in k["desa"]:
             levels["desa"][r["code"]] = flat(r["counts"])
         lists[k["code"]] = {
-            name: {(l["instance_id"], l["id_dtks"], l["status"], l["reason"]) for l in k[name]}
+            name: {(l["instance_id"], l["id_dtks"], l["status"], l["reason"], l["head_name"], l["address"])
+                   for l in k[name]}
             for name in ("stay", "removal", "new")
         }
     return levels, lists
@@ -182,9 +201,9 @@ def main():
             want = lists.get(kab, {}).get(name, set())
             have = recap_lists.get(kab, {}).get(name, set())
             for entry in sorted(want - have, key=str):
-                problems.append(f"list {kab} {name}: missing from the recap: {entry[0]}")
+                problems.append(f"list {kab} {name}: missing from the recap (or differs): {entry[0]}")
             for entry in sorted(have - want, key=str):
-                problems.append(f"list {kab} {name}: not in the recomputation: {entry[0]}")
+                problems.append(f"list {kab} {name}: not in the recomputation (or differs): {entry[0]}")
     if args.recap_csv:
         with open(args.recap_csv, encoding="utf-8", newline="") as f:
             rows = list(csv.reader(f))[1:]
@@ -192,9 +211,16 @@ def main():
     if args.recap_xlsx:
         import openpyxl
 
-        sheet = openpyxl.load_workbook(args.recap_xlsx, read_only=True)["Rekap"]
-        rows = [[str(c) if c is not None else "" for c in row] for row in sheet.iter_rows(min_row=2, values_only=True)]
+        book = openpyxl.load_workbook(args.recap_xlsx, read_only=True)
+        rows = [[str(c) if c is not None else "" for c in row] for row in book["Rekap"].iter_rows(min_row=2, values_only=True)]
         compare("xlsx", expected, from_table(rows), problems)
+        for sheet, name in (("Tetap", "stay"), ("Usul keluar", "removal"), ("Baru", "new")):
+            # The list sheets: ID DTKS, desa code, desa, head, address, status, reason, enumerator, instanceID.
+            listed = {(r[8], r[0] or None, r[5] or None, r[3] or None, r[4] or None)
+                      for r in book[sheet].iter_rows(min_row=2, values_only=True)}
+            want = {(e[0], e[1], e[2], e[4], e[5]) for kab in lists.values() for e in kab[name]}
+            if listed != want:
+                problems.append(f"xlsx sheet {sheet}: {len(listed ^ want)} rows differ from the recomputation")
     total = {field: sum(c[field] for c in expected["kabupaten"].values()) for field in FIELDS}
     if problems:
         print("\n".join(problems[:200]))

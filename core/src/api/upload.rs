@@ -165,8 +165,13 @@ impl Verivali {
         let agent = client::agent(Duration::from_secs(15), Duration::from_secs(60));
         let server = self.server(server_url, token);
         let deadline = now_ms() + budget_ms as i64;
-        // A pengawas's decisions and back-checks travel in a bundle this phone signs, online too.
-        if let Err(error) = crate::bundle::hand_up_decisions(&self.store, now_ms()) {
+        // A pengawas's decisions and back-checks travel in a bundle this phone signs, online too,
+        // to a server that takes bundles.
+        let takes = crate::bundle::takes_bundles(&self.store, &server.base_url, None)?;
+        if takes
+            && server.token.is_some()
+            && let Err(error) = crate::bundle::hand_up_decisions(&self.store, now_ms())
+        {
             tracing::warn!(%error, "the pengawas's decisions could not be bundled");
         }
         // Handed-over versions go first, so that an edit never arrives before what it edits:
@@ -177,8 +182,16 @@ impl Verivali {
             {
                 tracing::info!(%error, "the signing key could not be registered");
             }
-            if let Err(error) = sync::relay::relay(&self.store, &agent, &server, now_ms()) {
-                tracing::info!(%error, "carried bundles were not relayed");
+            match sync::relay::relay(&self.store, &agent, &server, now_ms()) {
+                Ok(report) if report.unsupported || report.relayed > 0 => {
+                    crate::bundle::takes_bundles(
+                        &self.store,
+                        &server.base_url,
+                        Some(!report.unsupported),
+                    )?;
+                }
+                Ok(_) => {}
+                Err(error) => tracing::info!(%error, "carried bundles were not relayed"),
             }
             let held = sync::relay::hold_edits_of_undelivered(&self.store, now_ms())?;
             if held > 0 {

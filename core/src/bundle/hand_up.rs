@@ -1,12 +1,15 @@
 //! A pengawas's decisions and back-checks reach the receiver the same way online as offline: in
 //! a bundle this phone signs. When the phone has signal, nobody should have to remember to
 //! write one: before an upload, a decision or back-check that no bundle has handed over yet is
-//! written into a new bundle under the data folder, carried, and relayed with the others
+//! written into a new bundle under the data folder (decisions and back-checks only: the
+//! pengawas's own interviews go by the outbox), carried, and relayed with the others
 //! ([`crate::sync::relay`]). The receiver records each decision once, however often it comes.
+//! A server that takes no bundles (a plain OpenRosa server) is remembered, and no bundle is
+//! written for it.
 
 use std::path::Path;
 
-use super::{BundleError, Written, current_decisions_digest, export};
+use super::{BundleError, Written, current_decisions_digest, write_bundle};
 use crate::store::{Store, device};
 
 /// The digest of the decisions and back-checks the last bundle written here handed over.
@@ -24,7 +27,7 @@ pub fn hand_up_decisions(store: &Store, now_ms: i64) -> Result<Option<Written>, 
         return Ok(None);
     }
     let dir = store.path().parent().unwrap_or(Path::new(".")).join(OUTGOING_DIR);
-    let written = export(store, &dir, &random_passphrase()?, now_ms)?;
+    let written = write_bundle(store, &dir, &random_passphrase()?, now_ms, false)?;
     // The carried copy is what travels.
     let _ = std::fs::remove_file(&written.path);
     tracing::info!(
@@ -33,6 +36,27 @@ pub fn hand_up_decisions(store: &Store, now_ms: i64) -> Result<Option<Written>, 
         "the pengawas's decisions were bundled for the server"
     );
     Ok(Some(written))
+}
+
+/// The setting that remembers a server which answered that it takes no bundles.
+fn no_bundles_setting(base_url: &str) -> String {
+    let (url, _) = crate::outbox::client::split_credentials(base_url.trim_end_matches('/'));
+    format!("no_bundles:{}", &crate::hex::sha256_hex(url.as_bytes())[..16])
+}
+
+/// Whether the server at `base_url` takes bundles, as far as this phone knows; `takes` records
+/// what a relay found (`Some(false)`: it answered that it takes none).
+pub fn takes_bundles(store: &Store, base_url: &str, takes: Option<bool>) -> Result<bool, BundleError> {
+    let name = no_bundles_setting(base_url);
+    match takes {
+        Some(false) => store.write(|tx| device::set_setting(tx, &name, "1"))?,
+        Some(true) => store.write(|tx| {
+            tx.execute("DELETE FROM device_settings WHERE name = ?1", [&name])?;
+            Ok(())
+        })?,
+        None => {}
+    }
+    Ok(store.read(|c| device::setting(c, &name))?.is_none())
 }
 
 /// A passphrase nobody types: the bundle goes from this phone to the receiver only.

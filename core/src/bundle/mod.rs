@@ -27,7 +27,7 @@ mod signing;
 mod verify;
 
 pub(crate) use import::add_team_submission;
-pub use hand_up::hand_up_decisions;
+pub use hand_up::{hand_up_decisions, takes_bundles};
 pub use import::import;
 pub use read::{Bundled, Opened, open_verified};
 pub use signing::{is_public_key, key_registration_holds, key_registration_proof, public_key};
@@ -178,7 +178,19 @@ pub fn export(
     passphrase: &str,
     now_ms: i64,
 ) -> Result<Written, BundleError> {
-    let rows = store.read(waiting)?;
+    write_bundle(store, dir, passphrase, now_ms, true)
+}
+
+/// Writes a bundle: the waiting interviews when `with_interviews` (a hand-over), and every
+/// decision and back-check this phone's pengawas made.
+fn write_bundle(
+    store: &Store,
+    dir: &Path,
+    passphrase: &str,
+    now_ms: i64,
+    with_interviews: bool,
+) -> Result<Written, BundleError> {
+    let rows = if with_interviews { store.read(waiting)? } else { Vec::new() };
     let decisions = store.read(decisions_to_hand)?;
     let backchecks = store.read(backchecks_to_hand)?;
     if rows.is_empty() && decisions.is_empty() && backchecks.is_empty() {

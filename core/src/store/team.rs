@@ -431,7 +431,7 @@ impl BackcheckRecord {
 /// Back-check state of each team interview that has one: (instanceID, picked, answers).
 pub fn backchecks(conn: &Connection) -> Result<Vec<(String, bool, Option<BackcheckRecord>)>> {
     Ok(conn
-        .prepare("SELECT instance_id, picked, answers, done_at FROM team_backchecks")?
+        .prepare("SELECT instance_id, picked, answers, done_at FROM team_backchecks ORDER BY instance_id")?
         .query_map([], |r| {
             let id: String = r.get(0)?;
             let answers: Option<String> = r.get(2)?;

@@ -153,8 +153,15 @@ fn store_one(
             path_segment(&listed.instance_id),
             path_segment(&attachment.name)
         );
-        let fetched = fetcher.fetch_small(&url, &attachment.name, ATTACHMENT_LIMIT)?;
-        attachments.push((attachment.name.clone(), fetched.content));
+        match fetcher.fetch_small(&url, &attachment.name, ATTACHMENT_LIMIT) {
+            Ok(fetched) => attachments.push((attachment.name.clone(), fetched.content)),
+            // Gone from the server (or never there): the interview comes without it rather than
+            // holding the whole feed at this page.
+            Err(SyncError::NotFound { .. }) => {
+                tracing::warn!("a team interview's photo is not on the server; stored without it");
+            }
+            Err(error) => return Err(error),
+        }
     }
     let one = Bundled {
         instance_id: listed.instance_id.clone(),

@@ -66,7 +66,7 @@ const LEADING: [&str; 7] = [
     "instanceID",
     "status_pemeriksaan/review_state",
     "pencacah/enumerator",
-    "diterima/received_at",
+    "diterima_utc/received_at_utc",
     "id_dtks",
     "desa",
     "status_keberadaan",
@@ -132,6 +132,7 @@ pub fn export(
     rows: Rows,
     format: ExportFormat,
     out: &mut (dyn Write + Send),
+    temp_dir: &std::path::Path,
 ) -> Result<u64, ExportError> {
     let form_id = choose_form(conn, form_id)?;
     let xml: String = conn
@@ -144,34 +145,40 @@ pub fn export(
     let columns = Columns::of(&def, &paths);
     let mut sink: Box<dyn Sink + '_> = match format {
         ExportFormat::Csv => Box::new(CsvSink { writer: csv::Writer::from_writer(out) }),
-        ExportFormat::Xlsx => Box::new(XlsxSink::new(out)?),
+        ExportFormat::Xlsx => Box::new(XlsxSink::new(out, temp_dir)?),
     };
     let answer_names = answer_names(rows, &columns);
     sink.header(&header(rows, &answer_names))?;
     let mut written = 0;
-    let mut statement = conn.prepare(
-        "SELECT s.instance_id, r.state, s.enumerator, s.received_at, f.household, f.desa, f.status,
-                s.xml, p.record
+    // The order is sorted on the keys alone; each submission's XML and prelist record are then
+    // read by key, one at a time, so memory holds one submission whatever the database's size.
+    let mut ordered = conn.prepare(
+        "SELECT s.instance_id, r.state, s.enumerator, s.received_at, f.household, f.desa, f.status
          FROM reviews r JOIN submissions s ON s.instance_id = r.instance_id
          JOIN recap_facts f ON f.instance_id = r.instance_id
-         LEFT JOIN prelist p ON p.id_dtks = f.household
          WHERE r.current = 1 AND s.form_id = ?1
          ORDER BY f.desa, f.household IS NULL, f.household, s.instance_id",
     )?;
-    let mut results = statement.query([&form_id])?;
+    let mut content = conn.prepare(
+        "SELECT s.xml, p.record FROM submissions s
+         LEFT JOIN prelist p ON p.id_dtks = ?2 WHERE s.instance_id = ?1",
+    )?;
+    let mut results = ordered.query([&form_id])?;
     while let Some(row) = results.next()? {
+        let instance_id: String = row.get(0)?;
+        let household: Option<String> = row.get(4)?;
         let leading: Vec<String> = vec![
-            row.get(0)?,
+            instance_id.clone(),
             row.get(1)?,
             row.get(2)?,
-            crate::review::time_text(row.get(3)?),
-            row.get::<_, Option<String>>(4)?.unwrap_or_default(),
+            received_text(row.get(3)?),
+            household.clone().unwrap_or_default(),
             row.get::<_, Option<String>>(5)?.unwrap_or_default(),
             row.get::<_, Option<String>>(6)?.unwrap_or_default(),
         ];
-        let xml: Vec<u8> = row.get(7)?;
-        let record: Option<Json> =
-            row.get::<_, Option<String>>(8)?.and_then(|r| serde_json::from_str(&r).ok());
+        let (xml, record): (Vec<u8>, Option<String>) = content
+            .query_row(rusqlite::params![instance_id, household], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let record: Option<Json> = record.and_then(|r| serde_json::from_str(&r).ok());
         let Some(doc) = std::str::from_utf8(&xml).ok().and_then(|t| Document::parse(t).ok()) else {
             continue;
         };
@@ -194,6 +201,14 @@ pub fn export(
     }
     sink.finish()?;
     Ok(written)
+}
+
+/// When the receiver took it: ISO 8601 in UTC to the millisecond, so that two interviews of
+/// one upload keep their order in a spreadsheet.
+fn received_text(ms: i64) -> String {
+    let minutes = crate::review::time_text(ms);
+    let (date, time) = minutes.split_once(' ').unwrap_or((&minutes, "00:00"));
+    format!("{date}T{time}:{:02}.{:03}Z", ms.rem_euclid(60_000) / 1000, ms.rem_euclid(1000))
 }
 
 /// The answers' column names: the household's paths, or `members/…` for a member's.
@@ -407,7 +422,7 @@ impl<W: Write> Sink for CsvSink<W> {
         names: &str,
     ) -> Result<(), ExportError> {
         for field in leading.iter().chain(values) {
-            self.writer.write_field(field)?;
+            self.writer.write_field(super::spreadsheet_safe(field).as_bytes())?;
         }
         self.writer.write_field(names)?;
         self.writer.write_record(None::<&[u8]>)?;
@@ -428,8 +443,13 @@ struct XlsxSink<'a> {
 }
 
 impl<'a> XlsxSink<'a> {
-    fn new(out: &'a mut (dyn Write + Send)) -> Result<XlsxSink<'a>, ExportError> {
+    /// Rows go through files in `temp_dir` (plain text: a folder only the office reads).
+    fn new(
+        out: &'a mut (dyn Write + Send),
+        temp_dir: &std::path::Path,
+    ) -> Result<XlsxSink<'a>, ExportError> {
         let mut workbook = rust_xlsxwriter::Workbook::new();
+        workbook.set_tempdir(temp_dir)?;
         workbook.add_worksheet_with_constant_memory()?.set_name("Data")?;
         Ok(XlsxSink {
             workbook,
@@ -481,5 +501,26 @@ impl Sink for XlsxSink<'_> {
         let out = self.out.take().expect("finished once");
         self.workbook.save_to_writer(out)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn received_times_keep_their_milliseconds() {
+        assert_eq!(received_text(1_796_601_600_000 + 3_723_456), "2026-12-07T01:02:03.456Z");
+        assert_eq!(received_text(0), "1970-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn an_empty_answer_or_one_the_prelist_lacks_is_not_a_change() {
+        let record = serde_json::json!({"lokasi": {"alamat": "Jl. Kenanga"}, "x": null});
+        assert!(differs(json_at(&record, "lokasi/alamat"), "Jl. Melati"));
+        assert!(!differs(json_at(&record, "lokasi/alamat"), "Jl. Kenanga"));
+        assert!(!differs(json_at(&record, "lokasi/alamat"), ""));
+        assert!(!differs(json_at(&record, "perumahan/lantai"), "3"));
+        assert!(differs(json_at(&record, "x"), "1"));
     }
 }

@@ -19,9 +19,14 @@ const MEMBER_GONE: [&str; 3] = ["3", "5", "6"];
 /// Relationship to the head: the head.
 const HEAD: &str = "1";
 
+/// The version of [`RecapPaths`] this build writes; paths kept by another are read again.
+const PATHS_VERSION: u32 = 1;
+
 /// The role paths the recap reads, from a form's binds.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecapPaths {
+    #[serde(default)]
+    pub version: u32,
     pub id_dtks: Option<String>,
     pub desa: Option<String>,
     pub status: Option<String>,
@@ -51,6 +56,7 @@ impl RecapPaths {
             .filter_map(|role| path_of(role))
             .collect();
         RecapPaths {
+            version: PATHS_VERSION,
             id_dtks: path_of("id_dtks"),
             desa: path_of("desa"),
             status: path_of("status_keberadaan"),
@@ -69,6 +75,10 @@ impl RecapPaths {
 /// What the recap counts of one submission.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Facts {
+    /// Whether the recap counts it at all: its form tags the household's ID DTKS and status, and
+    /// its XML holds the ID DTKS element (blank for a new household). An interview of a form
+    /// without those roles, or whose XML does not read, is neither a household nor a new one.
+    pub countable: bool,
     pub household: Option<String>,
     pub desa: Option<String>,
     pub status: Option<String>,
@@ -93,13 +103,17 @@ pub fn read(doc: &Document, paths: &RecapPaths) -> Facts {
         Some("5") => text(&paths.duplicate_of),
         _ => None,
     };
+    let countable =
+        paths.status.is_some() && paths.id_dtks.as_deref().is_some_and(|p| element_exists(doc, p));
     let mut facts = Facts {
+        countable,
         household: text(&paths.id_dtks),
         desa: text(&paths.desa),
         reason,
         kyc_address: text(&paths.kyc_address),
         ..Facts::default()
     };
+    let mut head_living = false;
     if let Some(members) = &paths.members {
         for member in repeat_instances(doc, members) {
             let relative = |path: &Option<String>| {
@@ -114,8 +128,13 @@ pub fn read(doc: &Document, paths: &RecapPaths) -> Facts {
                 Some(code) if MEMBER_GONE.contains(&code) => facts.members_removed += 1,
                 _ => {}
             }
-            if facts.head_name.is_none() && relative(&paths.relationship).as_deref() == Some(HEAD) {
-                facts.head_name = relative(&paths.person_name);
+            if relative(&paths.relationship).as_deref() == Some(HEAD) {
+                // The head who lives there, before one who died or moved away.
+                let living = matches!(relative(&paths.member_status).as_deref(), Some("1" | "4"));
+                if facts.head_name.is_none() || (living && !head_living) {
+                    facts.head_name = relative(&paths.person_name);
+                    head_living = living;
+                }
             }
         }
     }
@@ -125,6 +144,22 @@ pub fn read(doc: &Document, paths: &RecapPaths) -> Facts {
     }
     facts.status = status;
     facts
+}
+
+/// Whether the element at a plain path exists (blank or not).
+fn element_exists(doc: &Document, path: &str) -> bool {
+    let mut steps = path.trim_start_matches('/').split('/');
+    if steps.next() != Some(&*doc.get(doc.root()).name) {
+        return false;
+    }
+    let mut at = doc.root();
+    for step in steps {
+        match doc.child(at, step) {
+            Some(next) => at = next,
+            None => return false,
+        }
+    }
+    true
 }
 
 /// The element instances of a repeat at `path` (`/data/members`): the children of its parent
@@ -164,7 +199,8 @@ pub fn paths(conn: &Connection, form_id: &str) -> rusqlite::Result<Option<RecapP
         })
         .optional()?;
     let Some((kept, xml)) = kept else { return Ok(None) };
-    if let Some(paths) = kept.and_then(|k| serde_json::from_str(&k).ok()) {
+    let kept: Option<RecapPaths> = kept.and_then(|k| serde_json::from_str(&k).ok());
+    if let Some(paths) = kept.filter(|p| p.version == PATHS_VERSION) {
         return Ok(Some(paths));
     }
     let media = crate::review::detail::StoredMedia { conn, form_id };
@@ -179,7 +215,8 @@ pub fn paths(conn: &Connection, form_id: &str) -> rusqlite::Result<Option<RecapP
     Ok(Some(paths))
 }
 
-/// Reads and keeps the facts of a submission just stored.
+/// Reads and keeps the facts of a submission just stored, with what the recap needs of its
+/// prelist household (its desa and address), so that no recap reads the prelist's records.
 pub fn record(
     tx: &Transaction<'_>,
     instance_id: &str,
@@ -192,15 +229,45 @@ pub fn record(
         .and_then(|text| Document::parse(text).ok())
         .map(|doc| read(&doc, &paths))
         .unwrap_or_default();
-    insert(tx, instance_id, &facts)
+    let in_prelist: Option<(String, Option<String>)> = match &facts.household {
+        Some(id) => tx
+            .query_row(
+                "SELECT desa, json_extract(record, '$.lokasi.alamat') FROM prelist WHERE id_dtks = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?,
+        None => None,
+    };
+    let found = in_prelist.is_some();
+    let (prelist_desa, prelist_address) = in_prelist.unzip();
+    let placed = Placed {
+        in_prelist: found,
+        counted_desa: prelist_desa.or_else(|| facts.desa.clone()),
+        address: facts.kyc_address.clone().or(prelist_address.flatten()),
+    };
+    insert(tx, instance_id, &facts, &placed)
 }
 
-fn insert(conn: &Connection, instance_id: &str, f: &Facts) -> rusqlite::Result<()> {
+/// Where a household counts and the address its row shows.
+struct Placed {
+    in_prelist: bool,
+    counted_desa: Option<String>,
+    address: Option<String>,
+}
+
+fn insert(
+    conn: &Connection,
+    instance_id: &str,
+    f: &Facts,
+    placed: &Placed,
+) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT OR REPLACE INTO recap_facts
              (instance_id, household, desa, status, reason, head_name, kyc_address, members_listed,
-              members_added, members_removed, members_deceased, kyc_complete)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+              members_added, members_removed, members_deceased, kyc_complete, countable,
+              counted_desa, address, in_prelist)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         params![
             instance_id,
             f.household,
@@ -213,7 +280,11 @@ fn insert(conn: &Connection, instance_id: &str, f: &Facts) -> rusqlite::Result<(
             f.members_added,
             f.members_removed,
             f.members_deceased,
-            f.kyc_complete
+            f.kyc_complete,
+            f.countable,
+            placed.counted_desa,
+            placed.address,
+            placed.in_prelist
         ],
     )?;
     Ok(())
@@ -251,6 +322,7 @@ mod tests {
 
     fn dtks_paths() -> RecapPaths {
         RecapPaths {
+            version: PATHS_VERSION,
             id_dtks: Some("/data/id_dtks".into()),
             desa: Some("/data/lokasi/desa".into()),
             status: Some("/data/status_keberadaan".into()),
@@ -315,5 +387,27 @@ mod tests {
     fn a_form_without_roles_counts_nothing_but_does_not_fail() {
         let facts = read(&Document::parse("<x><y>1</y></x>").unwrap(), &RecapPaths::default());
         assert_eq!(facts, Facts::default());
+        assert!(!facts.countable);
+    }
+
+    #[test]
+    fn a_blank_id_dtks_is_a_new_household_and_a_missing_one_is_not_counted() {
+        let new = "<data><id_dtks/><status_keberadaan>1</status_keberadaan></data>";
+        let facts = read(&Document::parse(new).unwrap(), &dtks_paths());
+        assert!(facts.countable && facts.household.is_none());
+        let other_shape = "<data><status_keberadaan>1</status_keberadaan></data>";
+        assert!(!read(&Document::parse(other_shape).unwrap(), &dtks_paths()).countable);
+    }
+
+    #[test]
+    fn the_head_named_is_the_one_who_lives_there() {
+        let xml = format!(
+            "<data><id_dtks>1</id_dtks><status_keberadaan>2</status_keberadaan>{}{}</data>",
+            member("Almarhum Kepala", "1", "2"),
+            member("Kepala Baru", "1", "1"),
+        );
+        let facts = read(&Document::parse(&xml).unwrap(), &dtks_paths());
+        assert_eq!(facts.head_name.as_deref(), Some("Kepala Baru"));
+        assert_eq!(facts.members_deceased, 1);
     }
 }

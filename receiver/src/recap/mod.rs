@@ -23,6 +23,17 @@ use std::path::Path;
 
 pub use tally::{Counts, Recap};
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn text_that_a_spreadsheet_would_run_is_quoted() {
+        assert_eq!(super::spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(super::spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(super::spreadsheet_safe("Jl. Kenanga"), "Jl. Kenanga");
+        assert_eq!(super::spreadsheet_safe(""), "");
+    }
+}
+
 /// Version 6: the forms keep the paths the recap reads; each submission its facts.
 pub(crate) const V6: &str = r#"
 ALTER TABLE forms ADD COLUMN recap_paths TEXT;
@@ -38,10 +49,27 @@ CREATE TABLE recap_facts (
     members_added    INTEGER NOT NULL DEFAULT 0,
     members_removed  INTEGER NOT NULL DEFAULT 0,
     members_deceased INTEGER NOT NULL DEFAULT 0,
-    kyc_complete     INTEGER
+    kyc_complete     INTEGER,
+    countable        INTEGER NOT NULL DEFAULT 1,
+    -- Where the household counts: its prelist desa, else (a new household) the desa answered.
+    counted_desa     TEXT,
+    -- The address the lists show: the KYC address given, else the prelist's.
+    address          TEXT,
+    -- Whether its ID DTKS is a prelist household's (progress counts those as visited).
+    in_prelist       INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX recap_facts_by_household ON recap_facts (household);
 "#;
+
+/// A cell a spreadsheet will not run as a formula: text starting with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return gets a leading apostrophe (an enumerator's free text reaches the office's
+/// spreadsheets through CSV).
+pub fn spreadsheet_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{text}").into(),
+        _ => text.into(),
+    }
+}
 
 /// The formats the recap is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,8 +92,16 @@ impl Format {
 
 /// The recap of the receiver's folder `dir` (`serve report recap`), for `area` or everything.
 pub fn recap_in(dir: &Path, key: &[u8], area: Option<&str>) -> Result<Recap, crate::ServeError> {
+    let area = match area {
+        Some(code) => Some(crate::scope::area_code(code).ok_or_else(|| {
+            crate::ServeError::Token(format!(
+                "{code:?} bukan kode wilayah (mis. 52.71) / is not a region code (e.g. 52.71)"
+            ))
+        })?),
+        None => None,
+    };
     let conn = crate::store::open(dir, key)?;
-    Ok(tally::recap(&conn, area, verivali_core::api::now_ms())?)
+    Ok(tally::recap(&conn, area.as_deref(), verivali_core::api::now_ms())?)
 }
 
 /// Writes the recap in `format` to `out`.

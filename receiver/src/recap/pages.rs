@@ -222,8 +222,9 @@ async fn recap_as(
     if session_of(&app, &headers).await.is_none() {
         return redirect(&app, "/login");
     }
-    let area = query.area.filter(|a| !a.is_empty());
-    if area.as_deref().is_some_and(|a| !crate::scope::is_area_code(a)) {
+    let asked = query.area.filter(|a| !a.is_empty());
+    let area = asked.as_deref().and_then(crate::scope::area_code);
+    if asked.is_some() && area.is_none() {
         return page(
             StatusCode::BAD_REQUEST,
             "Rekap",

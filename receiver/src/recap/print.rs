@@ -87,8 +87,10 @@ body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 9pt; margin: 0;
 .sheet:last-child { page-break-after: auto; break-after: auto; }
 h1 { font-size: 13pt; margin: 0 0 2mm; } h2 { font-size: 11pt; margin: 0 0 2mm; }
 p.meta { margin: 0 0 2mm; } p.pending { margin: 0 0 2mm; font-weight: bold; }
-table { border-collapse: collapse; width: 100%; }
+table { border-collapse: collapse; width: 100%; table-layout: fixed; }
 th, td { border: 0.3mm solid #000; padding: 0.8mm 1.2mm; vertical-align: top; }
+/* One line per row whatever the text, so that a sheet always fits its page. */
+td { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 th { background: #e8e8e8; font-weight: bold; text-align: center; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.subtotal td { font-weight: bold; background: #f4f4f4; }
@@ -99,7 +101,7 @@ footer { position: absolute; bottom: 0; right: 0; font-size: 8pt; }
 </style></head><body>
 "#;
 
-const TABLE_HEAD: &str = "<thead><tr><th rowspan=\"2\">No</th><th rowspan=\"2\">Kode</th><th rowspan=\"2\">Wilayah / Region</th><th rowspan=\"2\">Prelist</th><th colspan=\"5\">Status keberadaan rumah tangga (disetujui / approved)</th><th rowspan=\"2\">Ruta baru / New</th><th colspan=\"3\">ART / Members</th><th rowspan=\"2\">KYC lengkap / complete</th><th rowspan=\"2\">Belum disetujui / Pending</th></tr><tr><th>1</th><th>2</th><th>3</th><th>4</th><th>5</th><th>+ baru</th><th>− keluar</th><th>meninggal</th></tr></thead>";
+const TABLE_HEAD: &str = "<colgroup><col style=\"width:3%\"><col style=\"width:8%\"><col style=\"width:15%\"><col span=\"12\"></colgroup><thead><tr><th rowspan=\"2\">No</th><th rowspan=\"2\">Kode</th><th rowspan=\"2\">Wilayah / Region</th><th rowspan=\"2\">Prelist</th><th colspan=\"5\">Status keberadaan rumah tangga (disetujui / approved)</th><th rowspan=\"2\">Ruta baru / New</th><th colspan=\"3\">ART / Members</th><th rowspan=\"2\">KYC lengkap / complete</th><th rowspan=\"2\">Belum disetujui / Pending</th></tr><tr><th>1</th><th>2</th><th>3</th><th>4</th><th>5</th><th>+ baru</th><th>− keluar</th><th>meninggal</th></tr></thead>";
 
 /// The kab/kota's summary: its kecamatan, then its desa, each a sheet at a time with each
 /// sheet's totals and the kab/kota's total on the last; the signature block closes the desa.
@@ -231,7 +233,7 @@ fn list_sheets(
     listed: &[Listed],
     sheets: &mut Vec<Sheet>,
 ) {
-    let head = "<thead><tr><th>No</th><th>ID DTKS</th><th>Desa</th><th>Kepala rumah tangga / Head</th><th>Alamat / Address</th><th>Status</th><th>Alasan / Reason</th><th>Pencacah / Enumerator</th></tr></thead>";
+    let head = "<colgroup><col style=\"width:4%\"><col style=\"width:12%\"><col style=\"width:11%\"><col style=\"width:15%\"><col style=\"width:19%\"><col style=\"width:5%\"><col style=\"width:21%\"><col style=\"width:13%\"></colgroup><thead><tr><th>No</th><th>ID DTKS</th><th>Desa</th><th>Kepala rumah tangga / Head</th><th>Alamat / Address</th><th>Status</th><th>Alasan / Reason</th><th>Pencacah / Enumerator</th></tr></thead>";
     let heading = format!(
         "<h2>{} — {}</h2><p class=\"meta\">{}</p>",
         escape(title),

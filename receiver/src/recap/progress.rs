@@ -75,9 +75,10 @@ pub fn progress(conn: &Connection) -> rusqlite::Result<Progress> {
         let entry = desa.entry(row.get(0)?).or_default();
         entry.prelist = row.get::<_, i64>(1)? as u64;
     }
+    // A prelist household counts in its prelist desa (as the prelist's count does), a new one
+    // in the desa its interview gives (`recap_facts.counted_desa`).
     let sql = format!(
-        "SELECT c.state, c.enumerator, c.desa, c.household, c.status, c.nth,
-                c.household IS NOT NULL AND EXISTS (SELECT 1 FROM prelist p WHERE p.id_dtks = c.household)
+        "SELECT c.state, c.enumerator, c.desa, c.household, c.status, c.nth, c.in_prelist
          FROM ({CURRENT_FACTS}) c"
     );
     let mut statement = conn.prepare(&sql)?;

@@ -73,7 +73,8 @@ pub fn csv(recap: &Recap, out: &mut dyn Write) -> std::io::Result<()> {
     header.extend(COUNT_COLUMNS);
     writer.write_record(&header)?;
     for (level, code, name, counts) in rows(recap) {
-        let mut record = vec![level.to_owned(), code.to_owned(), name.to_owned()];
+        let mut record =
+            vec![level.to_owned(), code.to_owned(), super::spreadsheet_safe(name).into_owned()];
         record.extend(count_values(counts).iter().map(u64::to_string));
         writer.write_record(&record)?;
     }

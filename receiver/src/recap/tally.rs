@@ -116,15 +116,15 @@ type Lists = (Vec<Listed>, Vec<Listed>, Vec<Listed>);
 /// The current interviews, one per household (its latest approved one, else its latest), with
 /// their facts and review state.
 pub(crate) const CURRENT_FACTS: &str = "
-    SELECT r.instance_id, r.state, r.enumerator, coalesce(f.desa, r.desa, '') AS desa,
-           f.household, f.status, f.reason, f.head_name, f.kyc_address, f.members_added,
-           f.members_removed, f.members_deceased, f.kyc_complete,
+    SELECT r.instance_id, r.state, r.enumerator, coalesce(f.counted_desa, f.desa, r.desa, '') AS desa,
+           f.household, f.status, f.reason, f.head_name, f.address, f.members_added,
+           f.members_removed, f.members_deceased, f.kyc_complete, f.in_prelist,
            ROW_NUMBER() OVER (
                PARTITION BY coalesce(f.household, r.instance_id)
                ORDER BY r.state = 'approved' DESC, r.received_at DESC, r.instance_id DESC
            ) AS nth
     FROM reviews r JOIN recap_facts f ON f.instance_id = r.instance_id
-    WHERE r.current = 1";
+    WHERE r.current = 1 AND f.countable = 1";
 
 /// The recap now; `area` limits it to desa under a code prefix (`52.71`).
 pub fn recap(conn: &Connection, area: Option<&str>, now: i64) -> rusqlite::Result<Recap> {
@@ -138,19 +138,19 @@ pub fn recap(conn: &Connection, area: Option<&str>, now: i64) -> rusqlite::Resul
     }
     let mut lists: BTreeMap<String, Lists> = BTreeMap::new();
     let sql = format!(
-        "SELECT c.*, json_extract(p.record, '$.lokasi.alamat')
-         FROM ({CURRENT_FACTS}) c LEFT JOIN prelist p ON p.id_dtks = c.household
+        "SELECT c.* FROM ({CURRENT_FACTS}) c
          ORDER BY c.desa, c.household IS NULL, c.household, c.instance_id"
     );
     let mut statement = conn.prepare(&sql)?;
     let mut rows = statement.query([])?;
     while let Some(row) = rows.next()? {
+        // A prelist household counts in its prelist desa, as the prelist's count does.
         let desa: String = row.get(3)?;
         if !within(&desa) {
             continue;
         }
         let state: String = row.get(1)?;
-        let nth: i64 = row.get(13)?;
+        let nth: i64 = row.get(14)?;
         let counts = per_desa.entry(desa.clone()).or_default();
         if state != "approved" {
             counts.pending += 1;
@@ -180,7 +180,8 @@ pub fn recap(conn: &Connection, area: Option<&str>, now: i64) -> rusqlite::Resul
             desa: desa.clone(),
             desa_name: String::new(),
             head_name: row.get(7)?,
-            address: row.get::<_, Option<String>>(14)?.or(row.get(8)?),
+            // The address the household gave (KYC), else the prelist's.
+            address: row.get(8)?,
             status: status.clone(),
             reason: row.get(6)?,
             enumerator: row.get(2)?,

@@ -177,11 +177,12 @@ pub fn accept_unsampled(
     area: &str,
     actor: &str,
 ) -> Result<usize, crate::ServeError> {
-    if !crate::scope::is_area_code(area) {
+    let Some(area) = crate::scope::area_code(area) else {
         return Err(crate::ServeError::Token(format!(
             "{area:?} bukan kode wilayah (mis. 52.71) / is not a region code (e.g. 52.71)"
         )));
-    }
+    };
+    let area = area.as_str();
     let mut conn = crate::store::open(dir, key)?;
     let tx = conn.transaction()?;
     let prefix = format!("{area}.");

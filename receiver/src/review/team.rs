@@ -139,7 +139,7 @@ pub fn page(conn: &Connection, device: &Device, after: i64) -> rusqlite::Result<
     let mut statement = conn.prepare(
         "SELECT rowid, instance_id, form_id, enumerator, received_at, xml, desa
          FROM submissions
-         WHERE rowid > ?1 AND rowid <= ?1 + ?2 AND device IS NOT ?3
+         WHERE rowid > ?1 AND rowid <= ?2 AND device IS NOT ?3
          ORDER BY rowid",
     )?;
     let last_row: i64 =
@@ -147,7 +147,7 @@ pub fn page(conn: &Connection, device: &Device, after: i64) -> rusqlite::Result<
     let mut interviews = Vec::new();
     let mut next = after.min(last_row);
     let mut xml_bytes = 0;
-    let mut rows = statement.query(params![after, SCAN_ROWS, device.id])?;
+    let mut rows = statement.query(params![after, after.saturating_add(SCAN_ROWS), device.id])?;
     while let Some(row) = rows.next()? {
         if interviews.len() >= PAGE_INTERVIEWS || xml_bytes >= PAGE_XML_BYTES {
             break;
@@ -177,10 +177,10 @@ pub fn page(conn: &Connection, device: &Device, after: i64) -> rusqlite::Result<
             attachments,
         });
     }
-    if next < after + SCAN_ROWS && interviews.len() < PAGE_INTERVIEWS && xml_bytes < PAGE_XML_BYTES
-    {
+    let scan_end = after.saturating_add(SCAN_ROWS);
+    if next < scan_end && interviews.len() < PAGE_INTERVIEWS && xml_bytes < PAGE_XML_BYTES {
         // Everything up to the scan's end was looked at.
-        next = (after + SCAN_ROWS).min(last_row).max(next);
+        next = scan_end.min(last_row).max(next);
     }
     Ok(TeamPage { format: FORMAT, interviews, next, more: next < last_row })
 }
