@@ -114,14 +114,30 @@ pub fn open(dir: &Path, key: &[u8]) -> Result<Connection, super::ServeError> {
     if conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).is_err() {
         return Err(super::ServeError::Key(path.display().to_string()));
     }
+    // A 64 MiB page cache: each page SQLCipher decrypts stays decrypted while the office's
+    // recap or progress reads it (with the default 2 MiB, a recap of 100,000 households
+    // decrypted its pages again and again: 3.1 s instead of well under a second).
     conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
+         PRAGMA cache_size = -65536;",
     )?;
     migrate(&mut conn)?;
     describe_forms(&mut conn)?;
     crate::review::backfill(&mut conn)?;
     crate::recap::facts::backfill(&mut conn)?;
     Ok(conn)
+}
+
+/// Whether `table` (one row per submission once filled) has fewer rows than `submissions`: the
+/// cheap check, on indexes, before a backfill looks for what is missing at every start.
+pub(crate) fn fewer_rows_than_submissions(
+    conn: &Connection,
+    table: &str,
+) -> rusqlite::Result<bool> {
+    let count = |name: &str| {
+        conn.query_row(&format!("SELECT count(*) FROM {name}"), [], |r| r.get::<_, i64>(0))
+    };
+    Ok(count(table)? < count("submissions")?)
 }
 
 /// Writes a consistent copy of the database in `dir` to `target` (which must not exist yet),
