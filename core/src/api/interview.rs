@@ -106,6 +106,15 @@ impl Verivali {
         let xml = std::fs::read_to_string(path)
             .map_err(|e| VerivaliError::File { reason: format!("{}: {e}", path.display()) })?;
         let folder = path.parent().unwrap_or(Path::new("."));
+        // Installed already, byte for byte (with the same media)? Then a lookup, not a parse.
+        if let Some(installed) = self.installed_as_is(&xml, folder)? {
+            return Ok(FormInfo {
+                row: installed.row,
+                form_id: installed.form_id,
+                version: installed.version,
+                title: installed.title,
+            });
+        }
         let media = FolderMedia::new(folder);
         let form = Form::load(&xml, &media)
             .map_err(|e| VerivaliError::InvalidInput { reason: e.to_string() })?;
@@ -437,4 +446,54 @@ impl Interview {
 
 fn interview_error(error: impl Into<InterviewError>) -> VerivaliError {
     error.into().into()
+}
+
+impl Verivali {
+    /// The installed form with exactly this XML and the external files it names in `folder`
+    /// (issue 21: re-installing an installed form is a lookup). The files are found by a scan
+    /// of the XML for `jr://file/` and `jr://file-csv/` sources; if the scan finds other files
+    /// than the parser would read, the hash differs from every stored one and the form is
+    /// parsed and installed as before, so a wrong scan costs time, never correctness.
+    fn installed_as_is(
+        &self,
+        xml: &str,
+        folder: &Path,
+    ) -> ApiResult<Option<crate::store::forms::InstalledForm>> {
+        let mut media = Vec::new();
+        for name in external_sources(xml) {
+            match std::fs::read(folder.join(&name)) {
+                Ok(bytes) => media.push((name, bytes)),
+                Err(_) => return Ok(None),
+            }
+        }
+        let sha = forms::content_hash(xml, &media);
+        Ok(self.store.read(|c| forms::installed_with_hash(c, &sha))?)
+    }
+}
+
+/// The file names of a form's external sources (`src="jr://file-csv/desa.csv"`), each once.
+fn external_sources(xml: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for prefix in ["jr://file/", "jr://file-csv/"] {
+        for (at, _) in xml.match_indices(prefix) {
+            let rest = &xml[at + prefix.len()..];
+            let name: String =
+                rest.chars().take_while(|c| !matches!(c, '"' | '\'' | '<' | ' ')).collect();
+            let name = name.rsplit('/').next().unwrap_or_default().to_owned();
+            if !name.is_empty() && !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
+#[cfg(test)]
+mod external_source_tests {
+    #[test]
+    fn the_external_files_a_form_names_are_found_each_once() {
+        let xml = r#"<instance id="desa" src="jr://file-csv/desa.csv"/><instance id="x" src='jr://file/x.xml'/><i src="jr://file-csv/desa.csv"/>"#;
+        assert_eq!(super::external_sources(xml), ["x.xml", "desa.csv"]);
+        assert!(super::external_sources("<data/>").is_empty());
+    }
 }

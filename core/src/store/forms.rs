@@ -69,8 +69,19 @@ pub fn install_form(tx: &Transaction<'_>, form: &StoredForm, now_ms: i64) -> Res
     Ok(row)
 }
 
+/// The installed form whose form and media hash to `sha` (see [`content_hash`]), if any.
+pub fn installed_with_hash(conn: &Connection, sha: &str) -> Result<Option<InstalledForm>> {
+    Ok(conn
+        .query_row(
+            "SELECT id, form_id, version, title FROM forms WHERE sha256 = ?1",
+            [sha],
+            |r| Ok(InstalledForm { row: r.get(0)?, form_id: r.get(1)?, version: r.get(2)?, title: r.get(3)? }),
+        )
+        .optional()?)
+}
+
 /// SHA-256 over the form and its media, names included.
-fn content_hash(xml: &str, media: &[(String, Vec<u8>)]) -> String {
+pub fn content_hash(xml: &str, media: &[(String, Vec<u8>)]) -> String {
     let mut hasher = Sha256::new();
     hasher.update(xml.as_bytes());
     let mut sorted: Vec<&(String, Vec<u8>)> = media.iter().collect();
