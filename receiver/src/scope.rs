@@ -201,6 +201,15 @@ pub fn area_code(code: &str) -> Option<String> {
     is_area_code(code).then(|| dotted(code))
 }
 
+/// [`area_code`], or the refusal that names what was given.
+pub(crate) fn area_code_or_refusal(code: &str) -> Result<String, crate::ServeError> {
+    area_code(code).ok_or_else(|| {
+        crate::ServeError::Token(format!(
+            "{code:?} bukan kode wilayah (mis. 52.71) / is not a region code (e.g. 52.71)"
+        ))
+    })
+}
+
 /// A region code with its dots (`5271011009` → `52.71.01.1009`); dotted codes unchanged.
 pub(crate) fn dotted(code: &str) -> String {
     let code = code.trim();

@@ -38,16 +38,11 @@ pub fn hand_up_decisions(store: &Store, now_ms: i64) -> Result<Option<Written>, 
     Ok(Some(written))
 }
 
-/// The setting that remembers a server which answered that it takes no bundles.
-fn no_bundles_setting(base_url: &str) -> String {
-    let (url, _) = crate::outbox::client::split_credentials(base_url.trim_end_matches('/'));
-    format!("no_bundles:{}", &crate::hex::sha256_hex(url.as_bytes())[..16])
-}
-
 /// Whether the server at `base_url` takes bundles, as far as this phone knows; `takes` records
 /// what a relay found (`Some(false)`: it answered that it takes none).
 pub fn takes_bundles(store: &Store, base_url: &str, takes: Option<bool>) -> Result<bool, BundleError> {
-    let name = no_bundles_setting(base_url);
+    // Remembers a server which answered that it takes no bundles.
+    let name = device::server_setting("no_bundles", base_url);
     match takes {
         Some(false) => store.write(|tx| device::set_setting(tx, &name, "1"))?,
         Some(true) => store.write(|tx| {

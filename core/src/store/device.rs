@@ -15,6 +15,14 @@ pub fn setting(conn: &rusqlite::Connection, name: &str) -> Result<Option<String>
         .optional()?)
 }
 
+/// The name of a setting kept per server (`team_cursor`, `no_bundles`): `prefix` and a short
+/// hash of the server's URL without credentials, so a phone pointed at another server starts
+/// afresh there.
+pub fn server_setting(prefix: &str, base_url: &str) -> String {
+    let (url, _) = crate::outbox::client::split_credentials(base_url.trim_end_matches('/'));
+    format!("{prefix}:{}", &crate::hex::sha256_hex(url.as_bytes())[..16])
+}
+
 /// Sets a named setting, replacing what it held.
 pub fn set_setting(tx: &Transaction<'_>, name: &str, value: &str) -> Result<()> {
     tx.execute(

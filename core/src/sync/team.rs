@@ -75,7 +75,7 @@ pub fn fetch_team(
 ) -> Result<TeamFetchReport, SyncError> {
     let fetcher = Fetcher::new(agent, server, ATTACHMENT_LIMIT)?;
     let base = server.base_url.trim_end_matches('/').to_owned();
-    let cursor_name = cursor_name(&base);
+    let cursor_name = store::device::server_setting("team_cursor", &base);
     let mut report = TeamFetchReport::default();
     for _ in 0..MAX_PAGES {
         let after = store.read(|c| store::device::setting(c, &cursor_name))?;
@@ -119,12 +119,6 @@ fn read_page(content: &[u8]) -> Result<Page, SyncError> {
         return Err(SyncError::TeamUnreadable);
     }
     Ok(page)
-}
-
-/// The cursor of one server (a phone may be pointed at another).
-fn cursor_name(base_url: &str) -> String {
-    let (url, _) = crate::outbox::client::split_credentials(base_url);
-    format!("team_cursor:{}", &sha256_hex(url.as_bytes())[..16])
 }
 
 enum Stored {
@@ -217,7 +211,8 @@ mod tests {
 
     #[test]
     fn each_server_keeps_its_own_cursor() {
+        let cursor_name = |url: &str| store::device::server_setting("team_cursor", url);
         assert_ne!(cursor_name("https://a.example"), cursor_name("https://b.example"));
-        assert_eq!(cursor_name("https://u:p@a.example"), cursor_name("https://a.example"));
+        assert_eq!(cursor_name("https://u:p@a.example"), cursor_name("https://a.example/"));
     }
 }

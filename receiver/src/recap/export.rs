@@ -332,16 +332,9 @@ fn matching_member<'a>(
     }
 }
 
-fn node_below(doc: &Document, node: NodeId, relative: &str) -> Option<NodeId> {
-    let mut at = node;
-    for step in relative.split('/').filter(|s| !s.is_empty()) {
-        at = doc.child(at, step)?;
-    }
-    Some(at)
-}
-
+/// The trimmed text at `relative` below `node`, blank included; `None` when absent.
 fn text_below(doc: &Document, node: NodeId, relative: &str) -> Option<String> {
-    let at = node_below(doc, node, relative)?;
+    let at = facts::node_below(doc, node, relative)?;
     let text = doc.string_value(at);
     Some(text.trim().to_owned())
 }

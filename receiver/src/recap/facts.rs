@@ -148,45 +148,40 @@ pub fn read(doc: &Document, paths: &RecapPaths) -> Facts {
 
 /// Whether the element at a plain path exists (blank or not).
 fn element_exists(doc: &Document, path: &str) -> bool {
-    let mut steps = path.trim_start_matches('/').split('/');
-    if steps.next() != Some(&*doc.get(doc.root()).name) {
-        return false;
-    }
-    let mut at = doc.root();
-    for step in steps {
-        match doc.child(at, step) {
-            Some(next) => at = next,
-            None => return false,
-        }
-    }
-    true
+    node_at(doc, path).is_some()
 }
 
 /// The element instances of a repeat at `path` (`/data/members`): the children of its parent
 /// with its name.
 pub(crate) fn repeat_instances(doc: &Document, path: &str) -> Vec<NodeId> {
     let Some((parent_path, name)) = path.rsplit_once('/') else { return Vec::new() };
-    let mut at = doc.root();
-    let mut steps = parent_path.trim_start_matches('/').split('/');
-    if steps.next() != Some(&*doc.get(at).name) {
-        return Vec::new();
-    }
-    for step in steps {
-        match doc.child(at, step) {
-            Some(next) => at = next,
-            None => return Vec::new(),
-        }
-    }
-    doc.get(at).children.iter().copied().filter(|&c| &*doc.get(c).name == name).collect()
+    let Some(parent) = node_at(doc, parent_path) else { return Vec::new() };
+    doc.get(parent).children.iter().copied().filter(|&c| &*doc.get(c).name == name).collect()
 }
 
-/// The trimmed text at `relative` (`/nama`, `/ktp/nik`) below `node`; `None` when blank.
-fn text_below(doc: &Document, node: NodeId, relative: &str) -> Option<String> {
+/// The element at a plain path from the root (`/data/lokasi/desa`), following the first child
+/// of each name.
+fn node_at(doc: &Document, path: &str) -> Option<NodeId> {
+    let path = path.trim_start_matches('/');
+    let (root, rest) = path.split_once('/').unwrap_or((path, ""));
+    if root != &*doc.get(doc.root()).name {
+        return None;
+    }
+    node_below(doc, doc.root(), rest)
+}
+
+/// The element at `relative` (`/nama`, `ktp/nik`) below `node`.
+pub(crate) fn node_below(doc: &Document, node: NodeId, relative: &str) -> Option<NodeId> {
     let mut at = node;
-    for step in relative.trim_start_matches('/').split('/').filter(|s| !s.is_empty()) {
+    for step in relative.split('/').filter(|s| !s.is_empty()) {
         at = doc.child(at, step)?;
     }
-    let text = doc.string_value(at);
+    Some(at)
+}
+
+/// The trimmed text at `relative` below `node`; `None` when absent or blank.
+fn text_below(doc: &Document, node: NodeId, relative: &str) -> Option<String> {
+    let text = doc.string_value(node_below(doc, node, relative)?);
     (!text.trim().is_empty()).then(|| text.trim().to_owned())
 }
 

@@ -92,14 +92,7 @@ impl Format {
 
 /// The recap of the receiver's folder `dir` (`serve report recap`), for `area` or everything.
 pub fn recap_in(dir: &Path, key: &[u8], area: Option<&str>) -> Result<Recap, crate::ServeError> {
-    let area = match area {
-        Some(code) => Some(crate::scope::area_code(code).ok_or_else(|| {
-            crate::ServeError::Token(format!(
-                "{code:?} bukan kode wilayah (mis. 52.71) / is not a region code (e.g. 52.71)"
-            ))
-        })?),
-        None => None,
-    };
+    let area = area.map(crate::scope::area_code_or_refusal).transpose()?;
     let conn = crate::store::open(dir, key)?;
     Ok(tally::recap(&conn, area.as_deref(), verivali_core::api::now_ms())?)
 }

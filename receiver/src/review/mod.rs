@@ -181,11 +181,7 @@ pub fn accept_unsampled(
     area: &str,
     actor: &str,
 ) -> Result<usize, crate::ServeError> {
-    let Some(area) = crate::scope::area_code(area) else {
-        return Err(crate::ServeError::Token(format!(
-            "{area:?} bukan kode wilayah (mis. 52.71) / is not a region code (e.g. 52.71)"
-        )));
-    };
+    let area = crate::scope::area_code_or_refusal(area)?;
     let area = area.as_str();
     let mut conn = crate::store::open(dir, key)?;
     let tx = conn.transaction()?;
